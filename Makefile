@@ -1,0 +1,29 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each creates .venv and installs
+# the project (pinned by constraints.txt) when it is missing, then does its job.
+PYTHON ?= python3
+VENV ?= .venv
+# torch and torchaudio are installed in the same pip command as the project so that pip never
+# picks a newer torch for another package. CPU-only users: see the README.
+TORCH_SPEC ?= torch==2.14.1 torchaudio==2.11.0
+PIP_ARGS ?=
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install clean-venv
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install $(PIP_ARGS) -c constraints.txt $(TORCH_SPEC) -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py --out runs/demo
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""genre-ldm analysis of latents files: projections, clustering, probes (see issue 5; not built yet)."""

@@ -1,0 +1,60 @@
+"""Typed configuration: YAML files and ``key=value`` overrides validated against dataclasses.
+
+OmegaConf structured configs do the checking: an unknown key or a value of the wrong type is an
+error that names the key, never a silent default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Sequence, TypeVar
+
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A configuration file or override does not match its schema."""
+
+
+def load_config(schema: type[T], path: str | os.PathLike | None = None, overrides: Sequence[str] = ()) -> T:
+    """Build a ``schema`` instance from defaults, then a YAML file, then ``a.b=value`` overrides."""
+    source = "defaults"
+    try:
+        merged = OmegaConf.structured(schema)
+        if path is not None:
+            source = str(path)
+            if not Path(path).is_file():
+                raise ConfigError(f"config file {source!r} does not exist")
+            merged = OmegaConf.merge(merged, OmegaConf.load(path))
+        if overrides:
+            source = f"overrides {list(overrides)}"
+            bad = [o for o in overrides if "=" not in o]
+            if bad:
+                raise ConfigError(f"overrides must look like key=value, got {bad}")
+            merged = OmegaConf.merge(merged, OmegaConf.from_dotlist(list(overrides)))
+        return OmegaConf.to_object(merged)  # type: ignore[return-value]
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"invalid {schema.__name__} config from {source}: {_short(exc)}") from exc
+
+
+def config_to_dict(cfg: Any) -> dict:
+    """A plain, JSON-serialisable dict of a config dataclass."""
+    return dataclasses.asdict(cfg)
+
+
+def save_config(cfg: Any, path: str | os.PathLike) -> None:
+    """Write a config dataclass as YAML (readable back with :func:`load_config`)."""
+    Path(path).write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+
+
+def _short(exc: Exception) -> str:
+    # OmegaConf appends a multi-line "full_key / object_type" trailer; the first line says it.
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    key = getattr(exc, "full_key", None)
+    head = lines[0] if lines else type(exc).__name__
+    return f"{head} (key: {key})" if key else head

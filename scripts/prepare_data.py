@@ -1,0 +1,40 @@
+"""Prepare a folder of genre-labelled audio into 5-second clips with a track-level split.
+
+    python scripts/prepare_data.py --src ../shared/data/gtzan --out data/gtzan
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autoencoder.discover import SourceFolderError  # noqa: E402
+from autoencoder.prepare import DatasetExistsError, PrepareOptions, format_summary, prepare_dataset  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--src", required=True, help="folder of raw audio (GTZAN layout, <label>/<file>, or flat)")
+    parser.add_argument("--out", required=True, help="folder to write the prepared dataset into")
+    parser.add_argument("--clip-seconds", type=float, default=5.0)
+    parser.add_argument("--sample-rate", type=int, default=22050)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the stratified split (non-GTZAN ids)")
+    parser.add_argument("--force", action="store_true", help="replace whatever the output folder holds")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    try:
+        options = PrepareOptions(clip_seconds=args.clip_seconds, sample_rate=args.sample_rate, seed=args.seed)
+        summary = prepare_dataset(args.src, args.out, options, force=args.force, progress=not args.quiet)
+    except (SourceFolderError, DatasetExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    print(f"prepared dataset: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
