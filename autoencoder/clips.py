@@ -48,6 +48,9 @@ class PreparedDataset:
         self.clip_index = np.array([int(r["clip"]) for r in rows])
         self.silent = np.array([r["silent"] == "1" for r in rows])
         self.genre_names = sorted(set(self.genres.tolist()))
+        # Rows are written track by track, so a clip's continuation (if any) is the next row.
+        same_track = np.append(self.track_ids[1:] == self.track_ids[:-1], False)
+        self.next_row = np.where(same_track, np.arange(len(rows)) + 1, -1)
 
     def __len__(self) -> int:
         return len(self.track_ids)
@@ -76,11 +79,14 @@ class PreparedDataset:
 class ClipDataset(Dataset):
     """Clips of one split as ``(wave, genre_index)``; with ``crop_samples`` a random crop of each.
 
-    ``wave`` has shape ``(crop_samples or clip_samples,)``. Random crops use the worker's torch
-    generator, so they follow the global seed.
+    ``wave`` has shape ``(crop_samples or clip_samples,)``. With ``random_shift`` a full-length
+    window starts at a random point of the clip and runs on into the next clip of the same track
+    (never of another track, so splits stay clean): many more distinct windows than clips.
+    Randomness comes from torch's generator, so it follows the global seed.
     """
 
-    def __init__(self, data: PreparedDataset, split: str, crop_samples: int | None = None) -> None:
+    def __init__(self, data: PreparedDataset, split: str, crop_samples: int | None = None,
+                 random_shift: bool = False) -> None:
         self.data = data
         self.rows = data.indices(split)
         if len(self.rows) == 0:
@@ -89,6 +95,7 @@ class ClipDataset(Dataset):
         if crop_samples is not None and not 0 < crop_samples <= clip_samples:
             raise ValueError(f"crop_samples must be in (0, {clip_samples}], got {crop_samples}")
         self.crop_samples = crop_samples
+        self.random_shift = random_shift
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -96,6 +103,10 @@ class ClipDataset(Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
         row = int(self.rows[i])
         wave = self.data.wave(row)
+        following = int(self.data.next_row[row])
+        if self.random_shift and following >= 0 and not self.data.silent[following]:
+            offset = int(torch.randint(0, wave.shape[0], ()).item())
+            wave = torch.cat([wave[offset:], self.data.wave(following)[:offset]])
         if self.crop_samples is not None and self.crop_samples < wave.shape[0]:
             start = int(torch.randint(0, wave.shape[0] - self.crop_samples + 1, ()).item())
             wave = wave[start : start + self.crop_samples]

@@ -1,0 +1,125 @@
+"""Model folders: diffusers weights plus a ``genre_ldm.json`` record of how they were made.
+
+A folder written by :func:`save_model` holds ``config.json`` and the safetensors weights
+(``save_pretrained``), ``genre_ldm.json`` (kind, mel settings, data summary, metrics, creation
+command and code version, references to other models) and a short ``README.md`` model card.
+A reference to another model (the VAE's vocoder, the diffusion model's VAE) is a path relative
+to the referring folder plus the referred folder's content hash, checked at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .mel import MelSettings
+
+RECORD = "genre_ldm.json"
+RECORD_VERSION = 1
+
+
+class ModelFolderError(ValueError):
+    """A model folder is missing, of another kind, newer than this code, or a reference does not match."""
+
+
+def content_hash(folder: str | Path) -> str:
+    """sha256 over the folder's ``config.json`` and weight files (not its record or card)."""
+    folder = Path(folder)
+    files = [folder / "config.json"] + sorted(folder.glob("*.safetensors"))
+    missing = [f.name for f in files if not f.is_file()]
+    if missing or len(files) < 2:
+        raise ModelFolderError(f"{str(folder)!r} is not a model folder (missing {missing or ['*.safetensors']})")
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def reference(target: str | Path, referrer: str | Path) -> dict:
+    """A relative path from ``referrer`` to ``target`` plus ``target``'s content hash."""
+    return {"path": os.path.relpath(Path(target).resolve(), Path(referrer).resolve()), "sha256": content_hash(target)}
+
+
+def resolve_reference(ref: dict, referrer: str | Path, what: str) -> Path:
+    """The folder a reference points to, after checking it exists and its hash matches."""
+    target = (Path(referrer) / ref["path"]).resolve()
+    if not (target / "config.json").is_file():
+        raise ModelFolderError(f"{str(referrer)!r} refers to its {what} at {ref['path']!r} "
+                               f"(resolved to {str(target)!r}), which is missing")
+    actual = content_hash(target)
+    if actual != ref["sha256"]:
+        raise ModelFolderError(f"the {what} at {str(target)!r} has changed since {str(referrer)!r} was made "
+                               f"(hash {actual[:12]} instead of {ref['sha256'][:12]}); retrain or restore it")
+    return target
+
+
+def save_model(model: Any, folder: str | Path, kind: str, mel: MelSettings, *, data: dict | None = None,
+               metrics: dict | None = None, references: dict[str, dict] | None = None,
+               extra: dict | None = None, card: str = "") -> Path:
+    """``save_pretrained`` plus the record and the card. ``references``: name -> :func:`reference`."""
+    folder = Path(folder)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    record = {
+        "format_version": RECORD_VERSION,
+        "kind": kind,
+        "mel": mel.to_dict(),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "data": data or {},
+        "metrics": metrics or {},
+        "references": references or {},
+        "created": {"command": " ".join(sys.argv), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "code_version": _code_version()},
+        **(extra or {}),
+    }
+    tmp = folder / f".{RECORD}.tmp"
+    tmp.write_text(json.dumps(record, indent=2, default=str))
+    os.replace(tmp, folder / RECORD)
+    (folder / "README.md").write_text(card or _default_card(record))
+    return folder
+
+
+def read_record(folder: str | Path, kind: str | None = None) -> dict:
+    folder = Path(folder)
+    path = folder / RECORD
+    if not path.is_file():
+        raise ModelFolderError(f"{str(folder)!r} is not a genre-ldm model folder (no {RECORD})")
+    record = json.loads(path.read_text())
+    if record.get("format_version", 0) > RECORD_VERSION:
+        raise ModelFolderError(f"{str(folder)!r} was written by a newer genre-ldm (record version "
+                               f"{record['format_version']} > {RECORD_VERSION}); update the code")
+    if kind is not None and record.get("kind") != kind:
+        raise ModelFolderError(f"{str(folder)!r} holds a {record.get('kind')!r} model, expected a {kind!r}")
+    return record
+
+
+def mel_settings(record: dict) -> MelSettings:
+    return MelSettings(**record["mel"])
+
+
+def _code_version() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _default_card(record: dict) -> str:
+    data = record.get("data", {})
+    metrics = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
+                        for k, v in record.get("metrics", {}).items())
+    return (f"# genre-ldm {record['kind']}\n\n"
+            f"- parameters: {record['parameters']:,}\n"
+            f"- mel: {record['mel']}\n"
+            f"- trained on: {data.get('source', 'unknown')} ({data.get('num_clips', '?')} clips; "
+            f"split rules {data.get('split_rules', '?')})\n"
+            f"- created by: `{record['created']['command']}` (code {record['created']['code_version']})\n\n"
+            f"## Metrics (validation split unless stated)\n\n| metric | value |\n|---|---|\n{metrics}\n")

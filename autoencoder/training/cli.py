@@ -1,0 +1,39 @@
+"""The command line shared by every training script: data, config, overrides, output, resume."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, TypeVar
+
+from ..clips import PreparedDataset
+from ..config import ConfigError, load_config
+from .loop import RunExistsError, train
+
+T = TypeVar("T")
+
+
+def train_main(doc: str, schema: type[T], make_task: Callable[[T, PreparedDataset, argparse.Namespace], object],
+               argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+    """Parse ``--data --config --out [--resume] [key=value ...]``, build the task and train it."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True, help="prepared dataset (scripts/prepare_data.py)")
+    parser.add_argument("--config", help="YAML config; defaults are used for what it leaves out")
+    parser.add_argument("--out", required=True, help="run folder (checkpoints, tensorboard, model)")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    parser.add_argument("--no-progress", action="store_true")
+    if extra_args is not None:
+        extra_args(parser)
+    parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(schema, args.config, args.overrides)
+        data = PreparedDataset(args.data)
+        task = make_task(cfg, data, args)
+        metrics = train(task, cfg.loop, args.out, cfg, resume=args.resume, progress=not args.no_progress)
+    except (ConfigError, RunExistsError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(" ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
+    print(f"model written to {args.out}/model")
+    return 0

@@ -1,0 +1,239 @@
+"""One training loop for every model of genre-ldm, built on accelerate.
+
+It owns what all trainings share: the ``Accelerator`` (one CPU process up to many GPUs),
+gradient accumulation, mixed precision, the optimiser and cosine schedule, EMA weights,
+checkpoints with ``save_state`` / ``load_state`` (step counter, optimiser, scheduler, EMA, RNG),
+TensorBoard and tqdm on the main process only. What differs between models lives in a
+:class:`Task`: its data, its loss, its validation, its media and how it exports the model.
+
+Run folder layout::
+
+    <run>/config.yaml         the resolved config
+    <run>/checkpoints/step-N  accelerate states (the newest ``keep_checkpoints`` are kept)
+    <run>/tensorboard/        event files
+    <run>/model/              the exported model (EMA weights when EMA is on)
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from diffusers.optimization import get_cosine_schedule_with_warmup
+from diffusers.training_utils import EMAModel
+from torch import nn
+from torch.utils.data import DataLoader
+from torch.utils.tensorboard import SummaryWriter
+from tqdm import tqdm
+
+from ..config import save_config
+
+
+@dataclass
+class LoopConfig:
+    max_steps: int = 2000
+    batch_size: int = 16
+    grad_accum_steps: int = 1
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    mixed_precision: str = "no"  # no | bf16 | fp16
+    ema_decay: float = 0.0  # 0 turns EMA off
+    seed: int = 0
+    log_every: int = 25
+    valid_every: int = 500
+    media_every: int = 1000
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        if self.mixed_precision not in ("no", "bf16", "fp16"):
+            raise ValueError(f"mixed_precision must be 'no', 'bf16' or 'fp16', got {self.mixed_precision!r}")
+        for name in ("max_steps", "batch_size", "grad_accum_steps", "log_every", "valid_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
+class Task(Protocol):
+    """What a model's training supplies to :func:`train`."""
+
+    model: nn.Module
+
+    def train_dataset(self) -> torch.utils.data.Dataset: ...
+
+    def loss(self, model: nn.Module, batch: Any, step: int) -> dict[str, torch.Tensor]:
+        """Named losses of one batch; ``"loss"`` is the one minimised."""
+
+    def validate(self, model: nn.Module, step: int) -> dict[str, float]: ...
+
+    def log_media(self, model: nn.Module, writer: SummaryWriter, step: int) -> None: ...
+
+    def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None: ...
+
+
+class RunExistsError(ValueError):
+    """The run folder already holds a run and --resume was not given."""
+
+
+class TrainState:
+    """The step counter, saved and restored with every checkpoint."""
+
+    def __init__(self) -> None:
+        self.step = 0
+
+    def state_dict(self) -> dict:
+        return {"step": self.step}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.step = int(state["step"])
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    ckpts = sorted((run_dir / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
+    return ckpts[-1] if ckpts else None
+
+
+def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume: bool = False,
+          progress: bool = True) -> dict[str, float]:
+    """Train ``task.model`` for ``cfg.max_steps`` optimiser steps; returns the last validation metrics."""
+    run_dir = Path(run_dir)
+    previous = latest_checkpoint(run_dir)
+    if not resume and (previous is not None or (run_dir / "model").exists()):
+        raise RunExistsError(f"run folder {str(run_dir)!r} already holds a run; pass --resume to continue it "
+                             "or choose another --out")
+    accelerator = Accelerator(gradient_accumulation_steps=cfg.grad_accum_steps, mixed_precision=cfg.mixed_precision,
+                              cpu=not torch.cuda.is_available())
+    set_seed(cfg.seed)
+    model = task.model
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, cfg.warmup_steps, cfg.max_steps)
+    loader = DataLoader(task.train_dataset(), batch_size=cfg.batch_size, shuffle=True, drop_last=True,
+                        num_workers=cfg.num_workers)
+    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    state = TrainState()
+    accelerator.register_for_checkpointing(state)
+    ema = EMAModel(accelerator.unwrap_model(model).parameters(), decay=cfg.ema_decay) if cfg.ema_decay > 0 else None
+    if ema is not None:
+        accelerator.register_for_checkpointing(ema)
+    if resume and previous is not None:
+        accelerator.load_state(str(previous))
+        set_seed(cfg.seed + state.step)  # fresh crops after a resume, still reproducible
+        accelerator.print(f"resumed from {previous} at step {state.step}")
+
+    writer = None
+    if accelerator.is_main_process:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(config, run_dir / "config.yaml")
+        writer = SummaryWriter(str(run_dir / "tensorboard"), purge_step=state.step or None)
+    metrics: dict[str, float] = {}
+    bar = tqdm(total=cfg.max_steps, initial=state.step, desc="training", disable=not (progress and accelerator.is_main_process))
+    batches = _forever(loader)
+    tick = time.perf_counter()
+    while state.step < cfg.max_steps:
+        with accelerator.accumulate(model):
+            losses = task.loss(model, next(batches), state.step)
+            accelerator.backward(losses["loss"])
+            if accelerator.sync_gradients and cfg.grad_clip > 0:
+                accelerator.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+        if not accelerator.sync_gradients:
+            continue
+        state.step += 1
+        bar.update(1)
+        if ema is not None:
+            ema.step(accelerator.unwrap_model(model).parameters())
+        if writer is not None and state.step % cfg.log_every == 0:
+            seconds = (time.perf_counter() - tick) / cfg.log_every
+            tick = time.perf_counter()
+            for name, value in losses.items():
+                writer.add_scalar(f"train/{name}", float(value.detach()), state.step)
+            writer.add_scalar("train/lr", scheduler.get_last_lr()[0], state.step)
+            writer.add_scalar("time/step_seconds", seconds, state.step)
+            bar.set_postfix(loss=f"{float(losses['loss'].detach()):.4f}")
+        last = state.step == cfg.max_steps
+        if state.step % cfg.valid_every == 0 or state.step % cfg.media_every == 0 or last:
+            metrics = _evaluate(task, accelerator, model, ema, writer, state.step, cfg, last)
+        if state.step % cfg.checkpoint_every == 0 or last:
+            _checkpoint(accelerator, run_dir, state.step, cfg.keep_checkpoints)
+    bar.close()
+    if accelerator.is_main_process:
+        with _weights_for_eval(accelerator.unwrap_model(model), ema) as final:
+            task.export(final, run_dir / "model", metrics)
+        (run_dir / "metrics.json").write_text(json.dumps({"step": state.step, **metrics}, indent=2))
+        writer.close()
+    accelerator.wait_for_everyone()
+    accelerator.end_training()
+    return metrics
+
+
+def _evaluate(task, accelerator, model, ema, writer, step, cfg, last) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    if accelerator.is_main_process:
+        with _weights_for_eval(accelerator.unwrap_model(model), ema) as m:
+            m.eval()
+            with torch.no_grad():
+                if step % cfg.valid_every == 0 or last:
+                    metrics = task.validate(m, step)
+                    for name, value in metrics.items():
+                        writer.add_scalar(f"valid/{name}", value, step)
+                if step % cfg.media_every == 0 or last:
+                    task.log_media(m, writer, step)
+            m.train()
+        writer.flush()
+    accelerator.wait_for_everyone()
+    return metrics
+
+
+class _weights_for_eval:
+    """Context manager: the model with EMA weights swapped in (and restored afterwards)."""
+
+    def __init__(self, model: nn.Module, ema: EMAModel | None) -> None:
+        self.model, self.ema = model, ema
+
+    def __enter__(self) -> nn.Module:
+        if self.ema is not None:
+            self.ema.store(self.model.parameters())
+            self.ema.copy_to(self.model.parameters())
+        return self.model
+
+    def __exit__(self, *exc) -> None:
+        if self.ema is not None:
+            self.ema.restore(self.model.parameters())
+
+
+def _checkpoint(accelerator: Accelerator, run_dir: Path, step: int, keep: int) -> None:
+    # Saved under a temporary name and renamed, so a kill mid-save never leaves a checkpoint
+    # that --resume would pick up half-written.
+    folder = run_dir / "checkpoints" / f"step-{step}"
+    tmp = run_dir / "checkpoints" / f".tmp-step-{step}"
+    accelerator.save_state(str(tmp))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+        ckpts = sorted((run_dir / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
+        for old in ckpts[: max(0, len(ckpts) - keep)]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _forever(loader: DataLoader) -> Iterator[Any]:
+    for epoch in itertools.count():
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(epoch)
+        yield from loader
+
+
+__all__ = ["LoopConfig", "RunExistsError", "Task", "TrainState", "latest_checkpoint", "train"]

@@ -1,0 +1,148 @@
+"""Training the mel VAE: L1 on normalised log-mels (+ a time-difference term), KL with warm-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import metrics as M
+from ..artifacts import reference, save_model
+from ..clips import ClipDataset, PreparedDataset
+from ..griffin_lim import GriffinLim
+from ..mel import MelFrontend, MelSettings
+from ..pca import MelPCA
+from ..vae import MelVAE
+from .common import add_audio, add_mel_images, data_record, fixed_clips
+from .loop import LoopConfig
+
+ACTIVE_KL = 0.01  # nats: a latent float with less KL than this carries (almost) nothing
+
+
+@dataclass
+class VAEModelConfig:
+    latent_size: int = 128
+    latent_channels: int = 4
+    channels: list[int] = field(default_factory=lambda: [96, 144, 192])
+    num_res_blocks: int = 1
+
+    def __post_init__(self) -> None:
+        if not 8 <= self.latent_size <= 4096 or self.latent_size % self.latent_channels:
+            raise ValueError(f"latent_size must be in 8..4096 and divisible by latent_channels, "
+                             f"got latent_size={self.latent_size}, latent_channels={self.latent_channels}")
+
+    @property
+    def latent_frames(self) -> int:
+        return self.latent_size // self.latent_channels
+
+
+@dataclass
+class VAETrainConfig:
+    mel: MelSettings = field(default_factory=MelSettings)
+    model: VAEModelConfig = field(default_factory=VAEModelConfig)
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=8000, batch_size=32, lr=1e-3, ema_decay=0.999))
+    clip_seconds: float = 5.0
+    kl_weight: float = 1e-4  # on the KL summed over the latent, beside a per-element mean L1
+    kl_warmup_steps: int = 2000
+    delta_weight: float = 0.5  # L1 on the time difference of the mel: sharper onsets
+    random_shift: bool = True
+    gain_db: float = 6.0  # random gain in +-gain_db: loudness is not what the latent should spend floats on
+    vocoder: str | None = None  # vocoder folder, for audio in TensorBoard and validation structure metrics
+    valid_clips: int = 32
+    media_clips: int = 2
+
+
+class VAETask:
+    """Implements :class:`autoencoder.training.loop.Task` for the mel VAE."""
+
+    def __init__(self, cfg: VAETrainConfig, data: PreparedDataset, vocoder: nn.Module | None = None,
+                 vocoder_dir: str | None = None) -> None:
+        self.cfg, self.data = cfg, data
+        self.frontend = MelFrontend(cfg.mel)
+        self.num_samples = int(round(cfg.clip_seconds * cfg.mel.sample_rate))
+        if data.clips.shape[1] != self.num_samples:
+            raise ValueError(f"dataset clips have {data.clips.shape[1]} samples, config expects {self.num_samples}")
+        m = cfg.model
+        self.model = MelVAE(n_mels=cfg.mel.n_mels, num_frames=cfg.mel.num_frames(self.num_samples),
+                            latent_channels=m.latent_channels, latent_frames=m.latent_frames,
+                            channels=tuple(m.channels), num_res_blocks=m.num_res_blocks)
+        self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
+        self.decoder = vocoder if vocoder is not None else GriffinLim(self.frontend)
+        self.valid_mels = self._mels("valid")
+        self.pca = self._fit_pca()
+        self.structure_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
+
+    def _mels(self, split: str) -> torch.Tensor:
+        rows = self.data.indices(split)
+        if len(rows) == 0:
+            rows = self.data.indices("train")
+        with torch.no_grad():
+            return torch.cat([self.frontend(torch.stack([self.data.wave(int(r)) for r in rows[i:i + 64]]))
+                              for i in range(0, len(rows), 64)])
+
+    def _fit_pca(self) -> MelPCA | None:
+        try:
+            return MelPCA.fit(self._mels("train"), self.cfg.model.latent_size)
+        except ValueError:
+            return None  # fewer training clips than latent floats: no PCA baseline at this size
+
+    def train_dataset(self) -> ClipDataset:
+        return ClipDataset(self.data, "train", random_shift=self.cfg.random_shift)
+
+    def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
+        wave = batch[0]
+        self.frontend.to(wave.device)
+        with torch.no_grad():
+            if self.cfg.gain_db > 0:
+                db = (torch.rand(wave.shape[0], 1, device=wave.device) * 2 - 1) * self.cfg.gain_db
+                wave = wave * 10 ** (db / 20)
+            mel = self.frontend(wave)
+        recon, posterior = model(mel)
+        l1 = F.l1_loss(recon, mel)
+        delta = F.l1_loss(recon.diff(dim=-1), mel.diff(dim=-1))
+        kl = posterior.kl_per_dim().flatten(1).sum(1).mean()
+        beta = self.cfg.kl_weight * min(1.0, step / max(1, self.cfg.kl_warmup_steps))
+        loss = l1 + self.cfg.delta_weight * delta + beta * kl
+        return {"loss": loss, "mel_l1": l1, "delta_l1": delta, "kl": kl, "kl_beta": torch.tensor(beta)}
+
+    def validate(self, model: nn.Module, step: int) -> dict[str, float]:
+        mels = self.valid_mels
+        posts = [model.encode(mels[i:i + 64]) for i in range(0, len(mels), 64)]
+        mean = torch.cat([p.mean for p in posts])
+        kl = torch.cat([p.kl_per_dim() for p in posts]).flatten(1).mean(0)
+        recon = torch.cat([model.decode(mean[i:i + 64]) for i in range(0, len(mean), 64)])
+        result = {"mel_l1": float((recon - mels).abs().mean()), "kl_per_dim": float(kl.mean()),
+                  "active_dims": float((kl > ACTIVE_KL).sum())}
+        if self.pca is not None:
+            result["pca_mel_l1"] = float((self.pca.reconstruct(mels) - mels).abs().mean())
+            result["mel_l1_vs_pca"] = result["mel_l1"] / result["pca_mel_l1"]
+        waves = self.structure_waves
+        heard = self.decoder(model.decode(model.encode(self.frontend(waves)).mean), waves.shape[-1])
+        for name, values in M.compare(self.frontend, waves, heard).items():
+            result[f"heard_{name}"] = float(values.mean())
+        self._kl_per_dim = kl
+        return result
+
+    def log_media(self, model: nn.Module, writer, step: int) -> None:
+        rate = self.cfg.mel.sample_rate
+        if getattr(self, "_kl_per_dim", None) is not None:
+            writer.add_histogram("valid/kl_per_dim", self._kl_per_dim, step)
+        griffin_lim = GriffinLim(self.frontend)
+        for i, wave in enumerate(self.structure_waves[: self.cfg.media_clips]):
+            mel = self.frontend(wave[None])
+            recon = model.decode(model.encode(mel).mean)
+            add_mel_images(writer, f"clip{i}/mel", [("original", mel[0]), (f"VAE D={model.latent_size}", recon[0])], step)
+            add_audio(writer, f"clip{i}/original", wave, step, rate)
+            add_audio(writer, f"clip{i}/griffin_lim", griffin_lim(recon, wave.shape[-1])[0], step, rate)
+            if self.vocoder is not None:
+                add_audio(writer, f"clip{i}/vocoder", self.vocoder(recon, wave.shape[-1])[0], step, rate)
+
+    def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        refs = {"vocoder": reference(self.vocoder_dir, folder)} if self.vocoder_dir else {}
+        save_model(model, folder, "vae", self.cfg.mel, data=data_record(self.data), metrics=metrics, references=refs,
+                   extra={"latent": {"size": model.latent_size, "channels": model.config.latent_channels,
+                                     "frames": model.config.latent_frames, "clip_seconds": self.cfg.clip_seconds}})

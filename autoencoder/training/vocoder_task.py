@@ -1,0 +1,89 @@
+"""Training the vocoder: MR-STFT + mel L1 on random crops of real clips."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import metrics as M
+from ..artifacts import save_model
+from ..clips import ClipDataset, PreparedDataset
+from ..griffin_lim import GriffinLim
+from ..mel import MelFrontend, MelSettings
+from ..vocoder import Vocoder
+from .common import add_audio, add_mel_images, data_record, fixed_clips
+from .loop import LoopConfig
+
+
+@dataclass
+class VocoderModelConfig:
+    dim: int = 192
+    intermediate_dim: int = 576
+    num_layers: int = 6
+
+
+@dataclass
+class VocoderTrainConfig:
+    mel: MelSettings = field(default_factory=MelSettings)
+    model: VocoderModelConfig = field(default_factory=VocoderModelConfig)
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=6000, batch_size=16, lr=1e-3, ema_decay=0.999))
+    crop_seconds: float = 1.0
+    mel_weight: float = 2.0  # beside MR-STFT (about 1 at the start); keeps the mel itself right
+    valid_clips: int = 16
+    media_clips: int = 2
+
+
+class VocoderTask:
+    """Implements :class:`autoencoder.training.loop.Task` for the vocoder."""
+
+    def __init__(self, cfg: VocoderTrainConfig, data: PreparedDataset) -> None:
+        if data.sample_rate != cfg.mel.sample_rate:
+            raise ValueError(f"dataset rate {data.sample_rate} Hz differs from mel.sample_rate {cfg.mel.sample_rate}")
+        self.cfg, self.data = cfg, data
+        self.frontend = MelFrontend(cfg.mel)
+        self.model = Vocoder(n_mels=cfg.mel.n_mels, n_fft=cfg.mel.n_fft, hop_length=cfg.mel.hop_length,
+                             dim=cfg.model.dim, intermediate_dim=cfg.model.intermediate_dim,
+                             num_layers=cfg.model.num_layers)
+        self.mrstft = M.multi_resolution_stft(cfg.mel.sample_rate)
+        self.valid_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
+        self.griffin_lim = GriffinLim(self.frontend)
+        self._baseline: dict[str, float] | None = None
+
+    def train_dataset(self) -> ClipDataset:
+        return ClipDataset(self.data, "train", crop_samples=int(self.cfg.crop_seconds * self.cfg.mel.sample_rate))
+
+    def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
+        wave = batch[0]
+        self.frontend.to(wave.device)
+        with torch.no_grad():
+            mel = self.frontend(wave)
+        pred = model(mel, wave.shape[-1])
+        stft = self.mrstft(pred.unsqueeze(1), wave.unsqueeze(1))
+        mel_l1 = F.l1_loss(self.frontend(pred), mel)
+        return {"loss": stft + self.cfg.mel_weight * mel_l1, "mr_stft": stft, "mel_l1": mel_l1}
+
+    def validate(self, model: nn.Module, step: int) -> dict[str, float]:
+        waves = self.valid_waves
+        pred = torch.cat([model(self.frontend(w[None]), w.shape[-1]) for w in waves])
+        result = {f"vocoder_{k}": float(v.mean()) for k, v in M.compare(self.frontend, waves, pred).items()}
+        if self._baseline is None:  # Griffin-Lim on the same clips, computed once
+            gl = self.griffin_lim(self.frontend(waves), waves.shape[-1])
+            self._baseline = {f"griffin_lim_{k}": float(v.mean()) for k, v in M.compare(self.frontend, waves, gl).items()}
+        return {**result, **self._baseline}
+
+    def log_media(self, model: nn.Module, writer, step: int) -> None:
+        rate = self.cfg.mel.sample_rate
+        for i, wave in enumerate(self.valid_waves[: self.cfg.media_clips]):
+            mel = self.frontend(wave[None])
+            pred = model(mel, wave.shape[-1])[0]
+            add_audio(writer, f"clip{i}/original", wave, step, rate)
+            add_audio(writer, f"clip{i}/vocoder", pred, step, rate)
+            add_audio(writer, f"clip{i}/griffin_lim", self.griffin_lim(mel, wave.shape[-1])[0], step, rate)
+            add_mel_images(writer, f"clip{i}/mel", [("original", mel[0]), ("vocoder", self.frontend(pred[None])[0])], step)
+
+    def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
+        save_model(model, folder, "vocoder", self.cfg.mel, data=data_record(self.data), metrics=metrics)
