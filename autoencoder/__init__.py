@@ -1,11 +1,23 @@
 """genre-ldm stage one: audio loading, the mel front-end, the mel VAE and its vocoder.
 
-Public surface: :func:`load_audio`, :class:`PreparedDataset`, :func:`prepare_dataset`.
+Public surface::
+
+    codec = autoencoder.load(model_dir)     # a trained VAE and the vocoder it refers to
+    z = codec.encode(waves)                 # (N, clip_samples) -> (N, D)
+    waves = codec.decode(z)                 # (N, D) -> (N, clip_samples)
+    audio = codec.reconstruct_file(path)    # any format, rate, channels, length
+
+plus the one audio loader (:func:`load_audio`), the one mel front-end (:class:`MelFrontend`),
+the prepared-dataset reader (:class:`PreparedDataset`) and the training loop (:mod:`.training`).
 """
 
 from .audio import AudioLoadError, load_audio, save_audio
 from .clips import ClipDataset, PreparedDataset
+from .codec import StageOne, Trajectory, load, load_vocoder
+from .config import ConfigError, load_config
+from .mel import MelFrontend, MelSettings
 from .prepare import PrepareOptions, prepare_dataset
 
-__all__ = ["AudioLoadError", "ClipDataset", "PreparedDataset", "PrepareOptions", "load_audio",
+__all__ = ["AudioLoadError", "ClipDataset", "ConfigError", "MelFrontend", "MelSettings", "PreparedDataset",
+           "PrepareOptions", "StageOne", "Trajectory", "load", "load_audio", "load_config", "load_vocoder",
            "prepare_dataset", "save_audio"]

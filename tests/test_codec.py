@@ -1,0 +1,88 @@
+"""The public stage-one API: files of any format, rate, channel count and length; seamless joins."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+import autoencoder
+from autoencoder.artifacts import ModelFolderError, reference, save_model
+from autoencoder.codec import StageOne, overlap_add
+from autoencoder.mel import MelFrontend, MelSettings
+from autoencoder.vae import MelVAE
+from autoencoder.vocoder import Vocoder
+
+
+@pytest.fixture(scope="module")
+def model_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    save_model(Vocoder(dim=16, intermediate_dim=32, num_layers=1), root / "vocoder", "vocoder", MelSettings())
+    vae = MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16), num_res_blocks=1)
+    save_model(vae, root / "vae", "vae", MelSettings(), references={"vocoder": reference(root / "vocoder", root / "vae")},
+               extra={"latent": {"size": 16, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
+    return root
+
+
+def test_overlap_add_of_a_pure_tone_has_no_seam():
+    rate, clip = 22050, 5 * 22050
+    t = torch.arange(12 * rate) / rate
+    tone = torch.sin(2 * torch.pi * 441 * t)
+    codec = StageOne.__new__(StageOne)
+    codec.clip_samples, codec.sample_rate = clip, rate
+    starts = codec.windows(len(tone))
+    assert starts[0] == 0 and starts[-1] == len(tone) - clip
+    joined = overlap_add(torch.stack([tone[s:s + clip] for s in starts]), starts, len(tone), fade=rate // 2)
+    assert torch.allclose(joined, tone, atol=1e-5)
+    # clips that disagree in level still join without a jump: the largest sample-to-sample step
+    # stays at the tone's own
+    scaled = torch.stack([tone[s:s + clip] * (0.5 + 0.25 * k) for k, s in enumerate(starts)])
+    joined = overlap_add(scaled, starts, len(tone), fade=rate // 2)
+    assert joined.diff().abs().max() < 1.05 * (scaled.diff(dim=1).abs().max())
+
+
+@pytest.mark.parametrize("rate,channels,seconds,ext", [
+    (22050, 1, 3.3, "wav"), (44100, 2, 12.7, "mp3"), (16000, 1, 5.0, "flac"), (48000, 2, 7.01, "ogg"),
+])
+def test_files_of_any_format_rate_and_length_come_back_at_their_length(model_dirs, tmp_path, rate, channels, seconds, ext):
+    codec = autoencoder.load(model_dirs / "vae")
+    assert codec.vocoder is not None and codec.latent_size == 16
+    t = np.arange(int(seconds * rate)) / rate
+    audio = 0.3 * np.sin(2 * np.pi * 330 * t)
+    path = tmp_path / f"in.{ext}"
+    sf.write(path, np.stack([audio] * channels, 1) if channels > 1 else audio, rate)
+    expected = len(autoencoder.load_audio(path, 22050))
+    trajectory = codec.encode_file(path)
+    assert trajectory.z.shape == (len(codec.windows(max(expected, codec.clip_samples))), 16)
+    wave = codec.decode_trajectory(trajectory)
+    assert wave.shape == (expected,) and torch.isfinite(wave).all()
+
+
+def test_encode_decode_shapes_and_errors(model_dirs):
+    codec = autoencoder.load(model_dirs / "vae", vocoder=False)
+    assert codec.vocoder is None
+    z = codec.encode(torch.zeros(3, codec.clip_samples))
+    assert z.shape == (3, 16) and codec.decode(z).shape == (3, codec.clip_samples)
+    with pytest.raises(ValueError, match="110250 samples"):
+        codec.encode(torch.zeros(2, 1000))
+    with pytest.raises(ValueError, match=r"\(N, 16\)"):
+        codec.decode(torch.zeros(2, 15))
+
+
+def test_a_changed_or_missing_vocoder_is_reported(model_dirs, tmp_path):
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(model_dirs, copy)
+    torch.manual_seed(1)
+    Vocoder(dim=16, intermediate_dim=32, num_layers=1).save_pretrained(copy / "vocoder")
+    with pytest.raises(ModelFolderError, match="has changed"):
+        autoencoder.load(copy / "vae")
+    shutil.rmtree(copy / "vocoder")
+    with pytest.raises(ModelFolderError, match="missing"):
+        autoencoder.load(copy / "vae")
+    with pytest.raises(ModelFolderError, match="expected a 'vae'"):
+        autoencoder.load(model_dirs / "vocoder")
+    assert MelFrontend().settings == MelSettings()

@@ -1,0 +1,93 @@
+"""In-process smoke tests of the training entry points: checkpoints, TensorBoard, resume, refusal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import autoencoder
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+import train_autoencoder  # noqa: E402
+import train_vocoder  # noqa: E402
+
+
+def _events(run: Path) -> list[Path]:
+    return list((run / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def _scalar_steps(run: Path, tag: str) -> list[int]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    steps = []
+    for path in _events(run):
+        acc = EventAccumulator(str(path))
+        acc.Reload()
+        if tag in acc.Tags()["scalars"]:
+            steps += [s.step for s in acc.Scalars(tag)]
+    return sorted(steps)
+
+
+@pytest.fixture(scope="module")
+def vocoder_run(toy_data, tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("runs") / "vocoder"
+    code = train_vocoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
+                               "--out", str(run), "--no-progress"])
+    assert code == 0
+    return run
+
+
+def test_vocoder_training_writes_checkpoints_tensorboard_and_a_model(vocoder_run):
+    assert sorted(p.name for p in (vocoder_run / "checkpoints").iterdir()) == ["step-3", "step-6"]
+    assert _events(vocoder_run)
+    assert _scalar_steps(vocoder_run, "train/loss") == [2, 4, 6]
+    assert "valid/vocoder_mr_stft" in _tags(vocoder_run) and "valid/griffin_lim_mr_stft" in _tags(vocoder_run)
+    vocoder, frontend = autoencoder.load_vocoder(vocoder_run / "model")
+    assert frontend.settings == autoencoder.MelSettings()
+
+
+def _tags(run: Path) -> set[str]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = set()
+    for path in _events(run):
+        acc = EventAccumulator(str(path))
+        acc.Reload()
+        tags |= set(acc.Tags()["scalars"]) | set(acc.Tags()["audio"]) | set(acc.Tags()["images"])
+    return tags
+
+
+def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_data, tmp_path, capsys):
+    run = tmp_path / "vae"
+    args = ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
+            "--vocoder", str(vocoder_run / "model"), "--out", str(run), "--no-progress"]
+    assert train_autoencoder.main(args) == 0
+    tags = _tags(run)
+    assert {"valid/mel_l1", "valid/kl_per_dim", "valid/active_dims", "valid/pca_mel_l1", "train/lr"} <= tags
+    assert {"clip0/original", "clip0/vocoder", "clip0/griffin_lim", "clip0/mel"} <= tags
+
+    assert train_autoencoder.main(args) == 2  # an existing run is never silently overwritten
+    assert "--resume" in capsys.readouterr().err
+
+    assert train_autoencoder.main(args + ["--resume", "loop.max_steps=9"]) == 0
+    assert "resumed from" in capsys.readouterr().out
+    assert json.loads((run / "metrics.json").read_text())["step"] == 9
+    assert (run / "checkpoints" / "step-9").is_dir()
+    assert _scalar_steps(run, "train/loss")[-1] == 8  # log_every 2: steps 2..8 after resuming at 6
+
+    codec = autoencoder.load(run / "model")
+    assert codec.latent_size == 16 and codec.vocoder is not None
+
+
+def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
+    args = ["--data", str(toy_data), "--out", str(tmp_path / "x"), "--no-progress"]
+    assert train_autoencoder.main(args + ["model.latent_size=100", "model.latent_channels=3"]) == 2
+    assert "latent_size" in capsys.readouterr().err
+    assert train_autoencoder.main(args + ["loop.mixed_precision=fp8"]) == 2
+    assert "mixed_precision" in capsys.readouterr().err
+    assert train_autoencoder.main(args + ["model.latent_sise=64"]) == 2
+    assert "latent_sise" in capsys.readouterr().err
