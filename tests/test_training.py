@@ -91,3 +91,23 @@ def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
     assert "mixed_precision" in capsys.readouterr().err
     assert train_autoencoder.main(args + ["model.latent_sise=64"]) == 2
     assert "latent_sise" in capsys.readouterr().err
+
+
+def test_vocoder_fine_tunes_on_vae_decoded_mels_and_can_be_linked(vocoder_run, toy_data, tmp_path):
+    import link_vocoder
+
+    vae_run = tmp_path / "vae"
+    assert train_autoencoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
+                                   "--out", str(vae_run), "--no-progress"]) == 0
+    assert autoencoder.load(vae_run / "model").vocoder is None  # trained without a vocoder: Griffin-Lim
+    tuned = tmp_path / "tuned"
+    assert train_vocoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
+                               "--out", str(tuned), "--no-progress", f"init_from={vocoder_run / 'model'}",
+                               f"finetune_vae={vae_run / 'model'}"]) == 0
+    assert link_vocoder.main(["--model", str(vae_run / "model"), "--vocoder", str(tuned / "model")]) == 0
+    codec = autoencoder.load(vae_run / "model")
+    assert codec.vocoder is not None
+    import torch
+
+    base, _ = autoencoder.load_vocoder(vocoder_run / "model")
+    assert not torch.equal(next(codec.vocoder.parameters()), next(base.parameters()))  # it did train

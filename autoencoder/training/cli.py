@@ -34,6 +34,9 @@ def train_main(doc: str, schema: type[T], make_task: Callable[[T, PreparedDatase
     except (ConfigError, RunExistsError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(" ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
-    print(f"model written to {args.out}/model")
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        print(" ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
+        print(f"model written to {args.out}/model")
     return 0

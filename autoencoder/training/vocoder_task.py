@@ -35,6 +35,10 @@ class VocoderTrainConfig:
     mel_weight: float = 2.0  # beside MR-STFT (about 1 at the start); keeps the mel itself right
     valid_clips: int = 16
     media_clips: int = 2
+    # Fine-tuning: start from a trained vocoder and feed it the mels a trained VAE decodes (its
+    # posterior mean), so it learns to turn the VAE's smoother mels into cleaner audio.
+    init_from: str | None = None
+    finetune_vae: str | None = None
 
 
 class VocoderTask:
@@ -45,25 +49,50 @@ class VocoderTask:
             raise ValueError(f"dataset rate {data.sample_rate} Hz differs from mel.sample_rate {cfg.mel.sample_rate}")
         self.cfg, self.data = cfg, data
         self.frontend = MelFrontend(cfg.mel)
-        self.model = Vocoder(n_mels=cfg.mel.n_mels, n_fft=cfg.mel.n_fft, hop_length=cfg.mel.hop_length,
-                             dim=cfg.model.dim, intermediate_dim=cfg.model.intermediate_dim,
-                             num_layers=cfg.model.num_layers)
+        if cfg.init_from:
+            self.model = Vocoder.from_pretrained(cfg.init_from)
+        else:
+            self.model = Vocoder(n_mels=cfg.mel.n_mels, n_fft=cfg.mel.n_fft, hop_length=cfg.mel.hop_length,
+                                 dim=cfg.model.dim, intermediate_dim=cfg.model.intermediate_dim,
+                                 num_layers=cfg.model.num_layers)
+        self.vae = None
+        if cfg.finetune_vae:
+            from ..codec import load
+
+            codec = load(cfg.finetune_vae, vocoder=False)
+            if codec.frontend.settings != cfg.mel:
+                raise ValueError(f"the VAE at {cfg.finetune_vae!r} uses other mel settings than this config")
+            self.vae = codec.vae.requires_grad_(False)
         self.mrstft = M.multi_resolution_stft(cfg.mel.sample_rate)
         self.valid_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
         self.griffin_lim = GriffinLim(self.frontend)
         self._baseline: dict[str, float] | None = None
 
     def train_dataset(self) -> ClipDataset:
+        if self.vae is not None:  # whole clips: the VAE encodes 5 s at a time; crops are cut after decoding
+            return ClipDataset(self.data, "train")
         return ClipDataset(self.data, "train", crop_samples=int(self.cfg.crop_seconds * self.cfg.mel.sample_rate))
 
-    def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
-        wave = batch[0]
+    def _inputs(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(input mel, target wave): real mels of crops, or crops of VAE-decoded mels of whole clips."""
         self.frontend.to(wave.device)
         with torch.no_grad():
             mel = self.frontend(wave)
+            if self.vae is None:
+                return mel, wave
+            self.vae.to(wave.device)
+            mel = self.vae.decode(self.vae.encode(mel).mean)
+            hop = self.cfg.mel.hop_length
+            frames = int(self.cfg.crop_seconds * self.cfg.mel.sample_rate) // hop + 1
+            start = int(torch.randint(0, mel.shape[-1] - frames + 1, ()).item())
+            # Frame k of a centred STFT is centred on sample k * hop: the crop's audio starts there.
+            return mel[..., start:start + frames], wave[..., start * hop:start * hop + (frames - 1) * hop]
+
+    def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
+        mel, wave = self._inputs(batch[0])
         pred = model(mel, wave.shape[-1])
         stft = self.mrstft(pred.unsqueeze(1), wave.unsqueeze(1))
-        mel_l1 = F.l1_loss(self.frontend(pred), mel)
+        mel_l1 = F.l1_loss(self.frontend(pred), self.frontend(wave))
         return {"loss": stft + self.cfg.mel_weight * mel_l1, "mr_stft": stft, "mel_l1": mel_l1}
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:

@@ -1,0 +1,97 @@
+"""Stage-one evaluation on held-out clips: the VAE beside PCA, the vocoder beside Griffin-Lim.
+
+Decoding paths, all scored against the original clip:
+
+* ``vocoder_true_mel`` / ``griffin_lim_true_mel``: the ceiling of each decoder (no latent at all);
+* ``vae_vocoder`` / ``vae_griffin_lim``: the VAE's posterior mean decoded, then turned into audio;
+* ``pca_vocoder``: PCA of the flattened log-mels at the same size D (fitted on train), same vocoder.
+
+Besides the waveform metrics (:mod:`autoencoder.metrics`), ``mel_l1`` is the distance of the
+decoded mel itself (before any vocoder) for the VAE and PCA: the rate-distortion figure.
+Every mean comes with a 95 % bootstrap interval over tracks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import metrics as M
+from .clips import PreparedDataset
+from .codec import StageOne
+from .pca import MelPCA
+
+
+def train_mels(codec: StageOne, data: PreparedDataset, batch: int = 64) -> torch.Tensor:
+    rows = data.indices("train")
+    with torch.no_grad():
+        return torch.cat([codec.frontend(torch.stack([data.wave(int(r)) for r in rows[i:i + batch]]))
+                          for i in range(0, len(rows), batch)])
+
+
+def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
+                       batch: int = 8, progress: bool = True) -> dict:
+    """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``."""
+    rows = data.indices(split)
+    if len(rows) == 0:
+        raise ValueError(f"split {split!r} of {str(data.path)!r} has no clips to evaluate")
+    if max_clips is not None and len(rows) > max_clips:
+        rows = np.sort(np.random.default_rng(0).choice(rows, max_clips, replace=False))
+    try:
+        pca = MelPCA.fit(train_mels(codec, data), codec.latent_size)
+    except ValueError:
+        pca = None  # D >= number of training clips: reported as not applicable
+    fe = codec.frontend
+    per_clip: dict[str, list[float]] = defaultdict(list)
+    for i in tqdm(range(0, len(rows), batch), desc=f"evaluating {split}", disable=not progress):
+        waves = torch.stack([data.wave(int(r)) for r in rows[i:i + batch]])
+        with torch.no_grad():
+            mel = fe(waves)
+            vae_mel = codec.vae.decode(codec.vae.encode(mel).mean)
+            paths = {"vae_vocoder": codec.mel_to_wave(vae_mel), "vae_griffin_lim": codec.mel_to_wave(vae_mel, True),
+                     "vocoder_true_mel": codec.mel_to_wave(mel), "griffin_lim_true_mel": codec.mel_to_wave(mel, True)}
+            per_clip["vae_mel_l1"] += (vae_mel - mel).abs().mean(dim=(1, 2)).tolist()
+            if pca is not None:
+                pca_mel = pca.reconstruct(mel)
+                per_clip["pca_mel_l1"] += (pca_mel - mel).abs().mean(dim=(1, 2)).tolist()
+                paths["pca_vocoder"] = codec.mel_to_wave(pca_mel)
+            for path, out in paths.items():
+                for name, values in M.compare(fe, waves, out).items():
+                    per_clip[f"{path}/{name}"] += values.tolist()
+    tracks = data.track_ids[rows].tolist()
+    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), M.bootstrap_mean_ci(values, tracks)))
+               for key, values in per_clip.items()}
+    if pca is not None:
+        ratio = np.array(per_clip["vae_mel_l1"]) / np.array(per_clip["pca_mel_l1"])
+        summary["vae_over_pca_mel_l1"] = {"mean": float(np.mean(per_clip["vae_mel_l1"]) / np.mean(per_clip["pca_mel_l1"])),
+                                          **dict(zip(("ci_low", "ci_high"), M.bootstrap_mean_ci(ratio, tracks)[1:]))}
+    return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "latent_size": codec.latent_size,
+            "pca_applicable": pca is not None, "summary": summary,
+            "clips": {"track_id": tracks, **per_clip}}
+
+
+def format_table(result: dict) -> str:
+    """A markdown table: one row per decoding path, one column per metric (mean [95 % CI])."""
+    s = result["summary"]
+    paths = ["vae_vocoder", "vae_griffin_lim", "pca_vocoder", "vocoder_true_mel", "griffin_lim_true_mel"]
+    names = ["log_mel_l1", "mr_stft", "spectral_convergence", "onset_corr", "chroma_corr", "centroid_corr", "si_sdr"]
+    lines = [f"D = {result['latent_size']}, {result['split']} split: {result['num_clips']} clips of "
+             f"{result['num_tracks']} tracks; mean [95 % CI over tracks]", "",
+             "| path | decoded-mel L1 | " + " | ".join(f"heard {n}" for n in names) + " |",
+             "|---" * (len(names) + 2) + "|"]
+    for path in paths:
+        if f"{path}/log_mel_l1" not in s:
+            continue
+        mel_key = {"vae_vocoder": "vae_mel_l1", "pca_vocoder": "pca_mel_l1"}.get(path)
+        cells = [_fmt(s[mel_key]) if mel_key else "-"] + [_fmt(s[f"{path}/{n}"]) for n in names]
+        lines.append(f"| {path} | " + " | ".join(cells) + " |")
+    if "vae_over_pca_mel_l1" in s:
+        lines += ["", f"VAE / PCA decoded-mel L1: {_fmt(s['vae_over_pca_mel_l1'])}"]
+    return "\n".join(lines)
+
+
+def _fmt(stat: dict) -> str:
+    return f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"

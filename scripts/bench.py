@@ -1,0 +1,123 @@
+"""Speed of stage one under a fixed protocol: batch 1, 2 threads, one 5 s clip, median of runs.
+
+    python scripts/bench.py --out results/bench.json [--model models/vae-128] [--runs 20]
+
+Reports, in seconds and in times real time (5 s of audio / seconds taken): the log-mel front-end,
+VAE encode, VAE decode, vocoder decode, Griffin-Lim decode (32 iterations, including the inverse
+mel scale), and one training step of the vocoder (batch 16 of 1 s crops) and of the VAE (batch
+32 of 5 s clips). Without --model the default configs' models are timed (random weights run
+exactly as fast as trained ones). A benchmark, not a test: run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from autoencoder.griffin_lim import GriffinLim  # noqa: E402
+from autoencoder.mel import MelFrontend  # noqa: E402
+from autoencoder.metrics import multi_resolution_stft  # noqa: E402
+from autoencoder.training.vae_task import VAETrainConfig  # noqa: E402
+from autoencoder.training.vocoder_task import VocoderTrainConfig  # noqa: E402
+from autoencoder.vae import MelVAE  # noqa: E402
+from autoencoder.vocoder import Vocoder  # noqa: E402
+
+
+def median_seconds(fn, runs: int) -> float:
+    fn()  # warm-up: first calls allocate and pick kernels
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def models(model_dir: str | None) -> tuple[MelVAE, Vocoder, MelFrontend]:
+    if model_dir:
+        import autoencoder
+
+        codec = autoencoder.load(model_dir)
+        if codec.vocoder is None:
+            raise SystemExit(f"error: {model_dir} refers to no vocoder")
+        return codec.vae, codec.vocoder, codec.frontend
+    vae_cfg, voc_cfg = VAETrainConfig(), VocoderTrainConfig()
+    m = vae_cfg.model
+    vae = MelVAE(latent_channels=m.latent_channels, latent_frames=m.latent_frames, channels=tuple(m.channels),
+                 num_res_blocks=m.num_res_blocks)
+    v = voc_cfg.model
+    return vae, Vocoder(dim=v.dim, intermediate_dim=v.intermediate_dim, num_layers=v.num_layers), MelFrontend()
+
+
+def train_step(model, loss_fn, batch, lr=1e-4):
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+
+    def step():
+        loss = loss_fn(model, batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="trained VAE folder (its vocoder is timed too)")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--out", help="JSON file to write")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    vae, vocoder, fe = models(args.model)
+    vae.eval(), vocoder.eval()
+    seconds = 5.0
+    wave = 0.1 * torch.randn(1, int(seconds * fe.settings.sample_rate))
+    mel = fe(wave)
+    griffin_lim = GriffinLim(fe)
+    with torch.no_grad():
+        z = vae.encode(mel).mean
+        timings = {
+            "mel_front_end": median_seconds(lambda: fe(wave), args.runs),
+            "vae_encode": median_seconds(lambda: vae.encode(fe(wave)), args.runs),
+            "vae_decode": median_seconds(lambda: vae.decode(z), args.runs),
+            "vocoder_decode": median_seconds(lambda: vocoder(mel, wave.shape[-1]), args.runs),
+            "griffin_lim_decode": median_seconds(lambda: griffin_lim(mel, wave.shape[-1]), max(5, args.runs // 4)),
+        }
+    mrstft = multi_resolution_stft()
+    crops = 0.1 * torch.randn(16, fe.settings.sample_rate)
+    vocoder.train()
+    timings["vocoder_train_step_b16_1s"] = median_seconds(train_step(
+        vocoder, lambda m, w: mrstft(m(fe(w), w.shape[-1])[:, None], w[:, None]) + (fe(m(fe(w), w.shape[-1])) - fe(w)).abs().mean(),
+        crops), 5)
+    vae.train()
+    clips = fe(0.1 * torch.randn(32, wave.shape[-1]))
+    timings["vae_train_step_b32_5s"] = median_seconds(train_step(vae, lambda m, x: (m(x)[0] - x).abs().mean(), clips), 5)
+    result = {
+        "protocol": f"batch 1, 2 threads, one {seconds:g} s clip, median of {args.runs} runs (Griffin-Lim "
+                    f"{max(5, args.runs // 4)}, training steps 5) after one warm-up",
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__},
+        "model": args.model or "default configs",
+        "parameters": {"vae": sum(p.numel() for p in vae.parameters()), "vocoder": sum(p.numel() for p in vocoder.parameters())},
+        "seconds": timings,
+        "times_real_time": {k: seconds / v for k, v in timings.items() if "train" not in k},
+        "vocoder_speedup_over_griffin_lim": timings["griffin_lim_decode"] / timings["vocoder_decode"],
+    }
+    print(json.dumps(result, indent=2))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

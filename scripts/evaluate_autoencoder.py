@@ -1,0 +1,47 @@
+"""Evaluate a trained VAE (and its vocoder) on held-out clips, beside PCA and Griffin-Lim.
+
+    python scripts/evaluate_autoencoder.py --model runs/vae-128/model --data data/gtzan --split test --out results/vae-128
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import autoencoder  # noqa: E402
+from autoencoder.evaluate import evaluate_stage_one, format_table  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="VAE model folder")
+    parser.add_argument("--data", required=True, help="prepared dataset")
+    parser.add_argument("--split", default="test", choices=["train", "valid", "test"])
+    parser.add_argument("--max-clips", type=int, default=None, help="evaluate a seeded subset of the split")
+    parser.add_argument("--out", required=True, help="folder for metrics.json and table.md")
+    args = parser.parse_args(argv)
+    try:
+        codec = autoencoder.load(args.model)
+        result = evaluate_stage_one(codec, autoencoder.PreparedDataset(args.data), args.split, args.max_clips)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result["command"] = " ".join(sys.argv)
+    table = format_table(result)
+    tmp = out / ".metrics.json.tmp"
+    tmp.write_text(json.dumps(result, indent=1))
+    os.replace(tmp, out / "metrics.json")
+    (out / "table.md").write_text(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

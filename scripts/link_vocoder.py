@@ -1,0 +1,44 @@
+"""Point a trained VAE folder at a (new) vocoder: records its relative path and content hash.
+
+    python scripts/link_vocoder.py --model runs/vae-128/model --vocoder runs/vocoder/model
+
+Use it after training a VAE without --vocoder, or after fine-tuning a vocoder on VAE-decoded mels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autoencoder.artifacts import RECORD, ModelFolderError, mel_settings, read_record, reference  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="VAE model folder")
+    parser.add_argument("--vocoder", required=True, help="vocoder model folder")
+    args = parser.parse_args(argv)
+    try:
+        record = read_record(args.model, "vae")
+        vocoder = read_record(args.vocoder, "vocoder")
+        if mel_settings(record) != mel_settings(vocoder):
+            raise ModelFolderError(f"mel settings differ: VAE {record['mel']} vs vocoder {vocoder['mel']}")
+        record.setdefault("references", {})["vocoder"] = reference(args.vocoder, args.model)
+    except ModelFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    tmp = Path(args.model) / f".{RECORD}.tmp"
+    tmp.write_text(json.dumps(record, indent=2))
+    os.replace(tmp, Path(args.model) / RECORD)
+    print(f"{args.model} now decodes with {record['references']['vocoder']['path']} "
+          f"(sha256 {record['references']['vocoder']['sha256'][:12]})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
