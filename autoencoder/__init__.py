@@ -13,11 +13,11 @@ the prepared-dataset reader (:class:`PreparedDataset`) and the training loop (:m
 
 from .audio import AudioLoadError, load_audio, save_audio
 from .clips import ClipDataset, PreparedDataset
-from .codec import StageOne, Trajectory, load, load_vocoder
+from .codec import StageOne, Trajectory, load, load_judge, load_vocoder
 from .config import ConfigError, load_config
 from .mel import MelFrontend, MelSettings
 from .prepare import PrepareOptions, prepare_dataset
 
 __all__ = ["AudioLoadError", "ClipDataset", "ConfigError", "MelFrontend", "MelSettings", "PreparedDataset",
-           "PrepareOptions", "StageOne", "Trajectory", "load", "load_audio", "load_config", "load_vocoder",
+           "PrepareOptions", "StageOne", "Trajectory", "load", "load_audio", "load_judge", "load_config", "load_vocoder",
            "prepare_dataset", "save_audio"]

@@ -19,6 +19,7 @@ import torch
 from .artifacts import mel_settings, read_record, resolve_reference
 from .audio import load_audio
 from .griffin_lim import GriffinLim
+from .judge import GenreJudge, Judge
 from .mel import MelFrontend
 from .vae import MelVAE, Posterior
 from .vocoder import Vocoder
@@ -28,6 +29,13 @@ def load_vocoder(folder: str | os.PathLike) -> tuple[Vocoder, MelFrontend]:
     """A trained vocoder (eval mode) and the front-end its mels must come from."""
     record = read_record(folder, "vocoder")
     return Vocoder.from_pretrained(str(folder)).eval(), MelFrontend(mel_settings(record))
+
+
+def load_judge(folder: str | os.PathLike) -> Judge:
+    """The trained genre judge: takes waveforms, knows its genre names and its test scores."""
+    record = read_record(folder, "judge")
+    return Judge(GenreJudge.from_pretrained(str(folder)), MelFrontend(mel_settings(record)), record["genres"],
+                 record.get("metrics", {}))
 
 
 @dataclass

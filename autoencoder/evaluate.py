@@ -17,11 +17,13 @@ from collections import defaultdict
 
 import numpy as np
 import torch
+from sklearn.metrics import balanced_accuracy_score
 from tqdm import tqdm
 
 from . import metrics as M
 from .clips import PreparedDataset
 from .codec import StageOne
+from .judge import Judge
 from .pca import MelPCA
 
 
@@ -33,8 +35,13 @@ def train_mels(codec: StageOne, data: PreparedDataset, batch: int = 64) -> torch
 
 
 def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
-                       batch: int = 8, progress: bool = True) -> dict:
-    """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``."""
+                       batch: int = 8, progress: bool = True, judge: Judge | None = None) -> dict:
+    """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``.
+
+    With a ``judge``, also its agreement between each reconstruction and its original
+    (``<path>/judge_agreement``, 0 or 1 per clip) and its balanced accuracy on every path against
+    the true genres (``judge_balanced_accuracy``), beside its own on the originals.
+    """
     rows = data.indices(split)
     if len(rows) == 0:
         raise ValueError(f"split {split!r} of {str(data.path)!r} has no clips to evaluate")
@@ -46,6 +53,7 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
         pca = None  # D >= number of training clips: reported as not applicable
     fe = codec.frontend
     per_clip: dict[str, list[float]] = defaultdict(list)
+    predictions: dict[str, list[int]] = defaultdict(list)
     for i in tqdm(range(0, len(rows), batch), desc=f"evaluating {split}", disable=not progress):
         waves = torch.stack([data.wave(int(r)) for r in rows[i:i + batch]])
         with torch.no_grad():
@@ -61,6 +69,13 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
             for path, out in paths.items():
                 for name, values in M.compare(fe, waves, out).items():
                     per_clip[f"{path}/{name}"] += values.tolist()
+            if judge is not None:
+                original = judge.predict(waves)
+                predictions["original"] += original.tolist()
+                for path, out in paths.items():
+                    guess = judge.predict(out)
+                    predictions[path] += guess.tolist()
+                    per_clip[f"{path}/judge_agreement"] += (guess == original).float().tolist()
     tracks = data.track_ids[rows].tolist()
     summary = {key: dict(zip(("mean", "ci_low", "ci_high"), M.bootstrap_mean_ci(values, tracks)))
                for key, values in per_clip.items()}
@@ -68,6 +83,11 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
         ratio = np.array(per_clip["vae_mel_l1"]) / np.array(per_clip["pca_mel_l1"])
         summary["vae_over_pca_mel_l1"] = {"mean": float(np.mean(per_clip["vae_mel_l1"]) / np.mean(per_clip["pca_mel_l1"])),
                                           **dict(zip(("ci_low", "ci_high"), M.bootstrap_mean_ci(ratio, tracks)[1:]))}
+    if judge is not None:
+        truth = [judge.genres.index(g) if g in judge.genres else -1 for g in data.genres[rows]]
+        summary["judge_balanced_accuracy"] = {path: float(balanced_accuracy_score(truth, guess))
+                                              for path, guess in predictions.items()}
+        summary["judge_test_scores"] = {k: v for k, v in judge.metrics.items() if k.startswith("test_")}
     return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "latent_size": codec.latent_size,
             "pca_applicable": pca is not None, "summary": summary,
             "clips": {"track_id": tracks, **per_clip}}
@@ -78,6 +98,8 @@ def format_table(result: dict) -> str:
     s = result["summary"]
     paths = ["vae_vocoder", "vae_griffin_lim", "pca_vocoder", "vocoder_true_mel", "griffin_lim_true_mel"]
     names = ["log_mel_l1", "mr_stft", "spectral_convergence", "onset_corr", "chroma_corr", "centroid_corr", "si_sdr"]
+    if "vae_vocoder/judge_agreement" in s:
+        names.append("judge_agreement")
     lines = [f"D = {result['latent_size']}, {result['split']} split: {result['num_clips']} clips of "
              f"{result['num_tracks']} tracks; mean [95 % CI over tracks]", "",
              "| path | decoded-mel L1 | " + " | ".join(f"heard {n}" for n in names) + " |",
@@ -90,6 +112,12 @@ def format_table(result: dict) -> str:
         lines.append(f"| {path} | " + " | ".join(cells) + " |")
     if "vae_over_pca_mel_l1" in s:
         lines += ["", f"VAE / PCA decoded-mel L1: {_fmt(s['vae_over_pca_mel_l1'])}"]
+    if "judge_balanced_accuracy" in s:
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in s["judge_balanced_accuracy"].items())
+        real = s["judge_test_scores"]
+        lines += ["", f"judge balanced accuracy against true genres: {scores} (judge on real test clips: balanced "
+                      f"accuracy {real.get('test_balanced_accuracy', float('nan')):.3f}, Cohen's kappa "
+                      f"{real.get('test_cohen_kappa', float('nan')):.3f}; chance {real.get('test_chance_balanced_accuracy', float('nan')):.3f})"]
     return "\n".join(lines)
 
 

@@ -170,8 +170,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
             _checkpoint(accelerator, run_dir, state.step, cfg.keep_checkpoints)
     bar.close()
     if accelerator.is_main_process:
-        with _weights_for_eval(accelerator.unwrap_model(model), ema) as final:
-            task.export(final, run_dir / "model", metrics)
+        with _weights_for_eval(accelerator.unwrap_model(model), ema) as final, torch.no_grad():
+            task.export(final.eval(), run_dir / "model", metrics)
         (run_dir / "metrics.json").write_text(json.dumps({"step": state.step, **metrics}, indent=2))
         writer.close()
     accelerator.wait_for_everyone()

@@ -1,0 +1,25 @@
+"""Train the judge: a small genre classifier on log-mels of real training clips (never latents).
+
+    python scripts/train_classifier.py --data data/gtzan --out runs/judge [--config configs/judge.yaml]
+
+Its balanced accuracy and Cohen's kappa on real test clips are stored with the model and reported
+beside every figure it produces. Runs with python or accelerate launch; --resume after a kill.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autoencoder.training.cli import train_main  # noqa: E402
+from autoencoder.training.judge_task import JudgeTask, JudgeTrainConfig  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    return train_main(__doc__, JudgeTrainConfig, lambda cfg, data, args: JudgeTask(cfg, data), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
