@@ -1,0 +1,119 @@
+"""Tables and figures of a latent-size sweep (from its sweep.json and model folders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+PANELS = (  # (title, [(row column, label, style)])
+    ("decoded-mel L1 (lower is better)", [("vae_mel_l1", "VAE", "o-"), ("pca_mel_l1", "PCA, same size", "s--")]),
+    ("onset-envelope correlation (rhythm)", [("onset_corr", "VAE + vocoder", "o-"), ("griffin_lim_onset_corr", "VAE + Griffin-Lim", "^:"),
+                                             ("pca_onset_corr", "PCA + vocoder", "s--"), ("ceiling_onset_corr", "vocoder on true mel", "k-")]),
+    ("chroma correlation (harmony)", [("chroma_corr", "VAE + vocoder", "o-"), ("griffin_lim_chroma_corr", "VAE + Griffin-Lim", "^:"),
+                                      ("pca_chroma_corr", "PCA + vocoder", "s--"), ("ceiling_chroma_corr", "vocoder on true mel", "k-")]),
+    ("judge agreement with the original", [("judge_agreement", "VAE + vocoder", "o-"), ("pca_judge_agreement", "PCA + vocoder", "s--"),
+                                           ("ceiling_judge_agreement", "vocoder on true mel", "k-")]),
+    ("MR-STFT distance (lower is better)", [("mr_stft", "VAE + vocoder", "o-"), ("ceiling_mr_stft", "vocoder on true mel", "k-")]),
+    ("centroid correlation (timbre)", [("centroid_corr", "VAE + vocoder", "o-")]),
+)
+THRESHOLD_OF = {"onset-envelope correlation (rhythm)": "onset_corr", "chroma correlation (harmony)": "chroma_corr",
+                "judge agreement with the original": "judge_agreement"}
+
+
+def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
+    rows = record["rows"][split]
+    d_star = record["decision"]["size"]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    for ax, (title, series) in zip(axes.flat, PANELS):
+        for column, label, style in series:
+            pts = [(r["size"], r[column], r.get(f"{column}_ci")) for r in rows if r.get(column) is not None]
+            if not pts:
+                continue
+            x, y, ci = zip(*pts)
+            err = [[v - c[0] for v, c in zip(y, ci)], [c[1] - v for v, c in zip(y, ci)]] if all(ci) else None
+            ax.errorbar(x, y, yerr=err, fmt=style, label=label, capsize=3, markersize=4)
+        if title in THRESHOLD_OF:
+            ax.axhline(record["rule"][THRESHOLD_OF[title]], color="red", lw=0.8, ls=":", label="rule threshold")
+        ax.axvline(d_star, color="green", lw=0.8, ls="--")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(record["sizes"], [str(v) for v in record["sizes"]])
+        ax.minorticks_off()
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("latent floats per 5 s clip")
+        ax.legend(fontsize=7)
+    judge = record.get("judge_test_scores", {})
+    fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); D* = {d_star} chosen on valid (green). "
+                 f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.2f}, "
+                 f"kappa {judge.get('test_cohen_kappa', float('nan')):.2f}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
+    """One test clip's mel: the original, then the VAE reconstruction at every size."""
+    import autoencoder
+    from autoencoder.training.common import fixed_clips
+
+    codecs = {s: autoencoder.load(out / f"vae-{s:04d}" / "model", vocoder=False) for s in sizes}
+    first = next(iter(codecs.values()))
+    data = autoencoder.PreparedDataset(_data_path(out))
+    wave, rows = fixed_clips(data, "test", 1)
+    mels = [("original", first.frontend(wave)[0])]
+    with torch.no_grad():
+        mels += [(f"D = {s}", c.decode_mel(c.encode(wave))[0]) for s, c in codecs.items()]
+    fig, axes = plt.subplots(len(mels), 1, figsize=(9, 1.6 * len(mels)))
+    for ax, (title, mel) in zip(axes, mels):
+        ax.imshow(mel.numpy(), origin="lower", aspect="auto", vmin=-3.5, vmax=2.5, cmap="magma")
+        ax.set_ylabel(title, rotation=0, ha="right", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"{data.track_ids[rows[0]]}, clip {data.clip_index[rows[0]]}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _data_path(out: Path) -> str:
+    import json
+
+    return json.loads((out / "sweep.json").read_text())["data"]
+
+
+def markdown_table(record: dict, split: str) -> str:
+    cols = [("size", "D"), ("vae_mel_l1", "VAE mel L1"), ("pca_mel_l1", "PCA mel L1"), ("vae_over_pca", "VAE/PCA"),
+            ("onset_corr", "onset"), ("pca_onset_corr", "PCA onset"), ("chroma_corr", "chroma"),
+            ("pca_chroma_corr", "PCA chroma"), ("judge_agreement", "judge agr."), ("centroid_corr", "centroid"),
+            ("mr_stft", "MR-STFT"), ("active_dims", "active dims")]
+    lines = ["| " + " | ".join(h for _, h in cols) + " |", "|---" * len(cols) + "|"]
+    for r in record["rows"][split]:
+        cells = []
+        for key, _ in cols:
+            v = r.get(key)
+            ci = r.get(f"{key}_ci")
+            cells.append("n/a" if v is None else f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else
+                         (str(int(v)) if key in ("size", "active_dims") else f"{v:.3f}"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_report(record: dict, out: str | Path) -> None:
+    out = Path(out)
+    rate_distortion_figure(record, "test", out / "rate_distortion_test.png")
+    rate_distortion_figure(record, "valid", out / "rate_distortion_valid.png")
+    mel_grid_figure(out, record["sizes"], out / "mel_grid.png")
+    judge = record.get("judge_test_scores", {})
+    text = [f"# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}\n",
+            f"**{record['decision']['reason']}**\n",
+            f"Sizes for the analysis: {record['decision']['analysis_sizes']}\n",
+            f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
+            f"Cohen's kappa {judge.get('test_cohen_kappa', float('nan')):.3f} "
+            f"(chance {judge.get('test_chance_balanced_accuracy', float('nan')):.3f}).\n",
+            "## Test split (mean [95% CI over tracks])\n", markdown_table(record, "test"),
+            "\n## Valid split (where the rule is applied)\n", markdown_table(record, "valid")]
+    (out / "table.md").write_text("\n".join(text) + "\n")

@@ -1,0 +1,121 @@
+"""Run the latent-size sweep: train (or resume, or skip) one VAE per size, evaluate, apply the rule."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from ..audio import save_audio
+from ..clips import PreparedDataset
+from ..codec import load, load_judge, load_vocoder
+from ..evaluate import evaluate_stage_one
+from ..sweep import RULE_METRICS, SweepConfig, choose_size, size_config
+from .common import fixed_clips
+from .loop import latest_checkpoint, train
+from .vae_task import VAETask
+
+ROW_KEYS = {  # row column -> key in the evaluation summary
+    "vae_mel_l1": "vae_mel_l1", "pca_mel_l1": "pca_mel_l1",
+    "mr_stft": "vae_vocoder/mr_stft", "heard_log_mel_l1": "vae_vocoder/log_mel_l1",
+    "onset_corr": "vae_vocoder/onset_corr", "chroma_corr": "vae_vocoder/chroma_corr",
+    "centroid_corr": "vae_vocoder/centroid_corr", "judge_agreement": "vae_vocoder/judge_agreement",
+    "griffin_lim_onset_corr": "vae_griffin_lim/onset_corr", "griffin_lim_chroma_corr": "vae_griffin_lim/chroma_corr",
+    "pca_onset_corr": "pca_vocoder/onset_corr", "pca_chroma_corr": "pca_vocoder/chroma_corr",
+    "pca_judge_agreement": "pca_vocoder/judge_agreement",
+    "ceiling_onset_corr": "vocoder_true_mel/onset_corr", "ceiling_chroma_corr": "vocoder_true_mel/chroma_corr",
+    "ceiling_judge_agreement": "vocoder_true_mel/judge_agreement", "ceiling_mr_stft": "vocoder_true_mel/mr_stft",
+}
+
+
+def _write_json(path: Path, value) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(value, indent=1))
+    os.replace(tmp, path)
+
+
+def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
+    """One table row: means (and intervals under ``<name>_ci``) of the metrics the study reports."""
+    s = result["summary"]
+    row: dict = {"size": size}
+    for column, key in ROW_KEYS.items():
+        if key in s:
+            row[column] = s[key]["mean"]
+            row[f"{column}_ci"] = [s[key]["ci_low"], s[key]["ci_high"]]
+    row["vae_over_pca"] = s.get("vae_over_pca_mel_l1", {}).get("mean")
+    row["judge_balanced_accuracy"] = s.get("judge_balanced_accuracy", {}).get("vae_vocoder")
+    row["active_dims"] = train_metrics.get("active_dims")
+    row["kl_per_dim"] = train_metrics.get("kl_per_dim")
+    return row
+
+
+def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: str, run_dir: Path,
+               progress: bool) -> dict:
+    """Train the VAE of one size unless it is done; resume it when it was interrupted."""
+    if (run_dir / "metrics.json").is_file() and (run_dir / "model").is_dir():
+        return json.loads((run_dir / "metrics.json").read_text())
+    vae_cfg = size_config(cfg.vae, size, cfg.max_latent_frames)
+    vocoder, _ = load_vocoder(vocoder_dir)
+    task = VAETask(vae_cfg, data, vocoder, vocoder_dir)
+    return train(task, vae_cfg.loop, run_dir, vae_cfg, resume=latest_checkpoint(run_dir) is not None, progress=progress)
+
+
+def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_dir: str, split: str,
+                  progress: bool) -> dict:
+    path = run_dir / f"eval_{split}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    result = evaluate_stage_one(load(run_dir / "model"), data, split, cfg.eval_max_clips,
+                                judge=load_judge(judge_dir), progress=progress)
+    _write_json(path, result)
+    return result
+
+
+def write_audio(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, out: Path) -> None:
+    """The same test clips at this size (vocoder and Griffin-Lim), for listening; kept out of git."""
+    codec = load(run_dir / "model")
+    waves, rows = fixed_clips(data, "test", cfg.audio_clips)
+    z = codec.encode(waves)
+    size = codec.latent_size
+    for wave, row, voc, gl in zip(waves, rows, codec.decode(z), codec.decode(z, griffin_lim=True)):
+        name = f"{data.track_ids[row]}_clip{data.clip_index[row]}"
+        save_audio(out / "audio" / name / "original.wav", wave, codec.sample_rate)
+        save_audio(out / "audio" / name / f"D{size:04d}_vocoder.wav", voc, codec.sample_rate)
+        save_audio(out / "audio" / name / f"D{size:04d}_griffin_lim.wav", gl, codec.sample_rate)
+
+
+def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str, out: str | Path,
+              progress: bool = True, log=print) -> dict:
+    """Train, evaluate and tabulate every size of ``cfg.sizes``; returns the sweep record."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = PreparedDataset(data_dir)
+    rows: dict[str, list[dict]] = {"valid": [], "test": []}
+    cpu_seconds = {}
+    header = f"{'D':>6} {'VAE L1':>8} {'PCA L1':>8} {'ratio':>6} {'onset':>6} {'chroma':>6} {'judge':>6} {'active':>6}"
+    log(f"valid split, {cfg.eval_max_clips} clips per size\n{header}")
+    for size in sorted(cfg.sizes):
+        start = time.process_time()
+        run_dir = out / f"vae-{size:04d}"
+        train_metrics = train_size(cfg, size, data, vocoder_dir, run_dir, progress)
+        for split in ("valid", "test"):
+            result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress)
+            rows[split].append(summary_row(size, result, train_metrics))
+        if not (out / "audio").exists() or not any((out / "audio").rglob(f"D{size:04d}_vocoder.wav")):
+            write_audio(cfg, run_dir, data, out)
+        cpu_seconds[size] = time.process_time() - start
+        r = rows["valid"][-1]
+        log(f"{size:>6} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
+            f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma_corr']:>6.3f} "
+            f"{r['judge_agreement']:>6.3f} {r['active_dims'] or 0:>6.0f}")
+    decision = choose_size([{k: r[k] for k in ("size", *RULE_METRICS)} for r in rows["valid"]], cfg.rule)
+    record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "rule": {k: getattr(cfg.rule, k) for k in RULE_METRICS}, "decision": decision._asdict(),
+              "rows": rows, "cpu_seconds_this_invocation": cpu_seconds, "sizes": sorted(cfg.sizes),
+              "judge_test_scores": load_judge(judge_dir).metrics, "torch_threads": torch.get_num_threads()}
+    _write_json(out / "sweep.json", record)
+    log(decision.reason)
+    log(f"sizes for the analysis (about D*/2, D*, about 2 D*): {list(decision.analysis_sizes)}")
+    return record

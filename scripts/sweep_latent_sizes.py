@@ -1,0 +1,54 @@
+"""The latent-size study: one VAE per size (same budget, seed and data), evaluated beside PCA.
+
+    python scripts/sweep_latent_sizes.py --data data/gtzan --vocoder models/vocoder --judge models/judge \
+        --sizes 16,32,64,128,256,512,1024 --out runs/sweep [--config configs/sweep.yaml] [key=value ...]
+
+Resumable: finished sizes are skipped, an interrupted size resumes from its newest checkpoint.
+Prints a table as it goes (valid split), then applies the rule from the config (written before the
+sweep runs) and prints D* and the three sizes of the analysis. Writes sweep.json, table.md and
+figures into --out; audio of the same test clips at every size goes to --out/audio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autoencoder.config import ConfigError, load_config  # noqa: E402
+from autoencoder.sweep import SweepConfig  # noqa: E402
+from autoencoder.sweep_report import write_report  # noqa: E402
+from autoencoder.training.sweep_runner import run_sweep  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--vocoder", required=True, help="trained vocoder folder (reused by every size)")
+    parser.add_argument("--judge", required=True, help="trained judge folder")
+    parser.add_argument("--sizes", help="comma-separated latent sizes (overrides the config)")
+    parser.add_argument("--config", help="sweep YAML (the rule's thresholds live here)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("overrides", nargs="*", help="e.g. vae.loop.max_steps=1500 rule.onset_corr=0.7")
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(SweepConfig, args.config, args.overrides)
+        if args.sizes:
+            cfg.sizes = [int(s) for s in args.sizes.split(",")]
+        bad = [s for s in cfg.sizes if not 8 <= s <= 4096]
+        if bad:
+            raise ValueError(f"sizes must be in 8..4096, got {bad}")
+        record = run_sweep(cfg, args.data, args.vocoder, args.judge, args.out, progress=not args.no_progress)
+        write_report(record, args.out)
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"table and figures in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

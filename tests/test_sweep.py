@@ -1,0 +1,84 @@
+"""The latent-size study: the rule on synthetic curves, and a tiny sweep that resumes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from autoencoder.sweep import RuleConfig, choose_size, latent_layout
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+
+def _curve(values: dict[int, tuple[float, float, float]]) -> list[dict]:
+    return [{"size": d, "onset_corr": o, "chroma_corr": c, "judge_agreement": j} for d, (o, c, j) in values.items()]
+
+
+def test_rule_picks_the_smallest_size_meeting_every_threshold():
+    rows = _curve({16: (0.5, 0.6, 0.5), 32: (0.76, 0.74, 0.9), 64: (0.8, 0.76, 0.86), 128: (0.9, 0.9, 0.95)})
+    decision = choose_size(rows, RuleConfig())
+    assert decision.size == 64 and decision.qualified
+    assert decision.analysis_sizes == (32, 64, 128)
+    assert "smallest size" in decision.reason and "[16, 32]" in decision.reason
+
+
+def test_rule_order_of_rows_does_not_matter_and_thresholds_are_config():
+    rows = _curve({128: (0.9, 0.9, 0.95), 16: (0.7, 0.7, 0.7), 32: (0.8, 0.8, 0.9)})
+    assert choose_size(rows, RuleConfig()).size == 32
+    assert choose_size(rows, RuleConfig(onset_corr=0.6, chroma_corr=0.6, judge_agreement=0.6)).size == 16
+
+
+def test_rule_reports_when_no_size_qualifies_and_falls_back_to_the_closest():
+    rows = _curve({16: (0.2, 0.3, 0.3), 64: (0.7, 0.74, 0.84), 256: (0.6, 0.7, 0.8)})
+    decision = choose_size(rows, RuleConfig())
+    assert not decision.qualified and decision.size == 64
+    assert decision.reason.startswith("no size reaches")
+    with pytest.raises(ValueError):
+        choose_size([], RuleConfig())
+
+
+@pytest.mark.parametrize("size,layout", [(8, (1, 8)), (16, (1, 16)), (64, (2, 32)), (1024, (32, 32)), (48, (2, 24))])
+def test_latent_layout_keeps_frames_then_adds_channels(size, layout):
+    assert latent_layout(size) == layout
+
+
+def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, tmp_path, monkeypatch):
+    import sweep_latent_sizes
+    import train_classifier
+    import train_vocoder
+
+    import autoencoder.training.sweep_runner as runner
+
+    assert train_vocoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
+                               "--out", str(tmp_path / "voc"), "--no-progress"]) == 0
+    assert train_classifier.main(["--data", str(toy_data), "--config", str(REPO / "configs/judge_tiny.yaml"),
+                                  "--out", str(tmp_path / "judge"), "--no-progress", "loop.max_steps=10"]) == 0
+    args = ["--data", str(toy_data), "--vocoder", str(tmp_path / "voc/model"), "--judge", str(tmp_path / "judge/model"),
+            "--config", str(REPO / "configs/sweep_tiny.yaml"), "--out", str(tmp_path / "sweep"), "--no-progress"]
+
+    real_evaluate = runner.evaluate_size
+
+    def interrupted(cfg, run_dir, *a, **k):  # the second size dies after training, before evaluation
+        if run_dir.name == "vae-0016":
+            raise KeyboardInterrupt
+        return real_evaluate(cfg, run_dir, *a, **k)
+    monkeypatch.setattr(runner, "evaluate_size", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sweep_latent_sizes.main(args)
+    monkeypatch.undo()
+    first = (tmp_path / "sweep/vae-0008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns
+    assert not (tmp_path / "sweep/sweep.json").exists()
+
+    assert sweep_latent_sizes.main(args) == 0
+    assert (tmp_path / "sweep/vae-0008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns == first  # skipped
+    record = json.loads((tmp_path / "sweep/sweep.json").read_text())
+    assert [r["size"] for r in record["rows"]["test"]] == [8, 16]
+    assert record["decision"]["size"] in (8, 16) and record["decision"]["reason"]
+    assert {"vae_mel_l1", "pca_mel_l1", "onset_corr", "judge_agreement", "ceiling_onset_corr"} <= set(record["rows"]["valid"][0])
+    table = (tmp_path / "sweep/table.md").read_text()
+    assert "Judge on real test clips" in table and "| 16 |" in table
+    assert (tmp_path / "sweep/rate_distortion_test.png").stat().st_size > 10_000
