@@ -64,7 +64,7 @@ class StageOne:
 
     @torch.no_grad()
     def posterior(self, wave: torch.Tensor) -> Posterior:
-        """``(N, clip_samples)`` -> posterior with ``(N, C, F)`` mean and log-variance."""
+        """``(N, clip_samples)`` -> posterior with ``(N, D)`` mean and log-variance."""
         wave = wave.unsqueeze(0) if wave.ndim == 1 else wave
         if wave.shape[-1] != self.clip_samples:
             raise ValueError(f"expected clips of {self.clip_samples} samples "
@@ -74,7 +74,7 @@ class StageOne:
 
     def encode(self, wave: torch.Tensor) -> torch.Tensor:
         """``(N, clip_samples)`` or ``(clip_samples,)`` -> posterior means, flat ``(N, D)``."""
-        return self.posterior(wave).mean.flatten(1)
+        return self.posterior(wave).mean
 
     @torch.no_grad()
     def decode_mel(self, z: torch.Tensor) -> torch.Tensor:

@@ -29,6 +29,7 @@ class SweepConfig:
     vae: VAETrainConfig = field(default_factory=VAETrainConfig)
     sizes: list[int] = field(default_factory=lambda: [16, 32, 64, 128, 256, 512, 1024])
     max_latent_frames: int = 32  # a latent keeps up to 32 frames (6.4 frames a second) and adds channels above
+    global_fraction: float = 0.5  # share of each size spent on the whole-clip (global) part
     rule: RuleConfig = field(default_factory=RuleConfig)
     eval_max_clips: int = 96  # per split and size: a seeded subset keeps a sweep in CPU-hours
     audio_clips: int = 3  # clips written as audio at every size (in the run folder, never committed)
@@ -41,18 +42,21 @@ class RuleDecision(NamedTuple):
     analysis_sizes: tuple[int, int, int]  # about D*/2, D*, about 2 D*
 
 
-def latent_layout(size: int, max_frames: int = 32) -> tuple[int, int]:
-    """``(channels, frames)`` of a latent of ``size`` floats: as many frames as allowed, then channels."""
-    frames = min(size, max_frames)
-    while size % frames:
+def latent_layout(size: int, max_frames: int = 32, global_fraction: float = 0.5) -> tuple[int, int, int]:
+    """``(global_size, channels, frames)`` of a latent of ``size`` floats: ``global_fraction`` of it
+    for the whole clip, the rest per frame with as many frames as allowed, then more channels."""
+    global_size = int(size * global_fraction)
+    temporal = size - global_size
+    frames = min(temporal, max_frames)
+    while temporal % frames:
         frames -= 1
-    return size // frames, frames
+    return global_size, temporal // frames, frames
 
 
-def size_config(base: VAETrainConfig, size: int, max_frames: int) -> VAETrainConfig:
+def size_config(base: VAETrainConfig, size: int, max_frames: int, global_fraction: float) -> VAETrainConfig:
     cfg = copy.deepcopy(base)
-    channels, _ = latent_layout(size, max_frames)
-    cfg.model.latent_size, cfg.model.latent_channels = size, channels
+    global_size, channels, _ = latent_layout(size, max_frames, global_fraction)
+    cfg.model.latent_size, cfg.model.global_size, cfg.model.latent_channels = size, global_size, channels
     cfg.model.__post_init__()
     return cfg
 

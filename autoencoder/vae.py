@@ -1,10 +1,15 @@
-"""Mel VAE: normalised log-mel of one clip <-> a latent of ``latent_channels x latent_frames`` floats.
+"""Mel VAE: normalised log-mel of one clip <-> a latent of ``global_size + latent_channels x latent_frames`` floats.
 
 The mel bins are the channels of 1-D convolutions over time, so every layer sees the whole
 spectrum at once (spectral envelopes are what PCA captures well, and what the VAE must beat).
 Two stride-2 stages bring the 431 frames of a 5 s clip to 108; the bottleneck then resamples
 time to ``latent_frames`` (adaptive average pooling down, linear interpolation back up), so any
-``latent_size = latent_channels * latent_frames`` from 8 to 4096 works with one architecture.
+size from 8 to 4096 works with one architecture.
+
+The latent has two parts. A *global* part (``global_size`` floats, pooled over the whole clip)
+holds what stays put for 5 s of music -- timbre, spectral envelope, key -- once instead of once
+per frame; a *temporal* part (``latent_channels x latent_frames``) holds how the clip moves --
+rhythm, onsets, dynamics. A flat latent is ``[global, temporal.flatten()]``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from torch import nn
 
 
 class Posterior(NamedTuple):
-    """Diagonal Gaussian; ``mean`` and ``logvar`` have shape ``(N, latent_channels, latent_frames)``."""
+    """Diagonal Gaussian over the flat latent; ``mean`` and ``logvar`` have shape ``(N, latent_size)``."""
 
     mean: torch.Tensor
     logvar: torch.Tensor
@@ -29,7 +34,7 @@ class Posterior(NamedTuple):
         return self.mean + torch.exp(0.5 * self.logvar) * noise
 
     def kl_per_dim(self) -> torch.Tensor:
-        """KL to N(0, I) in nats, per latent float: ``(N, latent_channels, latent_frames)``."""
+        """KL to N(0, I) in nats, per latent float: ``(N, latent_size)``."""
         return 0.5 * (self.mean.pow(2) + self.logvar.exp() - 1.0 - self.logvar)
 
 
@@ -59,14 +64,15 @@ def _resample_time(x: torch.Tensor, frames: int) -> torch.Tensor:
 
 
 class MelVAE(ModelMixin, ConfigMixin):
-    """``encode(mel (N, n_mels, num_frames)) -> Posterior``; ``decode(z (N, C, F)) -> mel``."""
+    """``encode(mel (N, n_mels, num_frames)) -> Posterior`` over ``(N, latent_size)``; ``decode(z (N, latent_size)) -> mel``."""
 
     @register_to_config
     def __init__(self, n_mels: int = 80, num_frames: int = 431, latent_channels: int = 4, latent_frames: int = 32,
-                 channels: tuple[int, ...] = (96, 160, 192), num_res_blocks: int = 1) -> None:
+                 channels: tuple[int, ...] = (96, 160, 192), num_res_blocks: int = 1, global_size: int = 0) -> None:
         super().__init__()
-        if latent_channels < 1 or latent_frames < 1:
-            raise ValueError(f"latent_channels and latent_frames must be >= 1, got {latent_channels}, {latent_frames}")
+        if latent_channels < 1 or latent_frames < 1 or global_size < 0:
+            raise ValueError(f"need latent_channels >= 1, latent_frames >= 1, global_size >= 0; got "
+                             f"{latent_channels}, {latent_frames}, {global_size}")
         channels = tuple(channels)
         self.level_frames = [num_frames]
         for _ in channels[1:]:
@@ -80,6 +86,7 @@ class MelVAE(ModelMixin, ConfigMixin):
         enc += [ResBlock(channels[-1]), nn.GroupNorm(8 if channels[-1] % 8 == 0 else 1, channels[-1]), nn.SiLU()]
         self.encoder = nn.Sequential(*enc)
         self.to_posterior = nn.Conv1d(channels[-1], 2 * latent_channels, 1)
+        self.to_global = nn.Linear(2 * channels[-1], 2 * global_size) if global_size else None
 
         self.from_latent = nn.Conv1d(latent_channels, channels[-1], 3, padding=1)
         self.mid = ResBlock(channels[-1])
@@ -89,27 +96,48 @@ class MelVAE(ModelMixin, ConfigMixin):
             if i > 0:
                 blocks.append(nn.Conv1d(channels[i], channels[i - 1], 3, padding=1))
             self.up_levels.append(nn.Sequential(*blocks))
+        # The global part conditions every decoder level (a per-channel bias), so the decoder never
+        # has to carry it through the temporal path.
+        self.global_bias = nn.ModuleList(nn.Linear(global_size, channels[i]) for i in range(len(channels) - 1, -1, -1)) \
+            if global_size else None
         self.to_mel = nn.Sequential(nn.GroupNorm(8 if channels[0] % 8 == 0 else 1, channels[0]), nn.SiLU(),
                                     nn.Conv1d(channels[0], n_mels, 3, padding=1))
 
     @property
     def latent_size(self) -> int:
-        return self.config.latent_channels * self.config.latent_frames
+        return self.config.global_size + self.config.latent_channels * self.config.latent_frames
 
     def encode(self, mel: torch.Tensor) -> Posterior:
         if mel.shape[1:] != (self.config.n_mels, self.config.num_frames):
             raise ValueError(f"expected mel of shape (N, {self.config.n_mels}, {self.config.num_frames}), "
                              f"got {tuple(mel.shape)}")
-        h = _resample_time(self.encoder(mel), self.config.latent_frames)
-        mean, logvar = self.to_posterior(h).chunk(2, dim=1)
+        features = self.encoder(mel)
+        mean, logvar = self.to_posterior(_resample_time(features, self.config.latent_frames)).chunk(2, dim=1)
+        mean, logvar = mean.flatten(1), logvar.flatten(1)
+        if self.to_global is not None:
+            pooled = torch.cat([features.mean(-1), features.amax(-1)], dim=1)
+            g_mean, g_logvar = self.to_global(pooled).chunk(2, dim=1)
+            mean, logvar = torch.cat([g_mean, mean], 1), torch.cat([g_logvar, logvar], 1)
         return Posterior(mean, logvar.clamp(-30.0, 20.0))
 
+    def split_latent(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Flat ``(N, latent_size)`` -> global ``(N, global_size)`` and temporal ``(N, C, F)``."""
+        g = self.config.global_size
+        temporal = z[:, g:].reshape(z.shape[0], self.config.latent_channels, self.config.latent_frames)
+        return z[:, :g], temporal
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """``z``: ``(N, C, F)`` or flat ``(N, C * F)`` -> mel ``(N, n_mels, num_frames)``."""
-        z = z.reshape(z.shape[0], self.config.latent_channels, self.config.latent_frames)
-        h = self.mid(self.from_latent(z))
-        for level, block in zip(reversed(range(len(self.level_frames))), self.up_levels):
-            h = block(_resample_time(h, self.level_frames[level]))
+        """``z``: flat ``(N, latent_size)`` -> mel ``(N, n_mels, num_frames)``."""
+        if z.ndim != 2 or z.shape[1] != self.latent_size:
+            raise ValueError(f"expected a latent of shape (N, {self.latent_size}), got {tuple(z.shape)}")
+        g, temporal = self.split_latent(z)
+        h = self.mid(self.from_latent(temporal))
+        for i, (level, block) in enumerate(zip(reversed(range(len(self.level_frames))), self.up_levels)):
+            h = _resample_time(h, self.level_frames[level])
+            if self.global_bias is not None:
+                # the bias has the channels of the level's input; block[-1] may change them after
+                h = h + self.global_bias[i](g).unsqueeze(-1)
+            h = block(h)
         return self.to_mel(h)
 
     def forward(self, mel: torch.Tensor, sample: bool = True) -> tuple[torch.Tensor, Posterior]:

@@ -11,9 +11,9 @@ from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
 
 
-def tiny_vae(latent_channels=2, latent_frames=8, num_frames=431) -> MelVAE:
+def tiny_vae(latent_channels=2, latent_frames=8, num_frames=431, global_size=0) -> MelVAE:
     return MelVAE(num_frames=num_frames, latent_channels=latent_channels, latent_frames=latent_frames,
-                  channels=(16, 24, 32), num_res_blocks=1)
+                  channels=(16, 24, 32), num_res_blocks=1, global_size=global_size)
 
 
 def test_mel_front_end_shapes_and_normalisation():
@@ -26,15 +26,30 @@ def test_mel_front_end_shapes_and_normalisation():
         MelSettings(f_max=20000.0)
 
 
-@pytest.mark.parametrize("channels,frames", [(1, 8), (2, 8), (4, 16), (4, 32), (8, 64), (8, 512)])
-def test_vae_latent_has_the_configured_flat_size(channels, frames):
-    vae = tiny_vae(channels, frames)
+@pytest.mark.parametrize("global_size,channels,frames", [
+    (0, 1, 8), (0, 2, 8), (8, 1, 8), (64, 2, 32), (0, 4, 32), (512, 16, 32), (0, 8, 512), (2048, 8, 256)])
+def test_vae_latent_has_the_configured_flat_size(global_size, channels, frames):
+    vae = tiny_vae(channels, frames, global_size=global_size)
     mel = torch.randn(2, 80, 431)
     posterior = vae.encode(mel)
-    assert posterior.mean.shape == posterior.logvar.shape == (2, channels, frames)
-    assert vae.latent_size == channels * frames
-    assert vae.decode(posterior.mean.flatten(1)).shape == (2, 80, 431)
-    assert posterior.kl_per_dim().shape == (2, channels, frames)
+    size = global_size + channels * frames
+    assert vae.latent_size == size and 8 <= size <= 4096
+    assert posterior.mean.shape == posterior.logvar.shape == posterior.kl_per_dim().shape == (2, size)
+    assert vae.decode(posterior.mean).shape == (2, 80, 431)
+    g, temporal = vae.split_latent(posterior.mean)
+    assert g.shape == (2, global_size) and temporal.shape == (2, channels, frames)
+    with pytest.raises(ValueError, match=f"\\(N, {size}\\)"):
+        vae.decode(torch.zeros(2, size + 1))
+
+
+def test_the_global_part_reaches_every_frame_of_the_decoded_mel():
+    torch.manual_seed(0)
+    vae = tiny_vae(1, 8, global_size=8).eval()
+    z = torch.zeros(1, 16)
+    moved = z.clone()
+    moved[0, :8] = 3.0
+    change = (vae.decode(moved) - vae.decode(z)).abs().mean(dim=1)[0]  # per frame
+    assert (change > 1e-3).all()
 
 
 def test_vae_rejects_a_mel_of_the_wrong_shape():

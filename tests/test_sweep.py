@@ -41,9 +41,11 @@ def test_rule_reports_when_no_size_qualifies_and_falls_back_to_the_closest():
         choose_size([], RuleConfig())
 
 
-@pytest.mark.parametrize("size,layout", [(8, (1, 8)), (16, (1, 16)), (64, (2, 32)), (1024, (32, 32)), (48, (2, 24))])
-def test_latent_layout_keeps_frames_then_adds_channels(size, layout):
-    assert latent_layout(size) == layout
+@pytest.mark.parametrize("size,fraction,layout", [
+    (8, 0.0, (0, 1, 8)), (16, 0.5, (8, 1, 8)), (64, 0.5, (32, 1, 32)), (128, 0.5, (64, 2, 32)),
+    (1024, 0.5, (512, 16, 32)), (48, 0.0, (0, 2, 24))])
+def test_latent_layout_splits_global_then_keeps_frames_then_adds_channels(size, fraction, layout):
+    assert latent_layout(size, 32, fraction) == layout
 
 
 def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, tmp_path, monkeypatch):

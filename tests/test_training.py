@@ -85,7 +85,7 @@ def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_
 
 def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
     args = ["--data", str(toy_data), "--out", str(tmp_path / "x"), "--no-progress"]
-    assert train_autoencoder.main(args + ["model.latent_size=100", "model.latent_channels=3"]) == 2
+    assert train_autoencoder.main(args + ["model.latent_size=100", "model.global_size=0", "model.latent_channels=3"]) == 2
     assert "latent_size" in capsys.readouterr().err
     assert train_autoencoder.main(args + ["loop.mixed_precision=fp8"]) == 2
     assert "mixed_precision" in capsys.readouterr().err

@@ -57,7 +57,7 @@ def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: 
     """Train the VAE of one size unless it is done; resume it when it was interrupted."""
     if (run_dir / "metrics.json").is_file() and (run_dir / "model").is_dir():
         return json.loads((run_dir / "metrics.json").read_text())
-    vae_cfg = size_config(cfg.vae, size, cfg.max_latent_frames)
+    vae_cfg = size_config(cfg.vae, size, cfg.max_latent_frames, cfg.global_fraction)
     vocoder, _ = load_vocoder(vocoder_dir)
     task = VAETask(vae_cfg, data, vocoder, vocoder_dir)
     return train(task, vae_cfg.loop, run_dir, vae_cfg, resume=latest_checkpoint(run_dir) is not None, progress=progress)

@@ -24,19 +24,23 @@ ACTIVE_KL = 0.01  # nats: a latent float with less KL than this carries (almost)
 
 @dataclass
 class VAEModelConfig:
-    latent_size: int = 128
-    latent_channels: int = 4
-    channels: list[int] = field(default_factory=lambda: [96, 144, 192])
+    latent_size: int = 128  # D: global_size + latent_channels * latent_frames
+    global_size: int = 64  # floats for the whole clip (timbre, envelope); the rest is per frame
+    latent_channels: int = 2
+    channels: list[int] = field(default_factory=lambda: [96, 144, 176])  # 1.47 M parameters at D = 128
     num_res_blocks: int = 1
 
     def __post_init__(self) -> None:
-        if not 8 <= self.latent_size <= 4096 or self.latent_size % self.latent_channels:
-            raise ValueError(f"latent_size must be in 8..4096 and divisible by latent_channels, "
-                             f"got latent_size={self.latent_size}, latent_channels={self.latent_channels}")
+        temporal = self.latent_size - self.global_size
+        if not 8 <= self.latent_size <= 4096 or not 0 <= self.global_size < self.latent_size \
+                or temporal % self.latent_channels:
+            raise ValueError(f"need latent_size in 8..4096, 0 <= global_size < latent_size and latent_size - "
+                             f"global_size divisible by latent_channels; got latent_size={self.latent_size}, "
+                             f"global_size={self.global_size}, latent_channels={self.latent_channels}")
 
     @property
     def latent_frames(self) -> int:
-        return self.latent_size // self.latent_channels
+        return (self.latent_size - self.global_size) // self.latent_channels
 
 
 @dataclass
@@ -71,7 +75,7 @@ class VAETask:
         m = cfg.model
         self.model = MelVAE(n_mels=cfg.mel.n_mels, num_frames=cfg.mel.num_frames(self.num_samples),
                             latent_channels=m.latent_channels, latent_frames=m.latent_frames,
-                            channels=tuple(m.channels), num_res_blocks=m.num_res_blocks)
+                            channels=tuple(m.channels), num_res_blocks=m.num_res_blocks, global_size=m.global_size)
         self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
         self.decoder = vocoder if vocoder is not None else GriffinLim(self.frontend)
         self.valid_mels = self._mels("valid")
@@ -147,5 +151,6 @@ class VAETask:
         folder.mkdir(parents=True, exist_ok=True)
         refs = {"vocoder": reference(self.vocoder_dir, folder)} if self.vocoder_dir else {}
         save_model(model, folder, "vae", self.cfg.mel, data=data_record(self.data), metrics=metrics, references=refs,
-                   extra={"latent": {"size": model.latent_size, "channels": model.config.latent_channels,
-                                     "frames": model.config.latent_frames, "clip_seconds": self.cfg.clip_seconds}})
+                   extra={"latent": {"size": model.latent_size, "global_size": model.config.global_size,
+                                     "channels": model.config.latent_channels, "frames": model.config.latent_frames,
+                                     "clip_seconds": self.cfg.clip_seconds}})
