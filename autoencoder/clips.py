@@ -72,6 +72,21 @@ class PreparedDataset:
         """Clip ``index`` as float32 in [-1, 1], shape ``(clip_samples,)``."""
         return torch.from_numpy(self.clips[index].astype(np.float32) / 32767.0)
 
+    def waves(self, rows) -> torch.Tensor:
+        """Clips ``rows`` stacked: ``(len(rows), clip_samples)``."""
+        return torch.stack([self.wave(int(r)) for r in rows])
+
+    @torch.no_grad()
+    def mels(self, frontend, split: str, batch: int = 64) -> torch.Tensor:
+        """Mels of every (non-silent) clip of ``split`` through ``frontend``: ``(N, n_mels, frames)``.
+
+        An empty split falls back to train (the shared GTZAN copy has no valid track for rock).
+        """
+        rows = self.indices(split)
+        if len(rows) == 0:
+            rows = self.indices("train")
+        return torch.cat([frontend(self.waves(rows[i:i + batch])) for i in range(0, len(rows), batch)])
+
     def label(self, index: int) -> int:
         return self.genre_names.index(self.genres[index])
 

@@ -28,13 +28,6 @@ from .judge import Judge
 from .pca import MelPCA
 
 
-def train_mels(codec: StageOne, data: PreparedDataset, batch: int = 64) -> torch.Tensor:
-    rows = data.indices("train")
-    with torch.no_grad():
-        return torch.cat([codec.frontend(torch.stack([data.wave(int(r)) for r in rows[i:i + batch]]))
-                          for i in range(0, len(rows), batch)])
-
-
 def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
                        batch: int = 8, progress: bool = True, judge: Judge | None = None) -> dict:
     """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``.
@@ -49,14 +42,14 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     if max_clips is not None and len(rows) > max_clips:
         rows = np.sort(np.random.default_rng(0).choice(rows, max_clips, replace=False))
     try:
-        pca = MelPCA.fit(train_mels(codec, data), codec.latent_size)
+        pca = MelPCA.fit(data.mels(codec.frontend, "train"), codec.latent_size)
     except ValueError:
         pca = None  # D >= number of training clips: reported as not applicable
     fe = codec.frontend
     per_clip: dict[str, list[float]] = defaultdict(list)
     predictions: dict[str, list[int]] = defaultdict(list)
     for i in tqdm(range(0, len(rows), batch), desc=f"evaluating {split}", disable=not progress):
-        waves = torch.stack([data.wave(int(r)) for r in rows[i:i + batch]])
+        waves = data.waves(rows[i:i + batch])
         with torch.no_grad():
             mel = fe(waves)
             vae_mel = codec.vae.decode(codec.vae.encode(mel).mean)

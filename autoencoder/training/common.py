@@ -26,7 +26,7 @@ def fixed_clips(data: PreparedDataset, split: str, count: int, seed: int = 0) ->
     _, first = np.unique(data.track_ids[order], return_index=True)
     picked = list(order[np.sort(first)]) + [r for r in order if r not in set(order[first])]
     picked = np.array(picked[:count])
-    return torch.stack([data.wave(int(r)) for r in picked]), picked
+    return data.waves(picked), picked
 
 
 def data_record(data: PreparedDataset) -> dict:

@@ -86,7 +86,7 @@ class JudgeTask:
     def logits(self, model: nn.Module, rows: np.ndarray) -> torch.Tensor:
         out = []
         for i in range(0, len(rows), 32):
-            wave = torch.stack([self.data.wave(int(r)) for r in rows[i:i + 32]])
+            wave = self.data.waves(rows[i:i + 32])
             out.append(model(self.frontend(wave)))
         return torch.cat(out)
 

@@ -78,21 +78,13 @@ class VAETask:
                             channels=tuple(m.channels), num_res_blocks=m.num_res_blocks, global_size=m.global_size)
         self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
         self.decoder = vocoder if vocoder is not None else GriffinLim(self.frontend)
-        self.valid_mels = self._mels("valid")
+        self.valid_mels = data.mels(self.frontend, "valid")
         self.pca = self._fit_pca()
         self.structure_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
 
-    def _mels(self, split: str) -> torch.Tensor:
-        rows = self.data.indices(split)
-        if len(rows) == 0:
-            rows = self.data.indices("train")
-        with torch.no_grad():
-            return torch.cat([self.frontend(torch.stack([self.data.wave(int(r)) for r in rows[i:i + 64]]))
-                              for i in range(0, len(rows), 64)])
-
     def _fit_pca(self) -> MelPCA | None:
         try:
-            return MelPCA.fit(self._mels("train"), self.cfg.model.latent_size)
+            return MelPCA.fit(self.data.mels(self.frontend, "train"), self.cfg.model.latent_size)
         except ValueError:
             return None  # fewer training clips than latent floats: no PCA baseline at this size
 
