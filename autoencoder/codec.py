@@ -28,13 +28,13 @@ from .vocoder import Vocoder
 def load_vocoder(folder: str | os.PathLike) -> tuple[Vocoder, MelFrontend]:
     """A trained vocoder (eval mode) and the front-end its mels must come from."""
     record = read_record(folder, "vocoder")
-    return Vocoder.from_pretrained(str(folder)).eval(), MelFrontend(mel_settings(record))
+    return Vocoder.from_pretrained(str(folder), torch_dtype=torch.float32).eval(), MelFrontend(mel_settings(record))
 
 
 def load_judge(folder: str | os.PathLike) -> Judge:
     """The trained genre judge: takes waveforms, knows its genre names and its test scores."""
     record = read_record(folder, "judge")
-    return Judge(GenreJudge.from_pretrained(str(folder)), MelFrontend(mel_settings(record)), record["genres"],
+    return Judge(GenreJudge.from_pretrained(str(folder), torch_dtype=torch.float32), MelFrontend(mel_settings(record)), record["genres"],
                  record.get("metrics", {}))
 
 
@@ -168,5 +168,6 @@ def load(folder: str | os.PathLike, vocoder: bool = True) -> StageOne:
         if voc_frontend.settings != frontend.settings:
             raise ValueError(f"the vocoder at {str(voc_dir)!r} was trained on other mel settings than the VAE "
                              f"({voc_frontend.settings} vs {frontend.settings})")
-    vae = MelVAE.from_pretrained(str(folder))
+    # Shipped models store fp16 weights (half the size); they always run in float32.
+    vae = MelVAE.from_pretrained(str(folder), torch_dtype=torch.float32)
     return StageOne(vae, voc, frontend, record["latent"]["clip_seconds"], folder)

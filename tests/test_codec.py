@@ -86,3 +86,22 @@ def test_a_changed_or_missing_vocoder_is_reported(model_dirs, tmp_path):
     with pytest.raises(ModelFolderError, match="expected a 'vae'"):
         autoencoder.load(model_dirs / "vocoder")
     assert MelFrontend().settings == MelSettings()
+
+
+def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_path):
+    import sys
+    from pathlib import Path
+
+    from safetensors import safe_open
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import ship_models
+
+    assert ship_models.main(["--out", str(tmp_path / "models"), "--vocoder", str(model_dirs / "vocoder"),
+                             "--vae", f"vae-16={model_dirs / 'vae'}"]) == 0
+    with safe_open(str(tmp_path / "models/vae-16/diffusion_pytorch_model.safetensors"), "pt") as f:
+        assert all(f.get_tensor(k).dtype == torch.float16 for k in f.keys())
+    original, shipped = autoencoder.load(model_dirs / "vae"), autoencoder.load(tmp_path / "models/vae-16")
+    wave = 0.1 * torch.randn(1, original.clip_samples)
+    assert next(shipped.vae.parameters()).dtype == torch.float32
+    assert torch.allclose(shipped.encode(wave), original.encode(wave), atol=2e-2)

@@ -1,0 +1,76 @@
+"""Copy trained models into a folder to ship (fp16 weights, half the size), keeping references valid.
+
+    python scripts/ship_models.py --out models --vocoder runs/vocoder/model \
+        --vae vae-128=runs/vae-128/model [--vae vae-64=...] [--judge runs/judge/model]
+
+Each VAE's reference to its vocoder is rewritten to the shipped vocoder (relative path and the
+hash of its fp16 weights). Model cards and records are kept; the record notes the source folder.
+Loading always runs in float32 (`autoencoder.load`, `autoencoder.load_vocoder`, `load_judge`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from autoencoder.artifacts import RECORD, ModelFolderError, read_record, reference  # noqa: E402
+from autoencoder.judge import GenreJudge  # noqa: E402
+from autoencoder.vae import MelVAE  # noqa: E402
+from autoencoder.vocoder import Vocoder  # noqa: E402
+
+CLASSES = {"vocoder": Vocoder, "vae": MelVAE, "judge": GenreJudge}
+
+
+def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Path:
+    record = read_record(src, kind)
+    model = CLASSES[kind].from_pretrained(str(src), torch_dtype=torch.float32)
+    if dst.exists():
+        shutil.rmtree(dst)
+    model.half().save_pretrained(str(dst), safe_serialization=True)
+    record["shipped_from"] = str(src)
+    record["weights_dtype"] = "float16"
+    if references is not None:
+        record["references"] = references
+    (dst / RECORD).write_text(json.dumps(record, indent=2))
+    if (src / "README.md").is_file():
+        shutil.copy(src / "README.md", dst / "README.md")
+    return dst
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--vocoder", required=True)
+    parser.add_argument("--vae", action="append", default=[], help="NAME=FOLDER, repeatable")
+    parser.add_argument("--judge")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    try:
+        vocoder = ship(Path(args.vocoder), out / "vocoder", "vocoder")
+        for item in args.vae:
+            name, _, folder = item.partition("=")
+            if not folder:
+                raise ModelFolderError(f"--vae takes NAME=FOLDER, got {item!r}")
+            dst = out / name
+            ship(Path(folder), dst, "vae", references={"vocoder": reference(vocoder, dst)})
+        if args.judge:
+            ship(Path(args.judge), out / "judge", "judge")
+    except ModelFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sizes = {p.parent.name: p.stat().st_size for p in out.glob("*/*.safetensors")}
+    for name, size in sorted(sizes.items()):
+        print(f"{name}: {size / 1e6:.2f} MB")
+    print(f"total {sum(sizes.values()) / 1e6:.2f} MB in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
