@@ -1,0 +1,112 @@
+"""The latents file: round trip, refusal of malformed files, and the encode_dataset command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.latents import (FORMAT_VERSION, Latents, LatentsFileError, check_same_model, load_latents,
+                              normalisation_stats, save_latents)
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+
+def _latents(n=6, d=4, model_hash="abc") -> Latents:
+    rng = np.random.default_rng(0)
+    means = rng.normal(size=(n, d)).astype(np.float32)
+    split = np.array(["train", "train", "train", "valid", "test", "test"][:n])
+    mean, std = normalisation_stats(means, split)
+    manifest = {"format_version": FORMAT_VERSION, "kind": "vae", "latent_size": d, "model_id": "m", "model_hash": model_hash,
+                "mel": {}, "layout": {"global_size": 2, "channels": 1, "frames": 2}, "mean": mean, "std": std,
+                "command": "test", "data": {}}
+    return Latents(means, np.array([f"t{i // 2}" for i in range(n)]), np.array(["a", "b"] * (n // 2)), split,
+                   np.arange(n) % 2, manifest, rng.normal(size=(n, d)).astype(np.float32))
+
+
+def test_round_trip_and_normalisation(tmp_path):
+    original = _latents()
+    loaded = load_latents(save_latents(tmp_path / "l.npz", original))
+    assert np.array_equal(loaded.means, original.means) and np.array_equal(loaded.logvars, original.logvars)
+    assert loaded.track_id.tolist() == original.track_id.tolist() and loaded.manifest == original.manifest
+    train = loaded.normalized()[loaded.rows("train")]
+    assert np.allclose(train.mean(0), 0, atol=1e-5) and np.allclose(train.std(0), 1, atol=1e-4)
+    assert [p.name for p in tmp_path.iterdir()] == ["l.npz"]
+
+
+def _rewrite(path: Path, **changes) -> None:
+    with np.load(path) as f:
+        arrays = {k: f[k] for k in f.files}
+    for key, value in changes.items():
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = value
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"genre": None}, "lacks \\['genre'\\]"),
+    ({"means": np.zeros((6, 5), np.float32)}, "expected \\(N, 4\\)"),
+    ({"split": np.array(["train"] * 5)}, "split has shape"),
+    ({"split": np.array(["train", "dev", "train", "valid", "test", "test"])}, "unknown split names \\['dev'\\]"),
+    ({"manifest": np.array("{not json")}, "not valid JSON"),
+])
+def test_malformed_files_are_refused_with_clear_messages(tmp_path, change, message):
+    path = save_latents(tmp_path / "l.npz", _latents())
+    _rewrite(path, **change)
+    with pytest.raises(LatentsFileError, match=message):
+        load_latents(path)
+
+
+def test_newer_version_missing_file_and_mixed_models_are_refused(tmp_path):
+    newer = _latents()
+    newer.manifest["format_version"] = FORMAT_VERSION + 1
+    path = tmp_path / "l.npz"
+    np.savez(path, means=newer.means, track_id=newer.track_id, genre=newer.genre, split=newer.split,
+             clip=newer.clip, manifest=np.array(json.dumps(newer.manifest)))
+    with pytest.raises(LatentsFileError, match="newer than this code"):
+        load_latents(path)
+    with pytest.raises(LatentsFileError, match="does not exist"):
+        load_latents(tmp_path / "nope.npz")
+    with pytest.raises(LatentsFileError, match="different models"):
+        check_same_model([_latents(model_hash="a"), _latents(model_hash="b")], ["x", "y"])
+    check_same_model([_latents(), _latents()], ["x", "y"])
+
+
+def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
+    import torch
+
+    import autoencoder
+    import encode_dataset
+    from autoencoder.artifacts import save_model
+    from autoencoder.features import mfcc_stats
+    from autoencoder.mel import MelSettings
+    from autoencoder.vae import MelVAE
+
+    torch.manual_seed(0)
+    save_model(MelVAE(latent_channels=1, latent_frames=8, channels=(16, 16), global_size=8), tmp_path / "vae", "vae",
+               MelSettings(), extra={"latent": {"size": 16, "global_size": 8, "channels": 1, "frames": 8, "clip_seconds": 5.0}})
+    assert encode_dataset.main(["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
+                                str(tmp_path / "vae.npz"), "--logvars"]) == 0
+    vae = load_latents(tmp_path / "vae.npz")
+    data = autoencoder.PreparedDataset(toy_data)
+    assert vae.means.shape == (len(data), 16) and vae.logvars.shape == (len(data), 16)
+    assert vae.manifest["layout"] == {"global_size": 8, "channels": 1, "frames": 8}
+    codec = autoencoder.load(tmp_path / "vae")
+    assert np.allclose(vae.means[:2], codec.encode(data.waves([0, 1])).numpy(), atol=1e-5)
+    assert encode_dataset.main(["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
+                                str(tmp_path / "vae.npz")]) == 2  # never silently overwritten
+
+    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
+    mfcc = load_latents(tmp_path / "mfcc.npz")
+    assert mfcc.size == 40 and mfcc.manifest["kind"] == "mfcc" and mfcc.manifest["layout"] is None
+    expected = mfcc_stats(autoencoder.MelFrontend(), data.waves([3]))[0].numpy()
+    assert np.allclose(mfcc.means[3], expected, atol=1e-4)
+    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "pca", "--dim", "8",
+                                "--out", str(tmp_path / "pca.npz")]) == 0
+    assert load_latents(tmp_path / "pca.npz").size == 8
