@@ -105,3 +105,23 @@ def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_
     wave = 0.1 * torch.randn(1, original.clip_samples)
     assert next(shipped.vae.parameters()).dtype == torch.float32
     assert torch.allclose(shipped.encode(wave), original.encode(wave), atol=2e-2)
+
+
+def test_reconstruct_cli_takes_a_stereo_mp3_and_keeps_its_length(model_dirs, tmp_path, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import reconstruct
+
+    t = np.arange(int(7.3 * 44100)) / 44100
+    sf.write(tmp_path / "song.mp3", np.stack([0.3 * np.sin(2 * np.pi * 220 * t)] * 2, 1), 44100)
+    out = tmp_path / "out.wav"
+    for extra in ([], ["--griffin-lim", "--force"]):
+        assert reconstruct.main([str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)] + extra) == 0
+        info = sf.info(out)
+        assert info.samplerate == 22050 and info.channels == 1
+        assert info.frames == len(autoencoder.load_audio(tmp_path / "song.mp3", 22050))
+    assert reconstruct.main([str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert reconstruct.main([str(tmp_path / "missing.wav"), "--model", str(model_dirs / "vae"), "--out", str(tmp_path / "x.wav")]) == 2

@@ -1,0 +1,65 @@
+"""Analysis on synthetic data where the answer is known: blobs are found, noise is not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.clustering import (agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep,
+                                 precision_at_k)
+from analysis.probes import cv_probe, held_out_probe
+
+
+def _data(separable: bool, n_classes=5, tracks_per_class=8, clips=3, dim=16, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 6.0, (n_classes, dim))
+    X, y, groups, split = [], [], [], []
+    for c in range(n_classes):
+        for t in range(tracks_per_class):
+            track_centre = centres[c] + rng.normal(0, 0.5, dim) if separable else rng.normal(0, 1, dim)
+            for _ in range(clips):
+                X.append(track_centre + rng.normal(0, 0.5, dim) if separable else rng.normal(0, 1, dim))
+                y.append(c)
+                groups.append(f"{c}-{t}")
+                split.append("test" if t < 2 else "valid" if t < 3 else "train")
+    return np.array(X), np.array(y), np.array(groups), np.array(split)
+
+
+def test_blobs_give_probes_far_above_chance_and_near_perfect_clusters():
+    X, y, groups, split = _data(True)
+    for name in ("logistic", "knn"):
+        held = held_out_probe(name, X, y, split, groups)
+        assert held["accuracy"] > 0.95 and held["accuracy_ci"][0] > 0.8
+        assert cv_probe(name, X, y, groups)["balanced_accuracy"] > 0.95
+    rows = kmeans_sweep(X, y, range(2, 9))
+    at5 = next(r for r in rows if r["k"] == 5)
+    assert at5["ari"] > 0.95 and at5["v_measure"] > 0.95
+    assert balance_k(rows) == 5 and elbow_k(rows) == 5
+    _, k_bic = gmm_bic(X, y, range(2, 9))
+    assert k_bic == 5
+    assert agglomerative(X, y, 5)["ari"] > 0.95
+    assert precision_at_k(X, y, groups, 5).mean() > 0.95
+    d = centroid_distances(X, y, 5)
+    assert d.shape == (5, 5) and np.allclose(np.diag(d), 0) and (d[~np.eye(5, dtype=bool)] > 3).all()
+
+
+def test_noise_gives_chance_probes_and_no_clusters():
+    X, y, groups, split = _data(False)
+    chance = 1 / 5
+    for name in ("logistic", "knn"):
+        assert abs(cv_probe(name, X, y, groups)["accuracy"] - chance) < 0.15
+        held = held_out_probe(name, X, y, split, groups)
+        assert held["accuracy_ci"][0] < chance + 0.1
+    at5 = next(r for r in kmeans_sweep(X, y, range(2, 9)) if r["k"] == 5)
+    assert abs(at5["ari"]) < 0.1 and at5["v_measure"] < 0.15
+    assert abs(precision_at_k(X, y, groups, 5).mean() - chance) < 0.1
+
+
+def test_elbow_on_a_known_curve_and_probe_errors():
+    rows = [{"k": k, "inertia": v} for k, v in zip(range(2, 9), [100, 40, 12, 10, 9, 8, 7])]
+    assert elbow_k(rows) == 4
+    X, y, groups, split = _data(True)
+    with pytest.raises(ValueError, match="unknown probe"):
+        held_out_probe("svm", X, y, split, groups)
+    with pytest.raises(ValueError, match="test rows"):
+        held_out_probe("knn", X, y, np.array(["train"] * len(y)), groups)
