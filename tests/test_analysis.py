@@ -63,3 +63,26 @@ def test_elbow_on_a_known_curve_and_probe_errors():
         held_out_probe("svm", X, y, split, groups)
     with pytest.raises(ValueError, match="test rows"):
         held_out_probe("knn", X, y, np.array(["train"] * len(y)), groups)
+
+
+def test_analyze_cli_on_toy_latents(toy_data, tmp_path):
+    import csv
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import analyze
+    import encode_dataset
+
+    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
+    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "pca", "--dim", "8", "--out", str(tmp_path / "pca.npz")]) == 0
+    assert analyze.main([str(tmp_path / "mfcc.npz"), str(tmp_path / "pca.npz"), "--out", str(tmp_path / "an"), "--no-umap"]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "an/comparison.csv")))
+    assert [r["name"] for r in rows] == ["mfcc", "pca"]
+    assert float(rows[0]["logistic_cv"]) > 3 * float(rows[0]["chance"])  # toy genres are easy for MFCC statistics
+    result = json.loads((tmp_path / "an/analysis.json").read_text())["mfcc"]
+    assert set(result["views"]) == {"flat/clip", "flat/song"}
+    assert len(result["views"]["flat/clip"]["kmeans"]) == 19
+    assert (tmp_path / "an/mfcc_maps.png").stat().st_size > 10_000
+    assert analyze.main([str(tmp_path / "missing.npz"), "--out", str(tmp_path / "x")]) == 2
