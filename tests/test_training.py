@@ -65,7 +65,9 @@ def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_
     run = tmp_path / "vae"
     args = ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
             "--vocoder", str(vocoder_run / "model"), "--out", str(run), "--no-progress"]
-    assert train_autoencoder.main(args) == 0
+    assert train_autoencoder.main(args + ["loop.select_metric=mel_l1"]) == 0
+    best = json.loads((run / "best" / "genre_ldm.json").read_text())["metrics"]
+    assert best["step"] in (3, 6) and best["mel_l1"] == min(best["mel_l1"], json.loads((run / "metrics.json").read_text())["mel_l1"])
     tags = _tags(run)
     assert {"valid/mel_l1", "valid/kl_per_dim", "valid/active_dims", "valid/pca_mel_l1", "train/lr"} <= tags
     assert {"clip0/original", "clip0/vocoder", "clip0/griffin_lim", "clip0/mel"} <= tags

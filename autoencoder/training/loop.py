@@ -56,6 +56,11 @@ class LoopConfig:
     checkpoint_every: int = 500
     keep_checkpoints: int = 2
     num_workers: int = 0
+    # Early stopping on valid: when set, the model is also exported to <run>/best each time this
+    # validation metric improves (lower is better unless select_higher), so a run that starts to
+    # overfit keeps its best state. "" turns it off.
+    select_metric: str = ""
+    select_higher: bool = False
 
     def __post_init__(self) -> None:
         if self.mixed_precision not in ("no", "bf16", "fp16"):
@@ -87,16 +92,18 @@ class RunExistsError(ValueError):
 
 
 class TrainState:
-    """The step counter, saved and restored with every checkpoint."""
+    """The step counter and the best selection metric so far, saved with every checkpoint."""
 
     def __init__(self) -> None:
         self.step = 0
+        self.best: float | None = None
 
     def state_dict(self) -> dict:
-        return {"step": self.step}
+        return {"step": self.step, "best": self.best}
 
     def load_state_dict(self, state: dict) -> None:
         self.step = int(state["step"])
+        self.best = state.get("best")
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
@@ -166,6 +173,7 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
         last = state.step == cfg.max_steps
         if state.step % cfg.valid_every == 0 or state.step % cfg.media_every == 0 or last:
             metrics = _evaluate(task, accelerator, model, ema, writer, state.step, cfg, last)
+            _keep_best(task, accelerator, model, ema, metrics, state, cfg, run_dir)
         if state.step % cfg.checkpoint_every == 0 or last:
             _checkpoint(accelerator, run_dir, state.step, cfg.keep_checkpoints)
     bar.close()
@@ -195,6 +203,18 @@ def _evaluate(task, accelerator, model, ema, writer, step, cfg, last) -> dict[st
         writer.flush()
     accelerator.wait_for_everyone()
     return metrics
+
+
+def _keep_best(task, accelerator, model, ema, metrics, state, cfg, run_dir) -> None:
+    if not cfg.select_metric or not accelerator.is_main_process or cfg.select_metric not in metrics:
+        return
+    value = metrics[cfg.select_metric]
+    better = state.best is None or (value > state.best if cfg.select_higher else value < state.best)
+    if better:
+        state.best = value
+        with _weights_for_eval(accelerator.unwrap_model(model), ema) as m, torch.no_grad():
+            task.export(m.eval(), run_dir / "best", {**metrics, "step": state.step})
+            m.train()
 
 
 class _weights_for_eval:
