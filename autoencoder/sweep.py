@@ -29,7 +29,7 @@ class SweepConfig:
     vae: VAETrainConfig = field(default_factory=VAETrainConfig)
     sizes: list[int] = field(default_factory=lambda: [16, 32, 64, 128, 256, 512, 1024])
     max_latent_frames: int = 32  # a latent keeps up to 32 frames (6.4 frames a second) and adds channels above
-    global_fraction: float = 0.5  # share of each size spent on the whole-clip (global) part
+    global_fraction: float = 0.0  # share of each size spent on the whole-clip (global) part (see VAEModelConfig)
     rule: RuleConfig = field(default_factory=RuleConfig)
     eval_max_clips: int = 96  # per split and size: a seeded subset keeps a sweep in CPU-hours
     audio_clips: int = 3  # clips written as audio at every size (in the run folder, never committed)

@@ -60,7 +60,9 @@ def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
     import autoencoder
     from autoencoder.training.common import fixed_clips
 
-    codecs = {s: autoencoder.load(out / f"vae-{s:04d}" / "model", vocoder=False) for s in sizes}
+    from autoencoder.training.sweep_runner import model_dir
+
+    codecs = {s: autoencoder.load(model_dir(out / f"vae-{s:04d}"), vocoder=False) for s in sizes}
     first = next(iter(codecs.values()))
     data = autoencoder.PreparedDataset(_data_path(out))
     wave, rows = fixed_clips(data, "test", 1)

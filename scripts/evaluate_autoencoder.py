@@ -23,11 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True, help="prepared dataset")
     parser.add_argument("--split", default="test", choices=["train", "valid", "test"])
     parser.add_argument("--max-clips", type=int, default=None, help="evaluate a seeded subset of the split")
+    parser.add_argument("--judge", help="judge folder: adds its agreement and balanced accuracy on every path")
     parser.add_argument("--out", required=True, help="folder for metrics.json and table.md")
     args = parser.parse_args(argv)
     try:
         codec = autoencoder.load(args.model)
-        result = evaluate_stage_one(codec, autoencoder.PreparedDataset(args.data), args.split, args.max_clips)
+        judge = autoencoder.load_judge(args.judge) if args.judge else None
+        result = evaluate_stage_one(codec, autoencoder.PreparedDataset(args.data), args.split, args.max_clips, judge=judge)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     result["command"] = " ".join(sys.argv)
     table = format_table(result)
     tmp = out / ".metrics.json.tmp"
-    tmp.write_text(json.dumps(result, indent=1))
+    tmp.write_text(json.dumps(result))
     os.replace(tmp, out / "metrics.json")
     (out / "table.md").write_text(table + "\n")
     print(table)

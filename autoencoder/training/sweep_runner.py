@@ -52,6 +52,11 @@ def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
     return row
 
 
+def model_dir(run_dir: Path) -> Path:
+    """The model a size is judged by: the best on valid when the run kept one, else the last."""
+    return run_dir / "best" if (run_dir / "best").is_dir() else run_dir / "model"
+
+
 def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: str, run_dir: Path,
                progress: bool) -> dict:
     """Train the VAE of one size unless it is done; resume it when it was interrupted."""
@@ -68,7 +73,7 @@ def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_
     path = run_dir / f"eval_{split}.json"
     if path.is_file():
         return json.loads(path.read_text())
-    result = evaluate_stage_one(load(run_dir / "model"), data, split, cfg.eval_max_clips,
+    result = evaluate_stage_one(load(model_dir(run_dir)), data, split, cfg.eval_max_clips,
                                 judge=load_judge(judge_dir), progress=progress)
     _write_json(path, result)
     return result
@@ -76,7 +81,7 @@ def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_
 
 def write_audio(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, out: Path) -> None:
     """The same test clips at this size (vocoder and Griffin-Lim), for listening; kept out of git."""
-    codec = load(run_dir / "model")
+    codec = load(model_dir(run_dir))
     waves, rows = fixed_clips(data, "test", cfg.audio_clips)
     z = codec.encode(waves)
     size = codec.latent_size
