@@ -34,14 +34,44 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     if dst.exists():
         shutil.rmtree(dst)
     model.half().save_pretrained(str(dst), safe_serialization=True)
+    config = json.loads((dst / "config.json").read_text())
+    config.pop("_name_or_path", None)  # where it was loaded from on this machine: not part of the model
+    (dst / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
     record["shipped_from"] = str(src)
     record["weights_dtype"] = "float16"
     if references is not None:
         record["references"] = references
-    (dst / RECORD).write_text(json.dumps(record, indent=2))
-    if (src / "README.md").is_file():
-        shutil.copy(src / "README.md", dst / "README.md")
+    (dst / RECORD).write_text(_relative_paths(json.dumps(record, indent=2)))
+    (dst / "README.md").write_text(_relative_paths(card(record, dst.name)))
     return dst
+
+
+def card(record: dict, name: str) -> str:
+    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
+                     for k, v in record["metrics"].items())
+    data = record["data"]
+    return f"""# genre-ldm {record['kind']} ({name})
+
+- parameters: {record['parameters']:,}; weights stored as float16, run in float32
+- mel: {record['mel']}
+- trained on: {data.get('source')}, training split only ({data.get('num_clips')} clips prepared, split rules
+  {data.get('split_rules')}; data fingerprint {str(data.get('fingerprint', ''))[:12]})
+- made by: `{record['created']['command']}` (code {record['created']['code_version']}),
+  shipped from `{record.get('shipped_from')}`
+- test-split figures beside their baselines, and the limitations: `models/README.md`
+
+## Metrics recorded at training time (valid split unless the name says test)
+
+| metric | value |
+|---|---|
+{rows}
+"""
+
+
+def _relative_paths(text: str) -> str:
+    """Shipped records travel with the repository: paths of this machine become paths relative to it."""
+    repo = Path(__file__).resolve().parents[1]
+    return text.replace(f"{repo}/", "").replace(f"{repo.parent}/", "../")
 
 
 def main(argv: list[str] | None = None) -> int:
