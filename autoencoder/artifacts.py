@@ -28,6 +28,16 @@ class ModelFolderError(ValueError):
     """A model folder is missing, of another kind, newer than this code, or a reference does not match."""
 
 
+def write_json(path: str | Path, value: Any) -> Path:
+    """Write JSON atomically (temporary file in the same folder, then rename), creating the folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(value, indent=1, default=str))
+    os.replace(tmp, path)
+    return path
+
+
 def content_hash(folder: str | Path) -> str:
     """sha256 over the folder's ``config.json`` and weight files (not its record or card)."""
     folder = Path(folder)

@@ -110,7 +110,7 @@ def write_report(record: dict, out: str | Path) -> None:
     rate_distortion_figure(record, "valid", out / "rate_distortion_valid.png")
     mel_grid_figure(out, record["sizes"], out / "mel_grid.png")
     judge = record.get("judge_test_scores", {})
-    text = [f"# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}\n",
+    text = ["# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}\n",
             f"**{record['decision']['reason']}**\n",
             f"Sizes for the analysis: {record['decision']['analysis_sizes']}\n",
             f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from autoencoder.artifacts import write_json  # noqa: E402
 from autoencoder.griffin_lim import GriffinLim  # noqa: E402
 from autoencoder.mel import MelFrontend  # noqa: E402
 from autoencoder.metrics import multi_resolution_stft  # noqa: E402
@@ -114,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result, indent=2))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2))
+        write_json(args.out, result)
     return 0
 
 

@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import autoencoder  # noqa: E402
+from autoencoder.artifacts import write_json  # noqa: E402
 from autoencoder.evaluate import evaluate_stage_one, format_table  # noqa: E402
 
 
@@ -37,9 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     result["command"] = " ".join(sys.argv)
     table = format_table(result)
-    tmp = out / ".metrics.json.tmp"
-    tmp.write_text(json.dumps(result))
-    os.replace(tmp, out / "metrics.json")
+    write_json(out / "metrics.json", result)
     (out / "table.md").write_text(table + "\n")
     print(table)
     return 0

@@ -16,6 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from autoencoder.artifacts import write_json  # noqa: E402
+
 from autoencoder import MelFrontend, PreparedDataset  # noqa: E402
 from autoencoder.pca import MelPCA  # noqa: E402
 
@@ -44,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         result["pca_mel_l1"][size] = float((pca.reconstruct(held_out) - held_out).abs().mean())
     print(json.dumps(result, indent=2))
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2))
+        write_json(args.out, result)
     return 0
 
 

@@ -51,7 +51,7 @@ def test_no_track_falls_in_two_splits_and_every_genre_is_in_every_split(toy_data
 def test_split_is_deterministic_and_seeded(toy_audio, tmp_path):
     a = prepare_dataset(toy_audio, tmp_path / "a", PrepareOptions(seed=0), progress=False)
     b = prepare_dataset(toy_audio, tmp_path / "b", PrepareOptions(seed=0), progress=False)
-    c = prepare_dataset(toy_audio, tmp_path / "c", PrepareOptions(seed=1), progress=False)
+    prepare_dataset(toy_audio, tmp_path / "c", PrepareOptions(seed=1), progress=False)
     splits = lambda p: PreparedDataset(p).splits.tolist()  # noqa: E731
     assert a["tracks_per_genre_split"] == b["tracks_per_genre_split"]
     assert splits(tmp_path / "a") == splits(tmp_path / "b") != splits(tmp_path / "c")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import torch
 
+from ..artifacts import write_json
 from ..audio import save_audio
 from ..clips import PreparedDataset
 from ..codec import load, load_judge, load_vocoder
@@ -29,12 +29,6 @@ ROW_KEYS = {  # row column -> key in the evaluation summary
     "ceiling_onset_corr": "vocoder_true_mel/onset_corr", "ceiling_chroma_corr": "vocoder_true_mel/chroma_corr",
     "ceiling_judge_agreement": "vocoder_true_mel/judge_agreement", "ceiling_mr_stft": "vocoder_true_mel/mr_stft",
 }
-
-
-def _write_json(path: Path, value) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(value, indent=1))
-    os.replace(tmp, path)
 
 
 def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
@@ -75,7 +69,7 @@ def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_
         return json.loads(path.read_text())
     result = evaluate_stage_one(load(model_dir(run_dir)), data, split, cfg.eval_max_clips,
                                 judge=load_judge(judge_dir), progress=progress)
-    _write_json(path, result)
+    write_json(path, result)
     return result
 
 
@@ -120,7 +114,7 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "rule": {k: getattr(cfg.rule, k) for k in RULE_METRICS}, "decision": decision._asdict(),
               "rows": rows, "cpu_seconds_this_invocation": cpu_seconds, "sizes": sorted(cfg.sizes),
               "judge_test_scores": load_judge(judge_dir).metrics, "torch_threads": torch.get_num_threads()}
-    _write_json(out / "sweep.json", record)
+    write_json(out / "sweep.json", record)
     log(decision.reason)
     log(f"sizes for the analysis (about D*/2, D*, about 2 D*): {list(decision.analysis_sizes)}")
     return record
