@@ -110,3 +110,21 @@ def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
     assert encode_dataset.main(["--data", str(toy_data), "--baseline", "pca", "--dim", "8",
                                 "--out", str(tmp_path / "pca.npz")]) == 0
     assert load_latents(tmp_path / "pca.npz").size == 8
+
+
+def test_mfcc_baseline_matches_the_stored_expectation_on_fixed_toy_clips():
+    """Guards the MFCC-statistics baseline against silent changes of the front-end or the DCT.
+
+    Regenerate tests/data/mfcc_expectation.json only on purpose (see the snippet in its history)."""
+    import torch
+
+    from autoencoder.features import mfcc_stats
+    from autoencoder.mel import MelFrontend
+    from autoencoder.toy import TOY_GENRES, synthesize
+
+    expected = json.loads((Path(__file__).parent / "data" / "mfcc_expectation.json").read_text())
+    waves = torch.stack([torch.from_numpy(synthesize(g, expected["seconds"], 22050, np.random.default_rng([0, i])))
+                         for i, g in enumerate(TOY_GENRES[:3])])
+    got = mfcc_stats(MelFrontend(), waves).numpy()
+    assert got.shape == (3, 40)
+    assert np.allclose(got, np.array(expected["mfcc_stats"]), atol=2e-3, rtol=1e-3)
