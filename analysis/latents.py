@@ -56,8 +56,12 @@ class Latents:
 
     def normalized(self) -> np.ndarray:
         """Means scaled per dimension by the training split's mean and std: ``(N, D)``."""
+        return self.normalize(self.means)
+
+    def normalize(self, z) -> np.ndarray:
+        """Any latents of this file's model, ``(M, D)``, scaled like :meth:`normalized`."""
         std = np.asarray(self.manifest["std"], np.float32)
-        return (self.means - np.asarray(self.manifest["mean"], np.float32)) / np.where(std > 0, std, 1.0)
+        return (np.asarray(z, np.float32) - np.asarray(self.manifest["mean"], np.float32)) / np.where(std > 0, std, 1.0)
 
     def rows(self, split: str) -> np.ndarray:
         return np.flatnonzero(self.split == split)

@@ -88,11 +88,14 @@ def save_model(model: Any, folder: str | Path, kind: str, mel: MelSettings, *, d
                     "code_version": _code_version()},
         **(extra or {}),
     }
-    tmp = folder / f".{RECORD}.tmp"
-    tmp.write_text(json.dumps(record, indent=2, default=str))
-    os.replace(tmp, folder / RECORD)
+    write_record(folder, record)
     (folder / "README.md").write_text(card or _default_card(record))
     return folder
+
+
+def write_record(folder: str | Path, record: dict) -> Path:
+    """Write a folder's ``genre_ldm.json`` atomically."""
+    return write_json(Path(folder) / RECORD, record)
 
 
 def read_record(folder: str | Path, kind: str | None = None) -> dict:

@@ -105,12 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     gtzan = score(codec, judge, data.waves(test_rows))
 
     # distances in the normalised latent space: new clips and GTZAN test clips to their nearest training clip
-    mean, std = np.array(latents.manifest["mean"]), np.array(latents.manifest["std"])
-    norm = lambda z: (np.asarray(z) - mean) / np.where(std > 0, std, 1.0)  # noqa: E731
     train = latents.normalized()[latents.rows("train")]
     test_idx = latents.rows("test")
     test_dist = nearest_distances(train, latents.normalized()[test_idx])
-    ood_dist = nearest_distances(train, norm(ood["z"]))
+    ood_dist = nearest_distances(train, latents.normalize(ood["z"]))
     percentile = [(test_dist < d).mean() * 100 for d in ood_dist]
     summary = {"files": len(rows), "clips": len(ood_dist), "skipped": skipped,
                "ood": {m: bootstrap_mean_ci(ood[m], ood["file"]) for m in METRICS},
@@ -129,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(out / "summary.json", summary)
     methods = ("pca", "tsne") if args.no_umap else ("pca", "tsne", "umap")
     maps_figure(latents.normalized(), latents.genre, "GTZAN latents with out-of-dataset clips (stars)", out / "maps.png",
-                methods, extra=(norm(ood["z"]), "out of dataset"))
+                methods, extra=(latents.normalize(ood["z"]), "out of dataset"))
     lines = ["| metric | out of dataset | GTZAN test |", "|---|---|---|"]
     for m in METRICS:
         o, g = summary["ood"][m], summary["gtzan_test"][m]

@@ -8,14 +8,12 @@ Use it after training a VAE without --vocoder, or after fine-tuning a vocoder on
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autoencoder.artifacts import RECORD, ModelFolderError, mel_settings, read_record, reference  # noqa: E402
+from autoencoder.artifacts import ModelFolderError, mel_settings, read_record, reference, write_record  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModelFolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    tmp = Path(args.model) / f".{RECORD}.tmp"
-    tmp.write_text(json.dumps(record, indent=2))
-    os.replace(tmp, Path(args.model) / RECORD)
+    write_record(args.model, record)
     print(f"{args.model} now decodes with {record['references']['vocoder']['path']} "
           f"(sha256 {record['references']['vocoder']['sha256'][:12]})")
     return 0

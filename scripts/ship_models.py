@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from autoencoder.artifacts import RECORD, ModelFolderError, read_record, reference  # noqa: E402
+from autoencoder.artifacts import ModelFolderError, read_record, reference, write_record  # noqa: E402
 from autoencoder.judge import GenreJudge  # noqa: E402
 from autoencoder.vae import MelVAE  # noqa: E402
 from autoencoder.vocoder import Vocoder  # noqa: E402
@@ -41,7 +41,7 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     record["weights_dtype"] = "float16"
     if references is not None:
         record["references"] = references
-    (dst / RECORD).write_text(_relative_paths(json.dumps(record, indent=2)))
+    write_record(dst, json.loads(_relative_paths(json.dumps(record))))
     (dst / "README.md").write_text(_relative_paths(card(record, dst.name)))
     return dst
 
