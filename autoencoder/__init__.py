@@ -7,10 +7,13 @@ Public surface::
     waves = codec.decode(z)                 # (N, D) -> (N, clip_samples)
     audio = codec.reconstruct_file(path)    # any format, rate, channels, length
 
+model folders (records, hash-checked references between models: :mod:`.artifacts`),
 plus the one audio loader (:func:`load_audio`), the one mel front-end (:class:`MelFrontend`),
 the prepared-dataset reader (:class:`PreparedDataset`) and the training loop (:mod:`.training`).
 """
 
+from .artifacts import (ModelFolderError, content_hash, read_record, reference, resolve_reference, write_json,
+                        write_record)
 from .audio import AudioLoadError, load_audio, save_audio
 from .clips import ClipDataset, PreparedDataset
 from .codec import StageOne, Trajectory, load, load_judge, load_vocoder
@@ -18,6 +21,7 @@ from .config import ConfigError, load_config
 from .mel import MelFrontend, MelSettings
 from .prepare import PrepareOptions, prepare_dataset
 
-__all__ = ["AudioLoadError", "ClipDataset", "ConfigError", "MelFrontend", "MelSettings", "PreparedDataset",
+__all__ = ["ModelFolderError", "content_hash", "read_record", "reference", "resolve_reference", "write_json",
+           "write_record", "AudioLoadError", "ClipDataset", "ConfigError", "MelFrontend", "MelSettings", "PreparedDataset",
            "PrepareOptions", "StageOne", "Trajectory", "load", "load_audio", "load_judge", "load_config", "load_vocoder",
            "prepare_dataset", "save_audio"]

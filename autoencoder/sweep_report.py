@@ -58,6 +58,7 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
 def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
     """One test clip's mel: the original, then the VAE reconstruction at every size."""
     import autoencoder
+    from autoencoder.plots import save_mels
     from autoencoder.training.common import fixed_clips
 
     from autoencoder.training.sweep_runner import model_dir
@@ -69,16 +70,7 @@ def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
     mels = [("original", first.frontend(wave)[0])]
     with torch.no_grad():
         mels += [(f"D = {s}", c.decode_mel(c.encode(wave))[0]) for s, c in codecs.items()]
-    fig, axes = plt.subplots(len(mels), 1, figsize=(9, 1.6 * len(mels)))
-    for ax, (title, mel) in zip(axes, mels):
-        ax.imshow(mel.numpy(), origin="lower", aspect="auto", vmin=-3.5, vmax=2.5, cmap="magma")
-        ax.set_ylabel(title, rotation=0, ha="right", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(f"{data.track_ids[rows[0]]}, clip {data.clip_index[rows[0]]}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_mels(path, mels, f"{data.track_ids[rows[0]]}, clip {data.clip_index[rows[0]]}")
 
 
 def _data_path(out: Path) -> str:

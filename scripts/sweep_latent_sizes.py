@@ -3,6 +3,11 @@
     python scripts/sweep_latent_sizes.py --data data/gtzan --vocoder models/vocoder --judge models/judge \
         --sizes 16,32,64,128,256,512,1024 --out runs/sweep [--config configs/sweep.yaml] [key=value ...]
 
+Continue the chosen sizes to the full budget from the brief sweep's checkpoints:
+
+    python scripts/sweep_latent_sizes.py ... --sizes 256,512,1024 --continue-from runs/sweep --out runs/sweep-full \
+        vae.loop.max_steps=3000 eval_max_clips=300
+
 Resumable: finished sizes are skipped, an interrupted size resumes from its newest checkpoint.
 Prints a table as it goes (valid split), then applies the rule from the config (written before the
 sweep runs) and prints D* and the three sizes of the analysis. Writes sweep.json, table.md and
@@ -31,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated latent sizes (overrides the config)")
     parser.add_argument("--config", help="sweep YAML (the rule's thresholds live here)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--continue-from", help="an earlier sweep's --out: each size starts from its newest "
+                        "checkpoint (how the chosen sizes go from the brief budget to the full one)")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("overrides", nargs="*", help="e.g. vae.loop.max_steps=1500 rule.onset_corr=0.7")
     args = parser.parse_args(argv)
@@ -41,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         bad = [s for s in cfg.sizes if not 8 <= s <= 4096]
         if bad:
             raise ValueError(f"sizes must be in 8..4096, got {bad}")
-        record = run_sweep(cfg, args.data, args.vocoder, args.judge, args.out, progress=not args.no_progress)
+        record = run_sweep(cfg, args.data, args.vocoder, args.judge, args.out, progress=not args.no_progress,
+                           continue_from=args.continue_from)
         write_report(record, args.out)
     except (ConfigError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -27,3 +27,36 @@ def toy_data(toy_audio, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("toy_data") / "prepared"
     prepare_dataset(toy_audio, out, PrepareOptions(), progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_stage_one(tmp_path_factory) -> Path:
+    """An untrained tiny VAE (D = 16: 2 channels x 8 frames) referring to an untrained tiny vocoder."""
+    import torch
+
+    from autoencoder.artifacts import reference, save_model
+    from autoencoder.mel import MelSettings
+    from autoencoder.vae import MelVAE
+    from autoencoder.vocoder import Vocoder
+
+    root = tmp_path_factory.mktemp("stage_one")
+    torch.manual_seed(0)
+    save_model(Vocoder(dim=16, intermediate_dim=32, num_layers=1), root / "voc", "vocoder", MelSettings())
+    save_model(MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16)), root / "vae", "vae", MelSettings(),
+               references={"vocoder": reference(root / "voc", root / "vae")},
+               extra={"latent": {"size": 16, "global_size": 0, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
+    return root / "vae"
+
+
+@pytest.fixture(scope="session")
+def tiny_latents(toy_data, tiny_stage_one, tmp_path_factory) -> Path:
+    """The toy dataset encoded by :func:`tiny_stage_one` (with log-variances)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import encode_dataset
+
+    out = tmp_path_factory.mktemp("latents") / "tiny.npz"
+    assert encode_dataset.main(["--model", str(tiny_stage_one), "--data", str(toy_data), "--out", str(out),
+                                "--logvars"]) == 0
+    return out

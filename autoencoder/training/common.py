@@ -7,6 +7,7 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from ..clips import PreparedDataset
+from ..plots import mel_figure
 
 
 def fixed_clips(data: PreparedDataset, split: str, count: int, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
@@ -36,18 +37,10 @@ def data_record(data: PreparedDataset) -> dict:
 
 
 def add_mel_images(writer: SummaryWriter, tag: str, mels: list[tuple[str, torch.Tensor]], step: int) -> None:
-    """One figure of stacked mels ``(n_mels, T)`` with titles, logged as an image."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """One figure of stacked mels ``(n_mels, T)`` with labels, logged as an image."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(mels), 1, figsize=(8, 2.2 * len(mels)), squeeze=False)
-    for ax, (title, mel) in zip(axes[:, 0], mels):
-        ax.imshow(mel.detach().cpu().float().numpy(), origin="lower", aspect="auto", vmin=-3.5, vmax=2.5, cmap="magma")
-        ax.set_title(title, fontsize=9)
-        ax.set_axis_off()
-    fig.tight_layout()
+    fig = mel_figure(mels, row_height=2.2, width=8)
     writer.add_figure(tag, fig, step)
     plt.close(fig)
 

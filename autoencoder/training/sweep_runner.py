@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -51,11 +52,27 @@ def model_dir(run_dir: Path) -> Path:
     return run_dir / "best" if (run_dir / "best").is_dir() else run_dir / "model"
 
 
+def seed_from(previous_run: Path, run_dir: Path) -> None:
+    """Start ``run_dir`` from the newest checkpoint (and best model) of a finished shorter run.
+
+    This is how the chosen sizes continue from the brief budget to the full one: same weights,
+    optimiser and step counter, a longer schedule.
+    """
+    newest = latest_checkpoint(previous_run)
+    if newest is None:
+        raise FileNotFoundError(f"{str(previous_run)!r} has no checkpoint to continue from")
+    shutil.copytree(newest, run_dir / "checkpoints" / newest.name)
+    if (previous_run / "best").is_dir():
+        shutil.copytree(previous_run / "best", run_dir / "best")
+
+
 def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: str, run_dir: Path,
-               progress: bool) -> dict:
+               progress: bool, continue_from: Path | None = None) -> dict:
     """Train the VAE of one size unless it is done; resume it when it was interrupted."""
     if (run_dir / "metrics.json").is_file() and (run_dir / "model").is_dir():
         return json.loads((run_dir / "metrics.json").read_text())
+    if continue_from is not None and latest_checkpoint(run_dir) is None:
+        seed_from(continue_from / run_dir.name, run_dir)
     vae_cfg = size_config(cfg.vae, size, cfg.max_latent_frames, cfg.global_fraction)
     vocoder, _ = load_vocoder(vocoder_dir)
     task = VAETask(vae_cfg, data, vocoder, vocoder_dir)
@@ -87,8 +104,12 @@ def write_audio(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, out: Pat
 
 
 def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str, out: str | Path,
-              progress: bool = True, log=print) -> dict:
-    """Train, evaluate and tabulate every size of ``cfg.sizes``; returns the sweep record."""
+              progress: bool = True, log=print, continue_from: str | Path | None = None) -> dict:
+    """Train, evaluate and tabulate every size of ``cfg.sizes``; returns the sweep record.
+
+    With ``continue_from`` (an earlier, shorter sweep) each size starts from that sweep's newest
+    checkpoint instead of from scratch.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = PreparedDataset(data_dir)
@@ -99,7 +120,8 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     for size in sorted(cfg.sizes):
         start = time.process_time()
         run_dir = out / f"vae-{size:04d}"
-        train_metrics = train_size(cfg, size, data, vocoder_dir, run_dir, progress)
+        train_metrics = train_size(cfg, size, data, vocoder_dir, run_dir, progress,
+                                   Path(continue_from) if continue_from else None)
         for split in ("valid", "test"):
             result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress)
             rows[split].append(summary_row(size, result, train_metrics))
@@ -111,7 +133,8 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
             f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma_corr']:>6.3f} "
             f"{r['judge_agreement']:>6.3f} {r['active_dims'] or 0:>6.0f}")
     decision = choose_size([{k: r[k] for k in ("size", *RULE_METRICS)} for r in rows["valid"]], cfg.rule)
-    record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "rule": {k: getattr(cfg.rule, k) for k in RULE_METRICS}, "decision": decision._asdict(),
+    record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "continued_from": str(continue_from) if continue_from else None,
+              "max_steps": cfg.vae.loop.max_steps, "eval_max_clips": cfg.eval_max_clips, "rule": {k: getattr(cfg.rule, k) for k in RULE_METRICS}, "decision": decision._asdict(),
               "rows": rows, "cpu_seconds_this_invocation": cpu_seconds, "sizes": sorted(cfg.sizes),
               "judge_test_scores": load_judge(judge_dir).metrics, "torch_threads": torch.get_num_threads()}
     write_json(out / "sweep.json", record)

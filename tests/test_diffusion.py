@@ -1,0 +1,170 @@
+"""Stage two: the denoiser, guidance, label dropout, the pipeline, songs and data-parallel training."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from diffusion import GenreLatentPipeline, LatentDenoiser, drop_labels, guided, load_pipeline
+from diffusion import evaluation as E
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+TINY = ["denoiser.width=16", "denoiser.dilations=[1,2]", "denoiser.cond_dim=16", "loop.batch_size=16",
+        "loop.media_every=1000", "loop.ema_decay=0"]
+
+
+def random_denoiser(**kw) -> LatentDenoiser:
+    torch.manual_seed(0)
+    model = LatentDenoiser(latent_size=16, channels=2, frames=8, genres=("a", "b", "c"), width=16, dilations=(1, 2),
+                           cond_dim=16, **kw).eval()
+    with torch.no_grad():  # break the zero init so every input matters
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    return model
+
+
+def test_guidance_scale_one_is_the_conditional_prediction_and_zero_the_unconditional():
+    model = random_denoiser()
+    x, t, labels = torch.randn(4, 16), torch.tensor([10, 200, 500, 900]), torch.tensor([0, 1, 2, 1])
+    with torch.no_grad():
+        cond, uncond = model(x, t, labels), model(x, t, torch.full_like(labels, model.null_class))
+        assert not torch.allclose(cond, uncond)
+        torch.testing.assert_close(guided(model, x, t, labels, 1.0), cond)
+        torch.testing.assert_close(guided(model, x, t, labels, 0.0), uncond)
+        torch.testing.assert_close(guided(model, x, t, labels, 3.0), uncond + 3.0 * (cond - uncond))
+
+
+def test_label_dropout_maps_to_the_null_class():
+    labels = torch.arange(10) % 3
+    assert torch.equal(drop_labels(labels, 3, 0.0), labels)
+    assert torch.equal(drop_labels(labels, 3, 1.0 - 1e-9), torch.full_like(labels, 3))
+    many = drop_labels(torch.zeros(4000, dtype=torch.long), 3, 0.25, torch.Generator().manual_seed(0))
+    assert set(many.tolist()) == {0, 3}
+    assert abs((many == 3).float().mean().item() - 0.25) < 0.03
+
+
+def test_denoiser_normalises_with_stored_statistics_and_rejects_bad_shapes():
+    model = random_denoiser(latent_mean=[1.0] * 16, latent_std=[2.0] * 16)
+    z = torch.randn(3, 16)
+    torch.testing.assert_close(model.normalize(z), (z - 1.0) / 2.0)
+    torch.testing.assert_close(model.denormalize(model.normalize(z)), z)
+    with pytest.raises(ValueError, match=r"\(N, 16\)"):
+        model(torch.randn(2, 15), torch.tensor([1, 1]), torch.tensor([0, 0]))
+    with pytest.raises(ValueError, match="unknown genre 'polka'.*a, b, c"):
+        model.genre_index(["a", "polka"])
+
+
+def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(tiny_latents, tiny_stage_one, tmp_path):
+    import train_diffusion
+    from analysis.latents import load_latents
+    from autoencoder.config import load_config
+    from diffusion.training import DiffusionTask, DiffusionTrainConfig
+
+    out = tmp_path / "run"
+    args = ["--latents", str(tiny_latents), "--out", str(out), "--no-progress", *TINY, "loop.max_steps=300",
+            "loop.lr=3e-3", "loop.valid_every=300", "loop.checkpoint_every=150", "loop.warmup_steps=10"]
+    assert train_diffusion.main(args) == 0
+    cfg = load_config(DiffusionTrainConfig, None, TINY)
+    untrained = DiffusionTask(cfg, load_latents(tiny_latents), tiny_stage_one)
+    before = untrained.validate(untrained.model.eval(), 0)["loss"]
+    after = json.loads((out / "metrics.json").read_text())["loss"]
+    assert after < 0.8 * before, (before, after)
+    assert train_diffusion.main(args) == 2  # an existing run is not overwritten
+
+    pipe = load_pipeline(out / "model")
+    assert isinstance(pipe, GenreLatentPipeline) and pipe.codec is not None
+    genres = pipe.genres[:2]
+    a = pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(7))
+    b = pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(7))
+    c = pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(8))
+    assert a.shape == (2, pipe.codec.clip_samples)
+    assert torch.equal(a, b) and not torch.allclose(a, c)
+    for sampler in ("dpm", "ddpm"):
+        z = pipe.sample_latents(genres, 3, 2.0, torch.Generator().manual_seed(0), sampler=sampler)
+        assert z.shape == (2, 16) and torch.isfinite(z).all()
+    with pytest.raises(ValueError, match="unknown genre 'polka'"):
+        pipe(["polka"])
+
+
+def test_sample_script_clips_songs_and_errors(tiny_latents, tmp_path):
+    import sample
+    import soundfile as sf
+    import train_diffusion
+
+    from autoencoder import ModelFolderError
+    from diffusion.song import sample_song
+
+    run = tmp_path / "run"
+    assert train_diffusion.main(["--latents", str(tiny_latents), "--out", str(run), "--no-progress", *TINY,
+                                 "loop.max_steps=5", "loop.valid_every=5"]) == 0
+    model = str(run / "model")
+    genre = load_pipeline(model).genres[0]
+    base = ["--model", model, "--genre", genre, "--steps", "3", "--seed", "1"]
+    assert sample.main(base + ["--num", "2", "--out", str(tmp_path / "a")]) == 0
+    assert sample.main(base + ["--num", "2", "--out", str(tmp_path / "b")]) == 0
+    wav_a, sr = sf.read(tmp_path / "a" / f"{genre}_0.wav")
+    wav_b, _ = sf.read(tmp_path / "b" / f"{genre}_0.wav")
+    assert np.array_equal(wav_a, wav_b) and len(wav_a) == 5 * sr
+    assert (tmp_path / "a" / "mels.png").stat().st_size > 1000
+    assert sample.main(base + ["--num", "2", "--out", str(tmp_path / "a")]) == 2  # no silent overwrite
+    assert sample.main(["--model", model, "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
+    assert sample.main(base + ["--num", "1", "--seconds", "12", "--out", str(tmp_path / "song")]) == 0
+    song, sr = sf.read(tmp_path / "song" / f"{genre}_song_0.wav")
+    assert len(song) == 12 * sr
+    seams = json.loads((tmp_path / "song" / "seams.json").read_text())
+    assert seams["songs"][0]["chained"]["num_seams"] >= 2
+
+    # The overlap of consecutive clip latents is held fixed: clip k+1 starts where clip k ends.
+    pipe = load_pipeline(model)
+    _, traj = sample_song(pipe, genre, 12.0, overlap_frames=3, num_inference_steps=3,
+                          generator=torch.Generator().manual_seed(0))
+    grid = traj.z.reshape(len(traj.z), 2, 8)
+    torch.testing.assert_close(grid[1:, :, :3], grid[:-1, :, -3:])
+
+    # A stage-one model that changed after training is refused by hash.
+    record = json.loads((run / "model" / "genre_ldm.json").read_text())
+    record["references"]["stage_one"]["sha256"] = "0" * 64
+    (run / "model" / "genre_ldm.json").write_text(json.dumps(record))
+    with pytest.raises(ModelFolderError, match="has changed"):
+        load_pipeline(model)
+
+
+def test_generation_measures_on_synthetic_data():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((400, 4)), rng.standard_normal((400, 4))
+    assert E.frechet_distance(a, b) < 0.2
+    assert abs(E.frechet_distance(a, b + np.array([3.0, 0, 0, 0])) - 9.0) < 1.0
+    train = rng.standard_normal((200, 8))
+    test = rng.standard_normal((100, 8))
+    from analysis.clustering import nearest_distances
+
+    test_nn = nearest_distances(train, test)
+    copies = E.memorisation(nearest_distances(train, train[:50] + 1e-3), test_nn)
+    fresh = E.memorisation(nearest_distances(train, rng.standard_normal((300, 8))), test_nn)
+    assert copies["fraction"] == 1.0
+    assert fresh["ci"][0] < 0.05 < fresh["ci"][1] + 0.03 and fresh["fraction"] < 0.15
+    acc = E.accuracy_by_genre(np.array(["x", "x", "y", "y"]), np.array(["x", "y", "y", "y"]), ["x", "y"])
+    assert acc["accuracy"] == 0.75 and acc["per_genre"] == {"x": 1.0, "y": 2 / 3}
+    assert E.mean_pairwise_distance(np.array([[0.0, 0.0], [3.0, 4.0]])) == 5.0
+
+
+def test_two_process_data_parallel_training_keeps_ranks_identical(tiny_latents, tiny_stage_one, tmp_path):
+    accelerate = Path(sys.executable).parent / "accelerate"
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
+           str(REPO / "tests" / "helpers" / "ddp_diffusion.py"), str(tiny_latents), str(tiny_stage_one), str(tmp_path)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"rank{i}.json").read_text()) for i in range(2)]
+    assert all(r["num_processes"] == 2 for r in ranks)
+    assert ranks[0]["checksum"] == ranks[1]["checksum"]
+    assert (tmp_path / "run" / "model" / "model_index.json").is_file()
