@@ -6,6 +6,8 @@ on synthetic data with known answers.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg, stats
 
@@ -14,10 +16,12 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to ``a (N, d)`` and ``b (M, d)``."""
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
-    if not np.isfinite(root).all():  # nearly singular product: regularise (standard FID practice)
-        eps = 1e-6 * np.eye(len(mu_a))
-        root = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)  # singular products are handled below
+        root = linalg.sqrtm(cov_a @ cov_b)
+        if not np.isfinite(root).all():  # nearly singular product: regularise (standard FID practice)
+            eps = 1e-6 * np.eye(len(mu_a))
+            root = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
     root = root.real
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(root))
 

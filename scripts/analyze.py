@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         clustering_figure(flat["kmeans"], flat["k_elbow"], flat["k_balance"], f"{name}: k-means on clips", out / f"{name}_kmeans.png")
         maps_figure(views(latents)["flat"], latents.genre, f"{name}: clips by genre", out / f"{name}_maps.png", methods, args.seed)
     (out / "analysis.json").write_text(json.dumps(results, indent=1))
+    (out / "comparison.json").write_text(json.dumps(rows, indent=1))
     with open(out / "comparison.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-test-clips", type=int, default=96)
     parser.add_argument("--out", required=True)
     parser.add_argument("--no-umap", action="store_true")
+    parser.add_argument("--audio", type=int, default=4, help="write the middle window of this many files and its "
+                        "reconstruction to <out>/audio (Ogg)")
     args = parser.parse_args(argv)
     try:
         codec = autoencoder.load(args.model)
@@ -91,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             skipped.append({"path": str(path), "reason": exc.reason})
             continue
         s = score(codec, judge, waves)
+        if len(rows) < args.audio:  # the middle window of the first files, to listen to (and for the report)
+            first = waves[len(waves) // 2: len(waves) // 2 + 1]
+            autoencoder.save_audio(out / "audio" / f"{path.stem}_original.ogg", first[0], codec.sample_rate)
+            autoencoder.save_audio(out / "audio" / f"{path.stem}_reconstruction.ogg", codec.decode(codec.encode(first))[0],
+                                   codec.sample_rate)
         for k, v in s.items():
             ood[k] += v
         ood["file"] += [path.name] * len(waves)

@@ -60,3 +60,16 @@ def tiny_latents(toy_data, tiny_stage_one, tmp_path_factory) -> Path:
     assert encode_dataset.main(["--model", str(tiny_stage_one), "--data", str(toy_data), "--out", str(out),
                                 "--logvars"]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def study(tmp_path_factory) -> Path:
+    """The whole study (scripts/run_study.py) on configs/study_tiny.yaml and generated toy genres."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import run_study
+
+    out = tmp_path_factory.mktemp("study") / "run"
+    assert run_study.main(["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
+    return out

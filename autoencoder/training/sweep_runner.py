@@ -71,7 +71,8 @@ def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: 
     """Train the VAE of one size unless it is done; resume it when it was interrupted."""
     if (run_dir / "metrics.json").is_file() and (run_dir / "model").is_dir():
         return json.loads((run_dir / "metrics.json").read_text())
-    if continue_from is not None and latest_checkpoint(run_dir) is None:
+    # A chosen size that the brief sweep did not train (e.g. 2 x D* beyond its largest size) starts from scratch.
+    if continue_from is not None and latest_checkpoint(run_dir) is None and (continue_from / run_dir.name).is_dir():
         seed_from(continue_from / run_dir.name, run_dir)
     vae_cfg = size_config(cfg.vae, size, cfg.max_latent_frames, cfg.global_fraction)
     vocoder, _ = load_vocoder(vocoder_dir)

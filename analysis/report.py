@@ -1,0 +1,249 @@
+"""The study report: one self-contained HTML file (figures and audio inline) and a PDF.
+
+Built from a study folder (``scripts/run_study.py``) and nothing else: every number comes from
+the run's JSON files through :class:`analysis.report_numbers.Numbers` and is listed, with its
+source, in ``report/numbers.json``. Organised by the brief's five parts.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+from .report_numbers import Numbers, verdict
+
+AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
+
+
+def _ogg_data_uri(path: Path) -> str:
+    """Audio file -> ``data:audio/ogg;base64,...`` (re-encoded as Ogg Vorbis: about a tenth of a WAV)."""
+    import soundfile as sf
+
+    data, rate = sf.read(str(path), dtype="float32")
+    buf = io.BytesIO()
+    sf.write(buf, data, rate, format="OGG", subtype="VORBIS")
+    return "data:audio/ogg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _img(path: Path, caption: str) -> str:
+    if not path.is_file():
+        return f"<p class='missing'>(figure {html.escape(path.name)} was not produced by this run)</p>"
+    data = base64.b64encode(path.read_bytes()).decode()
+    return (f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(caption)}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _audio(path: Path, label: str) -> str:
+    return (f"<div class='clip'><span>{html.escape(label)}</span>"
+            f"<audio controls preload='none' src='{_ogg_data_uri(path)}'></audio></div>")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Report:
+    """Collects sections (HTML) and, for the PDF, figures and tables."""
+
+    def __init__(self, root: Path, dataset_audio: bool) -> None:
+        self.root, self.dataset_audio = root, dataset_audio
+        self.n = Numbers(root)
+        self.sections: list[str] = []
+        self.pdf_items: list[tuple[str, object]] = []  # ("text", str) | ("figure", Path) | ("table", (header, rows))
+
+    def section(self, title: str, parts: list[str]) -> None:
+        self.sections.append(f"<section><h2>{html.escape(title)}</h2>{''.join(parts)}</section>")
+        self.pdf_items.append(("text", title))
+
+    def para(self, text: str) -> str:
+        self.pdf_items.append(("text", text))
+        return f"<p>{html.escape(text)}</p>"
+
+    def figure(self, rel: str, caption: str) -> str:
+        self.pdf_items.append(("figure", self.root / rel))
+        return _img(self.root / rel, caption)
+
+    def table(self, header: list[str], rows: list[list[str]]) -> str:
+        self.pdf_items.append(("table", (header, rows)))
+        return _table(header, rows)
+
+    def audio_row(self, title: str, clips: list[tuple[Path, str]]) -> str:
+        players = "".join(_audio(p, label) for p, label in clips if p.is_file())
+        return f"<div class='audio-row'><h4>{html.escape(title)}</h4>{players}</div>" if players else ""
+
+
+def part_stage_one(r: Report) -> None:
+    n = r.n
+    parts = [r.para(f"Data: {n.text('data/summary.json', 'num_tracks', spec='.0f')} tracks, "
+                    f"{n.text('data/summary.json', 'num_clips', spec='.0f')} clips of 5 s, split by track "
+                    "(artist-filtered lists where they apply)."),
+             r.para("Rule, fixed before the sweep and applied on valid: " + n.raw("sweep/sweep.json", "decision", "reason")),
+             r.figure("sweep/rate_distortion_test.png", "Rate-distortion on test: each metric against D, PCA and the "
+                      "vocoder-on-true-mel ceiling on the same axes (brief budget, every size).")]
+    rows, sentences = [], []
+    full = "sweep-full/sweep.json" if n.exists("sweep-full/sweep.json") else "sweep/sweep.json"
+    for k, row in enumerate(n.raw(full, "rows", "test")):
+        key = (full, "rows", "test", k)
+        rows.append([str(row["size"]), n.with_ci(*key, "vae_mel_l1"), n.with_ci(*key, "pca_mel_l1"),
+                     n.with_ci(*key, "onset_corr"), n.with_ci(*key, "pca_onset_corr"), n.with_ci(*key, "chroma_corr"),
+                     n.with_ci(*key, "judge_agreement"), n.text(*key, "active_dims", spec=".0f")])
+        if row.get("pca_mel_l1") is not None:
+            sentences.append(verdict(f"the VAE at D = {row['size']}", row["vae_mel_l1_ci"], "PCA at the same size",
+                                     row["pca_mel_l1_ci"], "log-mel L1 (test)"))
+    parts += [r.table(["D", "VAE mel L1", "PCA mel L1", "onset", "PCA onset", "chroma", "judge agreement", "active dims"], rows)]
+    parts += [r.para(s) for s in sentences]
+    parts.append(r.figure("sweep/mel_grid.png", "One test clip's mel at every size."))
+    if r.dataset_audio:
+        for folder in sorted((r.root / "sweep-full" / "audio").glob("*"))[:3]:
+            clips = [(folder / "original.wav", "original")] + [(p, p.stem.replace("_", " ")) for p in sorted(folder.glob("D*_vocoder.wav"))]
+            parts.append(r.audio_row(f"{folder.name}: original and reconstructions", clips))
+    r.section("1. How small can the vector be?", parts)
+
+
+def part_analysis(r: Report) -> None:
+    n, rel = r.n, "analysis/comparison.json"
+    rows = []
+    for k, row in enumerate(n.raw(rel)):
+        rows.append([row["name"], n.text(rel, k, "size", spec=".0f"), n.with_ci(rel, k, "logistic_cv"),
+                     n.with_ci(rel, k, "logistic_test_acc"), n.with_ci(rel, k, "knn_cv"), n.text(rel, k, "kmeans_v"),
+                     n.text(rel, k, "kmeans_ari"), n.text(rel, k, "precision_at_10"),
+                     f"{row['k_elbow']} / {row['k_balance']} / {row['k_bic']}", n.text(rel, k, "song_logistic_cv")])
+    parts = [r.para(f"Chance is {n.text(rel, 0, 'chance')}. Probes: logistic regression and k-NN, 5-fold over tracks "
+                    "(balanced accuracy) and train+valid -> test (accuracy)."),
+             r.table(["latents", "D", "logistic (CV)", "logistic (test)", "k-NN (CV)", "k-means V", "ARI", "P@10",
+                      "k elbow / balance / BIC", "per-song logistic (CV)"], rows),
+             r.figure("analysis/comparison.png", "Probes and clustering across the three sizes and the baselines.")]
+    mfcc = next((k for k, row in enumerate(n.raw(rel)) if row["kind"] == "mfcc"), None)
+    for k, row in enumerate(n.raw(rel)):
+        if row["kind"] == "vae" and mfcc is not None:
+            parts.append(r.para(verdict(f"the VAE latent at D = {row['size']}", row["logistic_cv_ci"],
+                                        "MFCC statistics", n.raw(rel, mfcc, "logistic_cv_ci"),
+                                        "genre probe balanced accuracy", lower_is_better=False)))
+    for name in [row["name"] for row in n.raw(rel)]:
+        parts.append(r.figure(f"analysis/{name}_maps.png", f"{name}: PCA, t-SNE and UMAP maps coloured by genre."))
+    r.section("2. What relations appear between the vectors, and how does size change them?", parts)
+
+
+def part_ood(r: Report) -> None:
+    n, rel = r.n, "ood/summary.json"
+    if not n.exists(rel) or "not_run" in n.raw(rel):
+        r.section("3. Does the encoder work on new music?", [r.para("No out-of-dataset audio in this run.")])
+        return
+    rows = [[m, f"{n.text(rel, 'ood', m, 0)} [{n.text(rel, 'ood', m, 1)}, {n.text(rel, 'ood', m, 2)}]",
+             f"{n.text(rel, 'gtzan_test', m, 0)} [{n.text(rel, 'gtzan_test', m, 1)}, {n.text(rel, 'gtzan_test', m, 2)}]"]
+            for m in n.raw(rel, "ood")]
+    parts = [r.para(f"{n.text(rel, 'files', spec='.0f')} files ({n.text(rel, 'clips', spec='.0f')} clips of 5 s) from outside "
+                    "the dataset, encoded and decoded by the D* model, beside GTZAN test clips."),
+             r.table(["metric", "out of dataset", "GTZAN test"], rows),
+             r.para(verdict("new music", n.raw(rel, "ood", "log_mel_l1")[1:], "GTZAN test clips",
+                            n.raw(rel, "gtzan_test", "log_mel_l1")[1:], "log-mel L1 of the reconstruction")),
+             r.para(f"Nearest-training-latent distance: median {n.text(rel, 'nearest_train_distance', 'ood_median', spec='.2f')} "
+                    f"for new clips vs {n.text(rel, 'nearest_train_distance', 'gtzan_test_median', spec='.2f')} for GTZAN test clips; "
+                    f"{n.text(rel, 'nearest_train_distance', 'ood_share_beyond_test_p95', spec='.0f', scale=100)} % of new clips "
+                    "lie beyond the test clips' 95th percentile."),
+             r.figure("ood/maps.png", "GTZAN latents with the out-of-dataset clips (stars).")]
+    for orig in sorted((r.root / "ood" / "audio").glob("*_original.ogg")):
+        stem = orig.name[: -len("_original.ogg")]
+        parts.append(r.audio_row(stem, [(orig, "original"), (orig.with_name(f"{stem}_reconstruction.ogg"), "reconstruction")]))
+    r.section("3. Does the encoder work on new music?", parts)
+
+
+def part_manipulation(r: Report) -> None:
+    parts = [r.para("Generation with the encoder alone: a straight line between two clips, a move along the difference "
+                    "of two genre centroids, and samples of the VAE prior. The judge names the genre it hears in each.")]
+    for name, caption in (("interpolate", "Interpolation"), ("shift", "Genre shift"), ("prior", "Prior samples")):
+        rel = f"manipulate/{name}/verdicts.json"
+        if not r.n.exists(rel):
+            continue
+        outputs = r.n.raw(rel, "outputs")
+        parts.append(r.figure(f"manipulate/{name}/mels.png", f"{caption}: {r.n.raw(rel, 'title')}"))
+        clips = [(r.root / "manipulate" / name / f"{o['file']}.wav",
+                  f"{o['file']}: {o['genre']} {r.n.text(rel, 'outputs', i, 'probability', spec='.2f')}")
+                 for i, o in enumerate(outputs)]
+        if name != "prior" and not r.dataset_audio:
+            clips = clips[1:-1]  # the ends are (close to) reconstructions of dataset clips
+        parts.append(r.audio_row(caption, clips))
+    r.section("4. Generating by changing latents", parts)
+
+
+def part_diffusion(r: Report) -> None:
+    n, rel = r.n, "generation/generation.json"
+    if not n.exists(rel):
+        r.section("5. Generating with latent diffusion", [r.para("No generation evaluation in this run.")])
+        return
+    acc, fd = ("accuracy",), ("frechet",)
+    row = lambda name, a, f: [name, n.with_ci(rel, *acc, a, "accuracy", ci_keys=(*acc, a, "ci")) if a else "-",  # noqa: E731
+                              n.with_ci(rel, *fd, f, "value", ci_keys=(*fd, f, "ci")) if f else "-"]
+    parts = [r.para(f"Guidance {n.text(rel, 'guidance', spec='g')}, chosen on valid by the lowest Fréchet distance; "
+                    f"{n.text(rel, 'num_clips', spec='.0f')} clips per set in the test split's genre mix. Judge on real "
+                    f"test clips: balanced accuracy {n.text(rel, 'judge_real_test_scores', 'test_balanced_accuracy')}."),
+             r.table(["clips", "judge accuracy", "Fréchet distance to real test (judge embedding)"],
+                     [row("generated", "generated", "generated_vs_test"), row("real test", "real_test", None),
+                      row("reconstructed train (reference)", "reconstructed_train", "reconstructed_train_vs_test"),
+                      row("VAE prior samples", None, "prior_vs_test")]),
+             r.para(verdict("generated clips", n.raw(rel, *fd, "generated_vs_test", "ci"), "reconstructed training clips",
+                            n.raw(rel, *fd, "reconstructed_train_vs_test", "ci"), "Fréchet distance to real test clips")),
+             r.para(verdict("generated clips", n.raw(rel, *fd, "generated_vs_test", "ci"), "prior samples",
+                            n.raw(rel, *fd, "prior_vs_test", "ci"), "Fréchet distance to real test clips")),
+             r.para(f"Memorisation: {n.text(rel, 'memorisation', 'fraction', spec='.1f', scale=100)} % of generated clips "
+                    f"are nearer a training latent than 5 % of test clips are (about 5 % without copying; 95 % interval "
+                    f"{n.text(rel, 'memorisation', 'ci', 0, spec='.1f', scale=100)}-{n.text(rel, 'memorisation', 'ci', 1, spec='.1f', scale=100)} %)."),
+             r.figure("generation/guidance_sweep.png", "Guidance sweep on valid: judge accuracy against Fréchet distance."),
+             r.figure("generation/per_genre.png", "Judge accuracy per genre: generated, reconstructed, real.")]
+    if n.exists("samples/done.json"):
+        for genre in n.raw("samples/done.json", "genres"):
+            folder = r.root / "samples" / genre
+            parts.append(r.audio_row(f"generated {genre}", [(p, p.stem) for p in sorted(folder.glob("*.wav"))]))
+        song = r.root / "samples" / "song"
+        parts.append(r.figure("samples/song/mels.png", "A generated song: clips chained by inpainting the latent overlap."))
+        parts.append(r.audio_row("generated song", [(p, p.stem) for p in sorted(song.glob("*.wav"))]))
+        if n.exists("samples/song/seams.json"):
+            s = "samples/song/seams.json"
+            parts.append(r.para(
+                f"Seams (1.0 = a seam is like any other moment): texture jump {n.text(s, 'mean_seam_over_inside', 'chained/jump', spec='.2f')} "
+                f"chained vs {n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/jump', spec='.2f')} for independent clips with the "
+                f"same crossfade; spectral flux {n.text(s, 'mean_seam_over_inside', 'chained/flux', spec='.2f')} vs "
+                f"{n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/flux', spec='.2f')}."))
+    r.section("5. Generating with latent diffusion", parts)
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-size:.85em;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:right}
+th{background:#f3f3f3}td:first-child{text-align:left}figure{margin:1em 0}img{max-width:100%}
+figcaption{font-size:.85em;color:#555}.audio-row{margin:.6em 0}.audio-row h4{margin:.2em 0;font-size:.95em}
+.clip{display:inline-flex;flex-direction:column;margin:.2em .6em .2em 0;font-size:.8em}audio{width:220px;height:32px}
+.missing{color:#a00}"""
+
+
+def build_report(root: str | Path, dataset_audio: bool = True) -> tuple[Path, Path]:
+    """Write ``<root>/report/report.html``, ``report.pdf`` and ``numbers.json``; returns the two paths.
+
+    ``dataset_audio=False`` leaves out every clip derived from dataset audio (for a report that is
+    shared or committed: only generated and out-of-dataset clips are embedded).
+    """
+    from .report_pdf import write_pdf
+
+    root = Path(root)
+    r = Report(root, dataset_audio)
+    for part in (part_stage_one, part_analysis, part_ood, part_manipulation, part_diffusion):
+        part(r)
+    out = root / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>genre-ldm study</title><style>{CSS}</style></head>"
+            f"<body><h1>genre-ldm: compact latent vectors of music, and music generated from them</h1>"
+            f"<p>Study folder: {html.escape(root.name)}. Every number below is read from this run's metrics files "
+            f"(listed in numbers.json); every result sits beside its baseline with a 95 % interval.</p>"
+            f"{''.join(r.sections)}</body></html>")
+    html_path = out / "report.html"
+    tmp = out / ".report.html.tmp"
+    tmp.write_text(page)
+    tmp.replace(html_path)
+    (out / "numbers.json").write_text(json.dumps(r.n.used, indent=1))
+    pdf_path = write_pdf(r.pdf_items, out / "report.pdf")
+    return html_path, pdf_path

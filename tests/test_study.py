@@ -1,0 +1,91 @@
+"""The whole study on a tiny config, and the report built from it: numbers, conclusions, sections, audio."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import soundfile as sf
+
+from analysis.report_numbers import Numbers, used_numbers_match, verdict
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+SECTIONS = ("1. How small can the vector be?", "2. What relations appear", "3. Does the encoder work on new music?",
+            "4. Generating by changing latents", "5. Generating with latent diffusion")
+
+
+def test_verdict_claims_a_winner_only_when_intervals_are_apart():
+    assert "beats" in verdict("A", [0.1, 0.2], "B", [0.3, 0.4], "L1")
+    assert "is worse than" in verdict("A", [0.5, 0.6], "B", [0.3, 0.4], "L1")
+    assert "cannot be told apart" in verdict("A", [0.25, 0.35], "B", [0.3, 0.4], "L1")
+    assert "beats" in verdict("A", [0.5, 0.6], "B", [0.3, 0.4], "accuracy", lower_is_better=False)
+
+
+def test_study_runs_end_to_end_and_skips_current_steps(study, capsys):
+    import run_study
+
+    record = json.loads((study / "study.json").read_text())
+    assert set(record["seconds"]) == set(run_study.STEPS)
+    assert run_study.main(["--out", str(study), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("current") == len(run_study.STEPS) and "running" not in printed
+
+
+def test_every_number_in_the_report_comes_from_the_metrics_files(study):
+    page = (study / "report" / "report.html").read_text()
+    used = json.loads((study / "report" / "numbers.json").read_text())
+    assert len(used) > 40
+    assert used_numbers_match(study, used) == []
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"src='data:[^']+'", "", page))
+    missing = [u for u in used if u["text"] not in text]
+    assert missing == []
+    # The check can fail: change one metric and the recorded number no longer matches.
+    gen = study / "generation" / "generation.json"
+    saved = gen.read_text()
+    try:
+        value = json.loads(saved)
+        value["memorisation"]["fraction"] += 0.5
+        gen.write_text(json.dumps(value))
+        assert any("memorisation" in m for m in used_numbers_match(study, used))
+    finally:
+        gen.write_text(saved)
+
+
+def test_a_conclusion_flips_when_the_interval_crosses_the_baseline(study, tmp_path):
+    from analysis.report import build_report
+
+    copy = tmp_path / "copy"
+    shutil.copytree(study, copy, symlinks=True)
+    rel = copy / "generation" / "generation.json"
+    value = json.loads(rel.read_text())
+    base = value["frechet"]["reconstructed_train_vs_test"]["ci"]
+
+    def sentence(ci: list[float]) -> str:
+        value["frechet"]["generated_vs_test"]["ci"] = ci
+        rel.write_text(json.dumps(value))
+        build_report(copy)
+        page = (copy / "report" / "report.html").read_text()
+        return re.search(r"On Fréchet distance to real test clips, generated clips [^<]*reconstructed training clips[^<]*", page).group(0)
+
+    assert "beats" in sentence([base[0] / 4, base[0] / 2])
+    assert "is worse than" in sentence([base[1] * 2, base[1] * 3])
+    assert "cannot be told apart" in sentence(base)
+
+
+def test_report_has_every_section_and_decodable_audio_and_a_pdf(study):
+    page = (study / "report" / "report.html").read_text()
+    for title in SECTIONS:
+        assert title in page
+    sources = re.findall(r"<audio controls preload='none' src='data:audio/ogg;base64,([^']+)'", page)
+    assert len(sources) >= 10
+    for src in sources:
+        data, rate = sf.read(io.BytesIO(base64.b64decode(src)))
+        assert rate == 22050 and len(data) > rate  # more than a second of real audio
+    assert (study / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert Numbers(study).raw("generation/generation.json", "num_clips") > 0
