@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q tests
 
 demo: $(STAMP)
-	$(PY) scripts/demo.py --out runs/demo
+	$(PY) scripts/run_study.py --out runs/study-toy
 
 clean-venv:
 	rm -rf $(VENV)

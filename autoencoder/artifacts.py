@@ -84,13 +84,17 @@ def save_model(model: Any, folder: str | Path, kind: str, mel: MelSettings, *, d
         "data": data or {},
         "metrics": metrics or {},
         "references": references or {},
-        "created": {"command": " ".join(sys.argv), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    "code_version": _code_version()},
+        "created": created(),
         **(extra or {}),
     }
     write_record(folder, record)
     (folder / "README.md").write_text(card or _default_card(record))
     return folder
+
+
+def created() -> dict:
+    """How and when a model folder was made: the command line, the time and the code version."""
+    return {"command": " ".join(sys.argv), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "code_version": _code_version()}
 
 
 def write_record(folder: str | Path, record: dict) -> Path:

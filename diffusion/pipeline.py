@@ -14,7 +14,7 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler, DiffusionPipeline, DPMSolverMultistepScheduler
 
 import autoencoder
-from autoencoder import ModelFolderError, read_record, reference, resolve_reference, write_record
+from autoencoder import ModelFolderError, created, read_record, reference, resolve_reference, write_record
 
 from .denoiser import LatentDenoiser, guided
 
@@ -85,7 +85,7 @@ def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: st
     pipeline.save_pretrained(str(folder), safe_serialization=True)
     record = {"format_version": 1, "kind": "diffusion", "references": {"stage_one": reference(stage_one, folder)},
               "genres": pipeline.genres, "parameters": sum(p.numel() for p in pipeline.denoiser.parameters()),
-              "metrics": metrics or {}, **(extra or {})}
+              "metrics": metrics or {}, "created": created(), **(extra or {})}
     record["mel"] = read_record(stage_one, "vae")["mel"]
     write_record(folder, record)
     (folder / "README.md").write_text(card or f"# genre-ldm latent diffusion\n\nGenres: {', '.join(pipeline.genres)}.\n")

@@ -52,7 +52,9 @@ class StudyConfig:
     generation_max_clips: int = 0  # 0: every real clip of valid and test
     umap: bool = True
     seed: int = 0
-    reuse: dict[str, str] = field(default_factory=dict)  # step -> existing output to link instead of computing
+    # step -> existing output to link instead of computing: a model folder for vocoder, judge and
+    # diffusion; the step's whole output folder for the others (e.g. sweep: an earlier sweep's --out).
+    reuse: dict[str, str] = field(default_factory=dict)
 
 
 class Study:
@@ -81,7 +83,10 @@ class Study:
         for k, name in enumerate(STEPS, 1):
             target = outputs[name]
             if name in self.cfg.reuse and not target.exists():
-                _link(Path(self.cfg.reuse[name]).resolve(), target, name)
+                # A model step's output is a folder (linked as is); any other step's output is a file
+                # inside the step's folder, and the whole folder is linked.
+                _link(Path(self.cfg.reuse[name]).resolve(), target if target.suffix != ".json" and
+                      target.suffix != ".html" else target.parent, name)
             if target.exists() or (only and name not in only):
                 print(f"[{k:>2}/{len(STEPS)}] {name:<10} current ({target.relative_to(self.out)})", flush=True)
                 continue

@@ -46,6 +46,48 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     return dst
 
 
+def ship_pipeline(src: Path, dst: Path, stage_one: Path) -> Path:
+    """A diffusion pipeline folder with fp16 denoiser weights, referring to the shipped VAE ``stage_one``."""
+    from diffusion import load_pipeline
+
+    record = read_record(src, "diffusion")
+    pipe = load_pipeline(src, stage_one=False)
+    if dst.exists():
+        shutil.rmtree(dst)
+    pipe.denoiser.half()
+    pipe.save_pretrained(str(dst), safe_serialization=True)
+    config = json.loads((dst / "denoiser" / "config.json").read_text())
+    config.pop("_name_or_path", None)
+    (dst / "denoiser" / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    record.update({"shipped_from": str(src), "weights_dtype": "float16",
+                   "references": {"stage_one": reference(stage_one, dst)}})
+    write_record(dst, json.loads(_relative_paths(json.dumps(record))))
+    (dst / "README.md").write_text(_relative_paths(pipeline_card(record, dst.name)))
+    return dst
+
+
+def pipeline_card(record: dict, name: str) -> str:
+    rows = "\n".join(f"| {k} | {v:.4g} |" for k, v in record["metrics"].items() if isinstance(v, float))
+    lat = record.get("latents", {})
+    return f"""# genre-ldm latent diffusion ({name})
+
+- denoiser parameters: {record['parameters']:,}; weights stored as float16, run in float32
+- genres: {', '.join(record['genres'])}
+- latents: D = {lat.get('latent_size')} from the stage-one model at `{record['references']['stage_one']['path']}`
+  (hash-checked), clips per split {lat.get('clips_per_split')}; trained on the training split only
+- training: {record.get('training')}; DDPM objective, EMA weights, label dropout for classifier-free guidance
+- made by: `{record.get('created', {}).get('command', 'scripts/train_diffusion.py')}`, shipped from `{record.get('shipped_from')}`
+- sample: `python scripts/sample.py --model models/{name} --genre jazz --num 4 --guidance 3 --steps 50 --seed 0 --out samples/jazz`
+- evaluation (judge accuracy, Fréchet distance, memorisation) and limitations: `models/README.md`
+
+## Validation losses at export (valid split)
+
+| metric | value |
+|---|---|
+{rows}
+"""
+
+
 def card(record: dict, name: str) -> str:
     rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
                      for k, v in record["metrics"].items())
@@ -80,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vocoder", required=True)
     parser.add_argument("--vae", action="append", default=[], help="NAME=FOLDER, repeatable")
     parser.add_argument("--judge")
+    parser.add_argument("--diffusion", help="NAME=PIPELINE_FOLDER:VAE_NAME (the shipped VAE it samples for)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     try:
@@ -92,10 +135,16 @@ def main(argv: list[str] | None = None) -> int:
             ship(Path(folder), dst, "vae", references={"vocoder": reference(vocoder, dst)})
         if args.judge:
             ship(Path(args.judge), out / "judge", "judge")
+        if args.diffusion:
+            name, _, rest = args.diffusion.partition("=")
+            folder, _, vae = rest.rpartition(":")
+            if not (folder and vae and (out / vae).is_dir()):
+                raise ModelFolderError(f"--diffusion takes NAME=FOLDER:VAE_NAME with a shipped VAE, got {args.diffusion!r}")
+            ship_pipeline(Path(folder), out / name, out / vae)
     except ModelFolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sizes = {p.parent.name: p.stat().st_size for p in out.glob("*/*.safetensors")}
+    sizes = {str(p.parent.relative_to(out)): p.stat().st_size for p in out.glob("**/*.safetensors")}
     for name, size in sorted(sizes.items()):
         print(f"{name}: {size / 1e6:.2f} MB")
     print(f"total {sum(sizes.values()) / 1e6:.2f} MB in {out}")

@@ -84,3 +84,22 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
     table = (tmp_path / "sweep/table.md").read_text()
     assert "Judge on real test clips" in table and "| 16 |" in table
     assert (tmp_path / "sweep/rate_distortion_test.png").stat().st_size > 10_000
+
+    # The chosen sizes continue from the brief sweep's checkpoints to a longer budget; a size the
+    # brief sweep never trained starts from scratch.
+    full = ["--data", str(toy_data), "--vocoder", str(tmp_path / "voc/model"), "--judge", str(tmp_path / "judge/model"),
+            "--config", str(REPO / "configs/sweep_tiny.yaml"), "--out", str(tmp_path / "full"), "--no-progress",
+            "--sizes", "16,32", "--continue-from", str(tmp_path / "sweep"), "vae.loop.max_steps=9"]
+    starts = {}
+    real_train = runner.train
+
+    def recording(task, cfg, run_dir, *a, **k):
+        starts[Path(run_dir).name] = runner.latest_checkpoint(Path(run_dir))
+        return real_train(task, cfg, run_dir, *a, **k)
+    monkeypatch.setattr(runner, "train", recording)
+    assert sweep_latent_sizes.main(full) == 0
+    monkeypatch.undo()
+    assert starts["vae-0016"].name == "step-6" and starts["vae-0032"] is None
+    assert json.loads((tmp_path / "full/vae-0016/metrics.json").read_text())["step"] == 9
+    assert json.loads((tmp_path / "full/sweep.json").read_text())["continued_from"] == str(tmp_path / "sweep")
+    assert (tmp_path / "full/vae-0032/metrics.json").is_file()
