@@ -59,6 +59,18 @@ class DiffusionTrainConfig:
                              f"got {self.scheduler.prediction_type!r}")
 
 
+def make_scheduler(cfg: SchedulerConfig) -> DDPMScheduler:
+    """The DDPM noise scheduler saved with the pipeline (samplers are built from its config).
+
+    ``clip_sample`` is off: diffusers clips the predicted clean sample to [-1, 1] by default,
+    which suits images but squeezes normalised latents (unit variance, tails beyond 1) and made
+    samples far less diverse than real latents. ``trailing`` spacing starts few-step samplers
+    at the last timestep, from pure noise.
+    """
+    return DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps, beta_schedule=cfg.beta_schedule,
+                         prediction_type=cfg.prediction_type, clip_sample=False, timestep_spacing="trailing")
+
+
 def latent_layout(latents: Latents) -> tuple[int, int]:
     """``(channels, frames)`` of the denoiser: the VAE's time axis, or one frame for anything else."""
     layout = latents.manifest.get("layout") or {}
@@ -79,9 +91,7 @@ class DiffusionTask:
         self.model = LatentDenoiser(latent_size=latents.size, channels=channels, frames=frames, genres=tuple(self.genres),
                                     width=cfg.denoiser.width, dilations=tuple(cfg.denoiser.dilations),
                                     cond_dim=cfg.denoiser.cond_dim, latent_mean=mean.tolist(), latent_std=std.tolist())
-        self.scheduler = DDPMScheduler(num_train_timesteps=cfg.scheduler.num_train_timesteps,
-                                       beta_schedule=cfg.scheduler.beta_schedule,
-                                       prediction_type=cfg.scheduler.prediction_type)
+        self.scheduler = make_scheduler(cfg.scheduler)
         self._codec = None
 
     def _split(self, split: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:

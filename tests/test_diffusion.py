@@ -168,3 +168,27 @@ def test_two_process_data_parallel_training_keeps_ranks_identical(tiny_latents, 
     assert all(r["num_processes"] == 2 for r in ranks)
     assert ranks[0]["checksum"] == ranks[1]["checksum"]
     assert (tmp_path / "run" / "model" / "model_index.json").is_file()
+
+
+class GaussianOracle(LatentDenoiser):
+    """The exact noise predictor for data ~ N(0, scale^2 I) (in the model's units)."""
+
+    def __init__(self, alphas_cumprod: torch.Tensor, scale: float) -> None:
+        super().__init__(latent_size=16, channels=2, frames=8, genres=("a",), width=8, dilations=(1,), cond_dim=8)
+        self.alphas, self.scale = alphas_cumprod, scale
+
+    def forward(self, sample, timestep, class_labels):
+        a = self.alphas[torch.as_tensor(timestep).long()].reshape(-1, 1).expand(len(sample), 1)
+        return sample * (1 - a).sqrt() / (a * self.scale ** 2 + 1 - a)
+
+
+@pytest.mark.parametrize("sampler", ["ddim", "dpm"])
+def test_samplers_reproduce_the_data_spread_with_an_exact_denoiser(sampler):
+    """With the exact denoiser of N(0, 2^2 I) data, samples must have std 2: nothing clips them to [-1, 1]."""
+    from autoencoder.config import load_config
+    from diffusion.training import DiffusionTrainConfig, make_scheduler
+
+    scheduler = make_scheduler(load_config(DiffusionTrainConfig).scheduler)
+    pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 2.0).eval(), scheduler)
+    z = pipe.sample_latents(["a"] * 400, 30, 1.0, torch.Generator().manual_seed(0), sampler=sampler)
+    assert abs(z.std().item() - 2.0) < 0.15, z.std().item()
