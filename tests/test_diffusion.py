@@ -184,11 +184,12 @@ class GaussianOracle(LatentDenoiser):
 
 @pytest.mark.parametrize("sampler", ["ddim", "dpm"])
 def test_samplers_reproduce_the_data_spread_with_an_exact_denoiser(sampler):
-    """With the exact denoiser of N(0, 2^2 I) data, samples must have std 2: nothing clips them to [-1, 1]."""
+    """With the exact denoiser of N(0, I) data (unit variance, like normalised latents), samples must have
+    std 1: neither squeezed by clipping (diffusers' default +-1 gives about 0.8) nor blown up."""
     from autoencoder.config import load_config
     from diffusion.training import DiffusionTrainConfig, make_scheduler
 
     scheduler = make_scheduler(load_config(DiffusionTrainConfig).scheduler)
-    pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 2.0).eval(), scheduler)
-    z = pipe.sample_latents(["a"] * 400, 30, 1.0, torch.Generator().manual_seed(0), sampler=sampler)
-    assert abs(z.std().item() - 2.0) < 0.15, z.std().item()
+    pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler)
+    z = pipe.sample_latents(["a"] * 400, 25, 1.0, torch.Generator().manual_seed(0), sampler=sampler)
+    assert abs(z.std().item() - 1.0) < 0.06, z.std().item()
