@@ -51,7 +51,7 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> list[float]:
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [float(centre - half), float(centre + half)]
+    return [float(max(0.0, centre - half)), float(min(1.0, centre + half))]
 
 
 def memorisation(generated_nn: np.ndarray, test_nn: np.ndarray, percentile: float = 5.0) -> dict:

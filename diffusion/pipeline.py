@@ -107,8 +107,10 @@ def load(folder: str | os.PathLike, stage_one: bool = True) -> GenreLatentPipeli
     return pipeline
 
 
-def write_metrics(folder: str | os.PathLike, metrics: dict) -> None:
-    """Merge ``metrics`` into the pipeline record (e.g. after evaluation)."""
+def write_metrics(folder: str | os.PathLike, metrics: dict, sampling: dict | None = None) -> None:
+    """Merge ``metrics`` (and the sampling defaults chosen on valid) into the pipeline record."""
     record = read_record(folder, "diffusion")
     record["metrics"] = {**record.get("metrics", {}), **metrics}
+    if sampling is not None:
+        record["sampling"] = sampling
     write_record(folder, record)

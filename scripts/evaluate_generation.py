@@ -1,7 +1,7 @@
 """Evaluate genre-conditioned generation with the judge, beside real clips, reconstructions and the prior.
 
     python scripts/evaluate_generation.py --model models/diffusion --judge models/judge \
-        --latents latents/vae-512.npz --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5]
+        --latents latents/vae-512.npz --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5,8]
 
 1. Guidance sweep on valid: for each scale, clips in valid's genre mix; judge accuracy and the
    Fréchet distance (judge embedding, 32-d) to the real valid clips. The scale with the lowest
@@ -32,6 +32,7 @@ from analysis.clustering import nearest_distances  # noqa: E402
 from analysis.latents import LatentsFileError, load_latents  # noqa: E402
 from autoencoder import ModelFolderError, content_hash, save_audio, write_json  # noqa: E402
 from diffusion import load_pipeline  # noqa: E402
+from diffusion.pipeline import write_metrics  # noqa: E402
 from diffusion import evaluation as E  # noqa: E402
 from diffusion.report import summary_markdown, write_figures  # noqa: E402
 
@@ -132,13 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latents", required=True, help="latents file of the pipeline's stage-one model")
     parser.add_argument("--data", help="prepared dataset (default: the one named in the latents file)")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--guidance-grid", default="1,2,3,5")
+    parser.add_argument("--guidance-grid", default="1,2,3,5,8")
     parser.add_argument("--steps", type=int, default=25, help="DDIM steps")
     parser.add_argument("--max-clips", type=int, help="cap on real clips per split (default: all)")
     parser.add_argument("--n-boot", type=int, default=200)
     parser.add_argument("--audio-per-genre", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="replace an existing evaluation in --out")
+    parser.add_argument("--record", action="store_true", help="store the chosen guidance (the default of "
+                        "scripts/sample.py) and the headline test numbers in the pipeline's record")
     args = parser.parse_args(argv)
     out = Path(args.out)
     try:
@@ -148,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         write_json(out / "generation.json", result)
         write_figures(result, out)
         (out / "summary.md").write_text(summary_markdown(result))
+        if args.record:
+            write_metrics(args.model, {"test_judge_accuracy_generated": result["accuracy"]["generated"]["accuracy"],
+                                       "test_frechet_generated": result["frechet"]["generated_vs_test"]["value"],
+                                       "test_memorisation": result["memorisation"]["fraction"]},
+                          {"guidance": result["guidance"], "steps": args.steps, "sampler": "ddim",
+                           "chosen_on": "valid split, lowest Fréchet distance in the judge embedding"})
     except (ValueError, FileNotFoundError, FileExistsError, ModelFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

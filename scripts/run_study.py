@@ -48,7 +48,7 @@ class StudyConfig:
     samples_per_genre: int = 2
     song_seconds: float = 30.0
     sample_steps: int = 50
-    guidance_grid: str = "1,2,3,5"
+    guidance_grid: str = "1,2,3,5,8"
     generation_max_clips: int = 0  # 0: every real clip of valid and test
     umap: bool = True
     seed: int = 0

@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="diffusion pipeline folder (scripts/train_diffusion.py)")
     parser.add_argument("--genre", required=True)
     parser.add_argument("--num", type=int, default=4)
-    parser.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale (1 = none)")
+    parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (1 = none); default: the "
+                        "scale chosen on valid by evaluate_generation.py --record, else 3")
     parser.add_argument("--steps", type=int, default=50, help="sampler steps")
     parser.add_argument("--sampler", default="ddim", choices=["ddim", "dpm", "ddpm"])
     parser.add_argument("--seed", type=int, default=0)
@@ -94,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--num must be >= 1, got {args.num}")
         pipe = load_pipeline(args.model)
         pipe.denoiser.genre_index([args.genre])  # unknown genre: fail before any work
+        if args.guidance is None:
+            args.guidance = float(pipe.record.get("sampling", {}).get("guidance", 3.0))
         out = Path(args.out)
         song = args.seconds is not None and args.seconds * pipe.codec.sample_rate > pipe.codec.clip_samples
         paths = sample_songs(pipe, args, out) if song else sample_clips(pipe, args, out)

@@ -1,7 +1,8 @@
-"""The models shipped in models/ load (hash-checked), decode, and judge right after install."""
+"""The models shipped in models/ load (hash-checked), decode, judge and sample right after install."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,18 +10,42 @@ import torch
 
 import autoencoder
 
-MODELS = Path(__file__).resolve().parents[1] / "models"
-pytestmark = pytest.mark.skipif(not (MODELS / "vae-128").is_dir(), reason="no shipped models in models/")
+REPO = Path(__file__).resolve().parents[1]
+MODELS = REPO / "models"
+pytestmark = pytest.mark.skipif(not (MODELS / "vocoder").is_dir(), reason="no shipped models in models/")
+VAES = sorted(p.name for p in MODELS.glob("vae-*"))
 
 
-def test_shipped_vae_vocoder_and_judge_work_together():
-    codec = autoencoder.load(MODELS / "vae-128")
-    assert codec.latent_size == 128 and codec.vocoder is not None
+def test_the_three_study_sizes_are_shipped():
+    sizes = sorted(int(v.split("-")[1]) for v in VAES)
+    assert len(sizes) >= 3 and any(2 * a == b for a in sizes for b in sizes)
+
+
+@pytest.mark.parametrize("name", VAES)
+def test_shipped_vae_vocoder_and_judge_work_together(name):
+    codec = autoencoder.load(MODELS / name)
+    size = int(name.split("-")[1])
+    assert codec.latent_size == size and codec.vocoder is not None
     t = torch.arange(codec.clip_samples) / codec.sample_rate
     wave = 0.3 * torch.sin(2 * torch.pi * 220 * t) * (1 + torch.sin(2 * torch.pi * 2 * t))
     z = codec.encode(wave)
     out = codec.decode(z)
-    assert z.shape == (1, 128) and out.shape == (1, codec.clip_samples) and torch.isfinite(out).all()
+    assert z.shape == (1, size) and out.shape == (1, codec.clip_samples) and torch.isfinite(out).all()
     judge = autoencoder.load_judge(MODELS / "judge")
     assert len(judge.genres) == 10 and judge.metrics["test_balanced_accuracy"] > 2 * judge.metrics["test_chance_balanced_accuracy"]
     assert judge.probabilities(out).shape == (1, 10)
+
+
+@pytest.mark.skipif(not (MODELS / "diffusion").is_dir(), reason="no shipped diffusion pipeline")
+def test_shipped_pipeline_samples_from_the_command_line(tmp_path):
+    sys.path.insert(0, str(REPO / "scripts"))
+    import sample
+    import soundfile as sf
+
+    args = ["--model", str(MODELS / "diffusion"), "--genre", "jazz", "--num", "2", "--steps", "10", "--seed", "3"]
+    assert sample.main(args + ["--out", str(tmp_path / "a")]) == 0
+    assert sample.main(args + ["--out", str(tmp_path / "b")]) == 0
+    a, sr = sf.read(tmp_path / "a" / "jazz_0.wav")
+    b, _ = sf.read(tmp_path / "b" / "jazz_0.wav")
+    assert sr == 22050 and len(a) == 5 * sr and (a == b).all() and abs(a).max() > 0.01
+    assert sample.main(["--model", str(MODELS / "diffusion"), "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
