@@ -28,11 +28,22 @@ def _ogg_data_uri(path: Path) -> str:
     return "data:audio/ogg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def _jpeg_data_uri(path: Path, max_width: int = 1400) -> str:
+    """PNG figure -> ``data:image/jpeg;base64,...`` at most ``max_width`` wide (a fifth of the PNG's size)."""
+    from PIL import Image
+
+    img = Image.open(path).convert("RGB")
+    if img.width > max_width:
+        img = img.resize((max_width, round(img.height * max_width / img.width)), Image.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def _img(path: Path, caption: str) -> str:
     if not path.is_file():
         return f"<p class='missing'>(figure {html.escape(path.name)} was not produced by this run)</p>"
-    data = base64.b64encode(path.read_bytes()).decode()
-    return (f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(caption)}'>"
+    return (f"<figure><img src='{_jpeg_data_uri(path)}' alt='{html.escape(caption)}'>"
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
@@ -221,8 +232,8 @@ figcaption{font-size:.85em;color:#555}.audio-row{margin:.6em 0}.audio-row h4{mar
 .missing{color:#a00}"""
 
 
-def build_report(root: str | Path, dataset_audio: bool = True) -> tuple[Path, Path]:
-    """Write ``<root>/report/report.html``, ``report.pdf`` and ``numbers.json``; returns the two paths.
+def build_report(root: str | Path, dataset_audio: bool = True, out: str | Path | None = None) -> tuple[Path, Path]:
+    """Write ``report.html``, ``report.pdf`` and ``numbers.json`` into ``out`` (default ``<root>/report``).
 
     ``dataset_audio=False`` leaves out every clip derived from dataset audio (for a report that is
     shared or committed: only generated and out-of-dataset clips are embedded).
@@ -233,7 +244,7 @@ def build_report(root: str | Path, dataset_audio: bool = True) -> tuple[Path, Pa
     r = Report(root, dataset_audio)
     for part in (part_stage_one, part_analysis, part_ood, part_manipulation, part_diffusion):
         part(r)
-    out = root / "report"
+    out = Path(out) if out is not None else root / "report"
     out.mkdir(parents=True, exist_ok=True)
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>genre-ldm study</title><style>{CSS}</style></head>"
             f"<body><h1>genre-ldm: compact latent vectors of music, and music generated from them</h1>"

@@ -33,8 +33,19 @@ class Numbers:
             value = value[k]
         return value
 
+    def has(self, rel: str, *keys) -> bool:
+        """Whether the file holds a value at ``keys`` (a size without a PCA baseline has none)."""
+        try:
+            self.raw(rel, *keys)
+        except (KeyError, IndexError, TypeError):
+            return False
+        return True
+
     def text(self, rel: str, *keys, spec: str = ".3f", scale: float = 1.0) -> str:
-        """The value formatted with ``spec`` (times ``scale``, e.g. 100 for percent), recorded."""
+        """The value formatted with ``spec`` (times ``scale``, e.g. 100 for percent), recorded;
+        "n/a" (not recorded) when the file has no such value."""
+        if not self.has(rel, *keys):
+            return "n/a"
         value = self.raw(rel, *keys)
         text = _format(value, spec, scale)
         self.used.append({"file": rel, "keys": list(keys), "spec": spec, "scale": scale, "text": text})
@@ -43,7 +54,7 @@ class Numbers:
     def with_ci(self, rel: str, *keys, ci_keys: tuple | None = None, spec: str = ".3f") -> str:
         """``mean [low, high]``; the interval is at ``ci_keys`` (default: ``keys[-1] + "_ci"`` beside it)."""
         ci_keys = ci_keys or (*keys[:-1], f"{keys[-1]}_ci")
-        if self.raw(rel, *keys) is None:
+        if not self.has(rel, *keys) or self.raw(rel, *keys) is None:
             return "n/a"
         return (f"{self.text(rel, *keys, spec=spec)} [{self.text(rel, *ci_keys, 0, spec=spec)}, "
                 f"{self.text(rel, *ci_keys, 1, spec=spec)}]")

@@ -14,7 +14,6 @@ def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.image as mpimg
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -48,7 +47,7 @@ def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
                 plt.close(fig)
             elif kind == "figure" and Path(value).is_file():
                 flush()
-                img = mpimg.imread(str(value))
+                img = _downscaled(Path(value))
                 h, w = img.shape[:2]
                 fig = plt.figure(figsize=(A4[0], min(A4[1], A4[0] * h / w)))
                 fig.add_axes([0, 0, 1, 1]).imshow(img)
@@ -58,3 +57,14 @@ def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
         flush()
     os.replace(tmp, path)
     return path
+
+
+def _downscaled(path: Path, max_width: int = 1400):
+    """A figure as an RGB array at most ``max_width`` pixels wide (keeps the PDF small)."""
+    import numpy as np
+    from PIL import Image
+
+    img = Image.open(path).convert("RGB")
+    if img.width > max_width:
+        img = img.resize((max_width, round(img.height * max_width / img.width)), Image.LANCZOS)
+    return np.asarray(img)

@@ -5,8 +5,8 @@
 
 Steps: prepare, vocoder, judge, sweep (brief, every size), full (the three chosen sizes continued
 to the full budget), encode (three sizes + MFCC and PCA baselines), analysis, ood, diffusion,
-samples (clips per genre and a song), manipulate (interpolation, genre shift, prior), generation
-(evaluation), report (HTML + PDF). Each step is skipped when its output exists; training steps
+generation (evaluation; chooses the guidance scale on valid), samples (clips per genre and a song,
+at that scale), manipulate (interpolation, genre shift, prior), report (HTML + PDF). Each step is skipped when its output exists; training steps
 resume from their checkpoints after an interruption. ``reuse`` in the config links a step to an
 existing output instead of computing it (e.g. the shipped vocoder and judge).
 """
@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 from autoencoder import write_json  # noqa: E402
 from autoencoder.config import ConfigError, load_config  # noqa: E402
 
-STEPS = ("prepare", "vocoder", "judge", "sweep", "full", "encode", "analysis", "ood", "diffusion", "samples",
-         "manipulate", "generation", "report")
+STEPS = ("prepare", "vocoder", "judge", "sweep", "full", "encode", "analysis", "ood", "diffusion", "generation",
+         "samples", "manipulate", "report")
 
 
 @dataclass
@@ -213,7 +213,10 @@ class Study:
         from diffusion import load_pipeline
 
         genres = load_pipeline(self.pipeline(), stage_one=False).genres
-        base = ["--model", self.pipeline(), "--steps", str(self.cfg.sample_steps), "--seed", str(self.cfg.seed), "--force"]
+        # The guidance scale chosen on valid by the generation step.
+        guidance = json.loads(self.path("generation", "generation.json").read_text())["guidance"]
+        base = ["--model", self.pipeline(), "--steps", str(self.cfg.sample_steps), "--seed", str(self.cfg.seed), "--force",
+                "--guidance", str(guidance)]
         for g in genres:
             if sample.main(base + ["--genre", g, "--num", str(self.cfg.samples_per_genre), "--out", str(self.path("samples", g))]):
                 return 1
