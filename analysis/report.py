@@ -93,11 +93,14 @@ def part_stage_one(r: Report) -> None:
     parts = [r.para(f"Data: {n.text('data/summary.json', 'num_tracks', spec='.0f')} tracks, "
                     f"{n.text('data/summary.json', 'num_clips', spec='.0f')} clips of 5 s, split by track "
                     "(artist-filtered lists where they apply)."),
-             r.para("Rule, fixed before the sweep and applied on valid: " + n.raw("sweep/sweep.json", "decision", "reason")),
+             r.para("Rule, fixed before the sweep and applied on valid. Brief budget, every size: "
+                    + n.raw("sweep/sweep.json", "decision", "reason")),
              r.figure("sweep/rate_distortion_test.png", "Rate-distortion on test: each metric against D, PCA and the "
                       "vocoder-on-true-mel ceiling on the same axes (brief budget, every size).")]
     rows, sentences = [], []
     full = "sweep-full/sweep.json" if n.exists("sweep-full/sweep.json") else "sweep/sweep.json"
+    if full != "sweep/sweep.json":
+        parts.append(r.para("The three chosen sizes at the full budget (table below): " + n.raw(full, "decision", "reason")))
     for k, row in enumerate(n.raw(full, "rows", "test")):
         key = (full, "rows", "test", k)
         rows.append([str(row["size"]), n.with_ci(*key, "vae_mel_l1"), n.with_ci(*key, "pca_mel_l1"),
