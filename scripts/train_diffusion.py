@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analysis.latents import LatentsFileError, load_latents  # noqa: E402
 from autoencoder import ConfigError, ModelFolderError, content_hash, load_config  # noqa: E402
 from autoencoder.training import RunExistsError, train  # noqa: E402
+from autoencoder.training.cli import print_finished  # noqa: E402
 from diffusion.training import DiffusionTask, DiffusionTrainConfig  # noqa: E402
 
 
@@ -57,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, RunExistsError, FileNotFoundError, ValueError, LatentsFileError, ModelFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from accelerate import PartialState
-
-    if PartialState().is_main_process:
-        print(" ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
-        print(f"pipeline written to {args.out}/model")
+    print_finished(metrics, f"pipeline written to {args.out}/model")
     return 0
 
 

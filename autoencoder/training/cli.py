@@ -34,9 +34,14 @@ def train_main(doc: str, schema: type[T], make_task: Callable[[T, PreparedDatase
     except (ConfigError, RunExistsError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    print_finished(metrics, f"model written to {args.out}/model")
+    return 0
+
+
+def print_finished(metrics: dict[str, float], message: str) -> None:
+    """The last validation metrics and where the model went, printed once (by the main process)."""
     from accelerate import PartialState
 
     if PartialState().is_main_process:
         print(" ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
-        print(f"model written to {args.out}/model")
-    return 0
+        print(message)
