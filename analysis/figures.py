@@ -88,3 +88,25 @@ def comparison_figure(rows: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def confusion_figure(confusion: dict, title: str, path: Path) -> None:
+    """Row-normalised confusion matrix (true genre x predicted genre) of a probe on test clips."""
+    m = np.asarray(confusion["matrix"], dtype=float)
+    rows = m / np.maximum(m.sum(1, keepdims=True), 1)
+    labels = confusion["labels"]
+    fig, ax = plt.subplots(figsize=(5.5, 4.8))
+    ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if m[i, j]:
+                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if rows[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import balanced_accuracy_score, confusion_matrix
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -55,9 +55,12 @@ def held_out_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, g
     pred = model.predict(X[test])
     correct = pred == y[test]
     acc_ci, bal_ci = _bootstrap(correct, y[test], pred, groups[test], n_boot, seed)
+    labels = sorted(np.unique(y).tolist())
     return {"probe": name, "protocol": "train+valid -> test", "accuracy": float(correct.mean()), "accuracy_ci": acc_ci,
             "balanced_accuracy": float(balanced_accuracy_score(y[test], pred)), "balanced_accuracy_ci": bal_ci,
-            "n_test": int(test.sum()), "chance": 1.0 / len(np.unique(y))}
+            "n_test": int(test.sum()), "chance": 1.0 / len(labels),
+            # rows: true genre, columns: predicted genre (test clips)
+            "confusion": {"labels": labels, "matrix": confusion_matrix(y[test], pred, labels=labels).tolist()}}
 
 
 def cv_probe(name: str, X: np.ndarray, y: np.ndarray, groups: np.ndarray, folds: int = 5, seed: int = 0) -> dict:

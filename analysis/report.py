@@ -140,6 +140,8 @@ def part_analysis(r: Report) -> None:
                                         "genre probe balanced accuracy", lower_is_better=False)))
     for name in [row["name"] for row in n.raw(rel)]:
         parts.append(r.figure(f"analysis/{name}_maps.png", f"{name}: PCA, t-SNE and UMAP maps coloured by genre."))
+    for name in [row["name"] for row in n.raw(rel) if row["kind"] != "pca"]:
+        parts.append(r.figure(f"analysis/{name}_confusion.png", f"{name}: which genres the logistic probe confuses (test clips)."))
     r.section("2. What relations appear between the vectors, and how does size change them?", parts)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.figures import clustering_figure, comparison_figure, maps_figure  # noqa: E402
+from analysis.figures import clustering_figure, comparison_figure, confusion_figure, maps_figure  # noqa: E402
 from analysis.latents import LatentsFileError, load_latents  # noqa: E402
 from analysis.study import analyse, views  # noqa: E402
 
@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         flat = result["views"]["flat/clip"]
         clustering_figure(flat["kmeans"], flat["k_elbow"], flat["k_balance"], f"{name}: k-means on clips", out / f"{name}_kmeans.png")
         maps_figure(views(latents)["flat"], latents.genre, f"{name}: clips by genre", out / f"{name}_maps.png", methods, args.seed)
+        confusion = dict(flat["probes"]["logistic"]["held_out"]["confusion"])
+        confusion["labels"] = [result["genres"][int(i)] for i in confusion["labels"]]  # class index -> genre name
+        confusion_figure(confusion, f"{name}: logistic probe on test clips (counts)", out / f"{name}_confusion.png")
     (out / "analysis.json").write_text(json.dumps(results, indent=1))
     (out / "comparison.json").write_text(json.dumps(rows, indent=1))
     with open(out / "comparison.csv", "w", newline="") as f:

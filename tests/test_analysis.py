@@ -30,6 +30,8 @@ def test_blobs_give_probes_far_above_chance_and_near_perfect_clusters():
     for name in ("logistic", "knn"):
         held = held_out_probe(name, X, y, split, groups)
         assert held["accuracy"] > 0.95 and held["accuracy_ci"][0] > 0.8
+        m = np.array(held["confusion"]["matrix"])
+        assert m.shape == (5, 5) and np.trace(m) / m.sum() == held["accuracy"]
         assert cv_probe(name, X, y, groups)["balanced_accuracy"] > 0.95
     rows = kmeans_sweep(X, y, range(2, 9))
     at5 = next(r for r in rows if r["k"] == 5)
