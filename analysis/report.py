@@ -202,9 +202,9 @@ def part_diffusion(r: Report) -> None:
                      [row("generated", "generated", "generated_vs_test"), row("real test", "real_test", None),
                       row("reconstructed train (reference)", "reconstructed_train", "reconstructed_train_vs_test"),
                       row("VAE prior samples", None, "prior_vs_test")]),
-             r.para(verdict("generated clips", n.raw(rel, *fd, "generated_vs_test", "ci"), "reconstructed training clips",
+             r.para(verdict("the generated set", n.raw(rel, *fd, "generated_vs_test", "ci"), "the reconstructed training set",
                             n.raw(rel, *fd, "reconstructed_train_vs_test", "ci"), "Fréchet distance to real test clips")),
-             r.para(verdict("generated clips", n.raw(rel, *fd, "generated_vs_test", "ci"), "prior samples",
+             r.para(verdict("the generated set", n.raw(rel, *fd, "generated_vs_test", "ci"), "the prior samples",
                             n.raw(rel, *fd, "prior_vs_test", "ci"), "Fréchet distance to real test clips")),
              r.para(f"Memorisation: {n.text(rel, 'memorisation', 'fraction', spec='.1f', scale=100)} % of generated clips "
                     f"are nearer a training latent than 5 % of test clips are (about 5 % without copying; 95 % interval "

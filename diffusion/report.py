@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from analysis.report_numbers import verdict
+
 
 def _ci(v: dict, key: str = "value") -> str:
     return f"{v[key]:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
-
-
-def compare(a: dict, b: dict, a_name: str, b_name: str, what: str) -> str:
-    """A sentence that claims a difference only when the two 95 % intervals (``ci``) do not overlap."""
-    if a["ci"][1] < b["ci"][0]:
-        return f"{a_name}: {what} lower than for {b_name} (95 % intervals apart)."
-    if a["ci"][0] > b["ci"][1]:
-        return f"{a_name}: {what} higher than for {b_name} (95 % intervals apart)."
-    return f"{a_name} and {b_name}: {what} cannot be told apart (95 % intervals overlap)."
 
 
 def summary_markdown(r: dict) -> str:
@@ -38,12 +31,12 @@ def summary_markdown(r: dict) -> str:
         f"{acc['reconstructed_train']['balanced_accuracy']:.3f} | {_ci(fd['reconstructed_train_vs_test'])} |",
         f"| VAE prior N(0, I) | no genre asked | | {_ci(fd['prior_vs_test'])} |",
         "",
-        "- " + compare(fd["generated_vs_test"], fd["reconstructed_train_vs_test"], "Generated clips",
-                       "reconstructed training clips", "Fréchet distance to real test clips"),
-        "- " + compare(fd["generated_vs_test"], fd["prior_vs_test"], "Generated clips", "prior samples",
+        "- " + verdict("the generated set", fd["generated_vs_test"]["ci"], "the reconstructed training set",
+                       fd["reconstructed_train_vs_test"]["ci"], "Fréchet distance to real test clips"),
+        "- " + verdict("the generated set", fd["generated_vs_test"]["ci"], "the prior samples", fd["prior_vs_test"]["ci"],
                        "Fréchet distance to real test clips"),
-        "- " + compare({"ci": acc["generated"]["ci"]}, {"ci": acc["real_test"]["ci"]}, "The judge on generated clips",
-                       "the judge on real test clips", "accuracy"),
+        "- " + verdict("the generated set", acc["generated"]["ci"], "the real test set", acc["real_test"]["ci"],
+                       "judge accuracy", lower_is_better=False),
         f"- Judge verdicts on {sum(r['prior_verdicts'].values())} prior samples: "
         + ", ".join(f"{g} {n}" for g, n in sorted(r["prior_verdicts"].items(), key=lambda kv: -kv[1]) if n) + ".",
         f"- Diversity (mean pairwise distance): judge embedding {div['generated_embed']:.3f} generated vs "

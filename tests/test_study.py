@@ -71,7 +71,7 @@ def test_a_conclusion_flips_when_the_interval_crosses_the_baseline(study, tmp_pa
         rel.write_text(json.dumps(value))
         build_report(copy)
         page = (copy / "report" / "report.html").read_text()
-        return re.search(r"On Fréchet distance to real test clips, generated clips [^<]*reconstructed training clips[^<]*", page).group(0)
+        return re.search(r"On Fréchet distance to real test clips, the generated set [^<]*the reconstructed training set[^<]*", page).group(0)
 
     assert "beats" in sentence([base[0] / 4, base[0] / 2])
     assert "is worse than" in sentence([base[1] * 2, base[1] * 3])
