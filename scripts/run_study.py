@@ -57,6 +57,10 @@ class StudyConfig:
     reuse: dict[str, str] = field(default_factory=dict)
 
 
+class StudyError(RuntimeError):
+    """A step failed or a reused output is missing; finished steps are kept."""
+
+
 class Study:
     def __init__(self, cfg: StudyConfig, src: str | None, out: Path) -> None:
         self.cfg, self.src, self.out = cfg, src, out
@@ -85,8 +89,8 @@ class Study:
             if name in self.cfg.reuse and not target.exists():
                 # A model step's output is a folder (linked as is); any other step's output is a file
                 # inside the step's folder, and the whole folder is linked.
-                _link(Path(self.cfg.reuse[name]).resolve(), target if target.suffix != ".json" and
-                      target.suffix != ".html" else target.parent, name)
+                _link(Path(self.cfg.reuse[name]).resolve(),
+                      target.parent if target.suffix in (".json", ".html") else target, name)
             if target.exists() or (only and name not in only):
                 print(f"[{k:>2}/{len(STEPS)}] {name:<10} current ({target.relative_to(self.out)})", flush=True)
                 continue
@@ -94,7 +98,7 @@ class Study:
             start = time.time()
             code = getattr(self, f"step_{name}")()
             if code not in (None, 0):
-                raise SystemExit(f"step {name!r} failed (exit {code}); fix it and re-run: finished steps are kept")
+                raise StudyError(f"step {name!r} failed (exit {code}); fix it and re-run: finished steps are kept")
             self.times[name] = time.time() - start
             print(f"[{k:>2}/{len(STEPS)}] {name:<10} done in {self.times[name]:.0f} s", flush=True)
             self._record()
@@ -269,7 +273,7 @@ class Study:
 
 def _link(source: Path, target: Path, name: str) -> None:
     if not source.exists():
-        raise SystemExit(f"reuse.{name} points to {source}, which does not exist")
+        raise StudyError(f"reuse.{name} points to {source}, which does not exist")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(source, target_is_directory=source.is_dir())
 
@@ -307,7 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
-    Study(cfg, args.src, out).run(args.only.split(",") if args.only else None)
+    try:
+        Study(cfg, args.src, out).run(args.only.split(",") if args.only else None)
+    except StudyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"study finished in {time.time() - start:.0f} s; report: {out / 'report' / 'report.html'}")
     return 0
 

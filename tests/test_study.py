@@ -89,3 +89,19 @@ def test_report_has_every_section_and_decodable_audio_and_a_pdf(study):
         assert rate == 22050 and len(data) > rate  # more than a second of real audio
     assert (study / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert Numbers(study).raw("generation/generation.json", "num_clips") > 0
+
+
+def test_reuse_links_earlier_outputs_instead_of_recomputing(study, tmp_path, capsys):
+    import run_study
+
+    out = tmp_path / "again"
+    args = ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml"), "--only", "prepare,vocoder,sweep",
+            f"reuse.prepare={study / 'data'}", f"reuse.vocoder={study / 'vocoder' / 'model'}", f"reuse.sweep={study / 'sweep'}"]
+    assert run_study.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "running" not in printed
+    assert (out / "data").resolve() == (study / "data").resolve()
+    assert (out / "vocoder" / "model").resolve() == (study / "vocoder" / "model").resolve()
+    assert (out / "sweep" / "sweep.json").is_file()
+    assert run_study.main(["--out", str(tmp_path / "bad"), "--config", str(REPO / "configs/study_tiny.yaml"),
+                           "--only", "prepare", f"reuse.prepare={tmp_path / 'missing'}"]) != 0
