@@ -38,6 +38,13 @@ def write_json(path: str | Path, value: Any) -> Path:
     return path
 
 
+def refuse_overwrite(paths: list[Path], force: bool) -> None:
+    """Raise FileExistsError naming the first of ``paths`` that exists, unless ``force``."""
+    existing = [str(p) for p in paths if Path(p).exists()]
+    if existing and not force:
+        raise FileExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); pass --force or choose another --out")
+
+
 def content_hash(folder: str | Path) -> str:
     """sha256 over the folder's ``config.json`` and weight files (not its record or card)."""
     folder = Path(folder)

@@ -24,7 +24,7 @@ import torch  # noqa: E402
 
 import autoencoder  # noqa: E402
 from analysis.latents import LatentsFileError, load_latents  # noqa: E402
-from autoencoder import ModelFolderError, content_hash, save_audio, write_json  # noqa: E402
+from autoencoder import ModelFolderError, content_hash, refuse_overwrite, save_audio, write_json  # noqa: E402
 from autoencoder.plots import save_mels  # noqa: E402
 from diffusion import manipulate as M  # noqa: E402
 
@@ -38,9 +38,7 @@ def verdicts(judge, waves: torch.Tensor, names: list[str]) -> list[dict]:
 def write_outputs(codec, judge, z: torch.Tensor, names: list[str], out: Path, title: str, force: bool,
                   extra: dict | None = None) -> list[dict]:
     paths = [out / f"{n}.wav" for n in names]
-    existing = [str(p) for p in paths + [out / "verdicts.json"] if p.exists()]
-    if existing and not force:
-        raise FileExistsError(f"{existing[0]} exists; pass --force or choose another --out")
+    refuse_overwrite(paths + [out / "verdicts.json"], force)
     mels = codec.decode_mel(z)
     waves = codec.mel_to_wave(mels)
     for path, wave in zip(paths, waves):

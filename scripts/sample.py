@@ -21,21 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from autoencoder import ModelFolderError, save_audio, write_json  # noqa: E402
+from autoencoder import ModelFolderError, refuse_overwrite, save_audio, write_json  # noqa: E402
 from autoencoder.plots import save_mels  # noqa: E402
 from diffusion import load_pipeline  # noqa: E402
 from diffusion.song import sample_song, seam_flux, seam_positions  # noqa: E402
 
 
-def check_outputs(paths: list[Path], force: bool) -> None:
-    existing = [str(p) for p in paths if p.exists()]
-    if existing and not force:
-        raise FileExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); pass --force or choose another --out")
-
-
 def sample_clips(pipe, args, out: Path) -> list[Path]:
     paths = [out / f"{args.genre}_{i}.wav" for i in range(args.num)]
-    check_outputs(paths + [out / "mels.png"], args.force)
+    refuse_overwrite(paths + [out / "mels.png"], args.force)
     gen = torch.Generator().manual_seed(args.seed)
     z = pipe.sample_latents([args.genre] * args.num, args.steps, args.guidance, gen, args.sampler)
     mels = pipe.codec.decode_mel(z)
@@ -48,7 +42,7 @@ def sample_clips(pipe, args, out: Path) -> list[Path]:
 
 def sample_songs(pipe, args, out: Path) -> list[Path]:
     paths = [out / f"{args.genre}_song_{i}.wav" for i in range(args.num)]
-    check_outputs(paths + [out / "mels.png", out / "seams.json"], args.force)
+    refuse_overwrite(paths + [out / "mels.png", out / "seams.json"], args.force)
     codec = pipe.codec
     seams, mels = [], []
     for i, path in enumerate(paths):

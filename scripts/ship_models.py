@@ -34,9 +34,7 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     if dst.exists():
         shutil.rmtree(dst)
     model.half().save_pretrained(str(dst), safe_serialization=True)
-    config = json.loads((dst / "config.json").read_text())
-    config.pop("_name_or_path", None)  # where it was loaded from on this machine: not part of the model
-    (dst / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    _clean_config(dst / "config.json")
     record["shipped_from"] = str(src)
     record["weights_dtype"] = "float16"
     if references is not None:
@@ -56,9 +54,7 @@ def ship_pipeline(src: Path, dst: Path, stage_one: Path) -> Path:
         shutil.rmtree(dst)
     pipe.denoiser.half()
     pipe.save_pretrained(str(dst), safe_serialization=True)
-    config = json.loads((dst / "denoiser" / "config.json").read_text())
-    config.pop("_name_or_path", None)
-    (dst / "denoiser" / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    _clean_config(dst / "denoiser" / "config.json")
     record.update({"shipped_from": str(src), "weights_dtype": "float16",
                    "references": {"stage_one": reference(stage_one, dst)}})
     write_record(dst, json.loads(_relative_paths(json.dumps(record))))
@@ -108,6 +104,13 @@ def card(record: dict, name: str) -> str:
 |---|---|
 {rows}
 """
+
+
+def _clean_config(path: Path) -> None:
+    """Drop ``_name_or_path`` (where the model was loaded from on this machine: not part of the model)."""
+    config = json.loads(path.read_text())
+    config.pop("_name_or_path", None)
+    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
 def _relative_paths(text: str) -> str:
