@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from autoencoder.files import atomic_path
+
 FORMAT_VERSION = 1
 KINDS = ("vae", "mfcc", "pca")
 REQUIRED_ARRAYS = ("means", "track_id", "genre", "split", "clip", "manifest")
@@ -77,15 +79,13 @@ def save_latents(path: str | os.PathLike, latents: Latents) -> Path:
     """Validate and write atomically (temporary file, then rename)."""
     _validate(latents, str(path))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
     arrays = {"means": latents.means.astype(np.float32), "track_id": latents.track_id.astype(str),
               "genre": latents.genre.astype(str), "split": latents.split.astype(str),
               "clip": latents.clip.astype(np.int64), "manifest": np.array(json.dumps(latents.manifest))}
     if latents.logvars is not None:
         arrays["logvars"] = latents.logvars.astype(np.float32)
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    with atomic_path(path.with_suffix(".npz") if path.suffix != ".npz" else path) as tmp:
+        np.savez(tmp, **arrays)
     return path
 
 

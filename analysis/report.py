@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from pathlib import Path
+
+from autoencoder.files import write_json, write_text
 
 from .report_numbers import Numbers, verdict
 
@@ -256,10 +257,7 @@ def build_report(root: str | Path, dataset_audio: bool = True, out: str | Path |
             f"<p>Study folder: {html.escape(root.name)}. Every number below is read from this run's metrics files "
             f"(listed in numbers.json); every result sits beside its baseline with a 95 % interval.</p>"
             f"{''.join(r.sections)}</body></html>")
-    html_path = out / "report.html"
-    tmp = out / ".report.html.tmp"
-    tmp.write_text(page)
-    tmp.replace(html_path)
-    (out / "numbers.json").write_text(json.dumps(r.n.used, indent=1))
+    html_path = write_text(out / "report.html", page)
+    write_json(out / "numbers.json", r.n.used)
     pdf_path = write_pdf(r.pdf_items, out / "report.pdf")
     return html_path, pdf_path

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
+
+from autoencoder.files import atomic_path
 
 A4 = (8.27, 11.69)
 
@@ -17,8 +18,7 @@ def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    tmp = path.with_name(f".{path.name}.tmp")
-    with PdfPages(tmp) as pdf:
+    with atomic_path(path) as tmp, PdfPages(tmp) as pdf:
         lines: list[str] = []
 
         def flush() -> None:
@@ -55,7 +55,6 @@ def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
                 pdf.savefig(fig)
                 plt.close(fig)
         flush()
-    os.replace(tmp, path)
     return path
 
 

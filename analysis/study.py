@@ -14,8 +14,15 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
-from .clustering import (agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep,
-                         precision_at_k)
+from .clustering import (
+    agglomerative,
+    balance_k,
+    centroid_distances,
+    elbow_k,
+    gmm_bic,
+    kmeans_sweep,
+    precision_at_k,
+)
 from .latents import Latents
 from .probes import cv_probe, held_out_probe
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .files import write_json, write_text
 from .mel import MelSettings
 
 RECORD = "genre_ldm.json"
@@ -28,14 +29,16 @@ class ModelFolderError(ValueError):
     """A model folder is missing, of another kind, newer than this code, or a reference does not match."""
 
 
-def write_json(path: str | Path, value: Any) -> Path:
-    """Write JSON atomically (temporary file in the same folder, then rename), creating the folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(value, indent=1, default=str))
-    os.replace(tmp, path)
-    return path
+def trained_model(folder: str | Path) -> Path:
+    """The model a training run is judged by: ``<run>/best`` (best on valid) when the run kept one,
+    else ``<run>/model`` (its last weights); a model folder itself is returned unchanged."""
+    folder = Path(folder)
+    if (folder / RECORD).is_file():
+        return folder
+    for name in ("best", "model"):
+        if (folder / name / RECORD).is_file():
+            return folder / name
+    raise ModelFolderError(f"{str(folder)!r} is neither a model folder nor a training run with best/ or model/")
 
 
 def refuse_overwrite(paths: list[Path], force: bool) -> None:
@@ -95,7 +98,7 @@ def save_model(model: Any, folder: str | Path, kind: str, mel: MelSettings, *, d
         **(extra or {}),
     }
     write_record(folder, record)
-    (folder / "README.md").write_text(card or _default_card(record))
+    write_text(folder / "README.md", card or _default_card(record))
     return folder
 
 

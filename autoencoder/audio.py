@@ -9,7 +9,6 @@ needs torchcodec and FFmpeg shared libraries, while soundfile's wheel bundles li
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,6 +16,8 @@ import numpy as np
 import soundfile as sf
 import torch
 import torchaudio.functional as AF
+
+from .files import atomic_path
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".au", ".snd", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 
@@ -106,15 +107,8 @@ def save_audio(path: str | os.PathLike, wave: torch.Tensor | np.ndarray, sample_
     if fmt is None:
         raise ValueError(f"cannot write audio with extension {path.suffix!r}; use .wav, .flac, .ogg or .mp3")
     subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS", "MP3": "MPEG_LAYER_III"}[fmt]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         sf.write(tmp, data, sample_rate, format=fmt, subtype=subtype)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

@@ -18,6 +18,7 @@ import torch
 
 from .artifacts import mel_settings, read_record, resolve_reference
 from .audio import load_audio
+from .device import module_device, resolve_device
 from .griffin_lim import GriffinLim
 from .judge import GenreJudge, Judge
 from .mel import MelFrontend
@@ -25,17 +26,20 @@ from .vae import MelVAE, Posterior
 from .vocoder import Vocoder
 
 
-def load_vocoder(folder: str | os.PathLike) -> tuple[Vocoder, MelFrontend]:
-    """A trained vocoder (eval mode) and the front-end its mels must come from."""
+def load_vocoder(folder: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[Vocoder, MelFrontend]:
+    """A trained vocoder (eval mode) and the front-end its mels must come from, both on ``device``."""
     record = read_record(folder, "vocoder")
-    return Vocoder.from_pretrained(str(folder), torch_dtype=torch.float32).eval(), MelFrontend(mel_settings(record))
+    device = resolve_device(device)
+    vocoder = Vocoder.from_pretrained(str(folder), torch_dtype=torch.float32).eval().to(device)
+    return vocoder, MelFrontend(mel_settings(record)).to(device)
 
 
-def load_judge(folder: str | os.PathLike) -> Judge:
-    """The trained genre judge: takes waveforms, knows its genre names and its test scores."""
+def load_judge(folder: str | os.PathLike, device: str | torch.device = "cpu") -> Judge:
+    """The trained genre judge on ``device``: takes waveforms, knows its genre names and its test scores."""
     record = read_record(folder, "judge")
-    return Judge(GenreJudge.from_pretrained(str(folder), torch_dtype=torch.float32), MelFrontend(mel_settings(record)), record["genres"],
-                 record.get("metrics", {}))
+    judge = Judge(GenreJudge.from_pretrained(str(folder), torch_dtype=torch.float32), MelFrontend(mel_settings(record)),
+                  record["genres"], record.get("metrics", {}))
+    return judge.to(resolve_device(device))
 
 
 @dataclass
@@ -62,6 +66,21 @@ class StageOne:
     def latent_size(self) -> int:
         return self.vae.latent_size
 
+    @property
+    def device(self) -> torch.device:
+        return module_device(self.vae)
+
+    def to(self, device: str | torch.device) -> "StageOne":
+        """Move the VAE, vocoder, front-end and Griffin-Lim to ``device`` (``"auto"`` allowed); returns self.
+
+        Inputs are moved to this device by every method; outputs stay on it.
+        """
+        device = resolve_device(device)
+        for part in (self.vae, self.vocoder, self.frontend, self.griffin_lim):
+            if part is not None:
+                part.to(device)
+        return self
+
     @torch.no_grad()
     def posterior(self, wave: torch.Tensor) -> Posterior:
         """``(N, clip_samples)`` -> posterior with ``(N, D)`` mean and log-variance."""
@@ -70,7 +89,7 @@ class StageOne:
             raise ValueError(f"expected clips of {self.clip_samples} samples "
                              f"({self.clip_samples / self.sample_rate:g} s at {self.sample_rate} Hz), got {wave.shape[-1]}; "
                              "use encode_file for audio of any length")
-        return self.vae.encode(self.frontend(wave))
+        return self.vae.encode(self.frontend(wave.to(self.device)))
 
     def encode(self, wave: torch.Tensor) -> torch.Tensor:
         """``(N, clip_samples)`` or ``(clip_samples,)`` -> posterior means, flat ``(N, D)``."""
@@ -81,10 +100,12 @@ class StageOne:
         """``(N, D)`` -> normalised log-mel ``(N, n_mels, frames)``."""
         if z.ndim != 2 or z.shape[1] != self.latent_size:
             raise ValueError(f"expected latents of shape (N, {self.latent_size}), got {tuple(z.shape)}")
-        return self.vae.decode(z)
+        return self.vae.decode(z.to(self.device))
 
     @torch.no_grad()
     def mel_to_wave(self, mel: torch.Tensor, griffin_lim: bool = False) -> torch.Tensor:
+        """Normalised log-mel ``(N, n_mels, frames)`` -> waves ``(N, clip_samples)``."""
+        mel = mel.to(self.device)
         if griffin_lim or self.vocoder is None:
             return self.griffin_lim(mel, self.clip_samples)
         return self.vocoder(mel, self.clip_samples)
@@ -135,13 +156,13 @@ def overlap_add(clips: torch.Tensor, starts: list[int], num_samples: int, fade: 
     sum is divided by the summed weights: in an overlap one clip fades into the next, elsewhere a
     clip passes unchanged, so no seam is louder or quieter than its surroundings.
     """
-    length = clips.shape[1]
+    length, device = clips.shape[1], clips.device
     fade = max(1, min(fade, length // 2))
-    ramp = 0.5 - 0.5 * torch.cos(torch.linspace(0, torch.pi, fade + 2)[1:-1])
-    out = torch.zeros(num_samples)
-    weight = torch.zeros(num_samples)
+    ramp = 0.5 - 0.5 * torch.cos(torch.linspace(0, torch.pi, fade + 2, device=device)[1:-1])
+    out = torch.zeros(num_samples, device=device)
+    weight = torch.zeros(num_samples, device=device)
     for k, (clip, start) in enumerate(zip(clips, starts)):
-        w = torch.ones(length)
+        w = torch.ones(length, device=device)
         if k > 0:
             w[:fade] = ramp
         if k < len(starts) - 1:
@@ -151,8 +172,8 @@ def overlap_add(clips: torch.Tensor, starts: list[int], num_samples: int, fade: 
     return out / weight.clamp_min(1e-8)
 
 
-def load(folder: str | os.PathLike, vocoder: bool = True) -> StageOne:
-    """Load a trained VAE folder and the vocoder it refers to (hash-checked).
+def load(folder: str | os.PathLike, vocoder: bool = True, device: str | torch.device = "cpu") -> StageOne:
+    """Load a trained VAE folder and the vocoder it refers to (hash-checked), on ``device``.
 
     With ``vocoder=False``, or when the folder refers to no vocoder, decoding uses Griffin-Lim.
     Raises :class:`autoencoder.artifacts.ModelFolderError` with what is missing or mismatched.
@@ -170,4 +191,4 @@ def load(folder: str | os.PathLike, vocoder: bool = True) -> StageOne:
                              f"({voc_frontend.settings} vs {frontend.settings})")
     # Shipped models store fp16 weights (half the size); they always run in float32.
     vae = MelVAE.from_pretrained(str(folder), torch_dtype=torch.float32)
-    return StageOne(vae, voc, frontend, record["latent"]["clip_seconds"], folder)
+    return StageOne(vae, voc, frontend, record["latent"]["clip_seconds"], folder).to(device)

@@ -56,10 +56,20 @@ class Judge:
     def sample_rate(self) -> int:
         return self.frontend.settings.sample_rate
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def to(self, device: torch.device | str) -> "Judge":
+        """Move the network and its front-end to ``device``; inputs are moved there by every method."""
+        self.model.to(device)
+        self.frontend.to(device)
+        return self
+
     @torch.no_grad()
     def _batched(self, wave: torch.Tensor, fn, batch: int = 32) -> torch.Tensor:
         wave = wave.unsqueeze(0) if wave.ndim == 1 else wave
-        return torch.cat([fn(self.frontend(wave[i:i + batch])) for i in range(0, len(wave), batch)])
+        return torch.cat([fn(self.frontend(wave[i:i + batch].to(self.device))) for i in range(0, len(wave), batch)])
 
     def probabilities(self, wave: torch.Tensor) -> torch.Tensor:
         """``(N, samples) -> (N, num_genres)``."""

@@ -43,11 +43,11 @@ def chroma(frontend: MelFrontend, wave: torch.Tensor) -> torch.Tensor:
     """``(N, samples) -> (N, 12, frames)``, each frame scaled to sum 1 (pitch classes from 55 Hz to 5 kHz)."""
     magnitude = _magnitude(frontend, wave)
     s = frontend.settings
-    freqs = torch.linspace(0, s.sample_rate / 2, s.n_fft // 2 + 1)
+    freqs = torch.linspace(0, s.sample_rate / 2, s.n_fft // 2 + 1, device=magnitude.device)
     keep = (freqs >= 55.0) & (freqs <= 5000.0)
     pitch_class = (torch.round(12 * torch.log2(freqs[keep] / 440.0)).long() + 9) % 12  # 0 = C
-    weights = torch.zeros(12, int(keep.sum()))
-    weights[pitch_class, torch.arange(weights.shape[1])] = 1.0
+    weights = torch.zeros(12, int(keep.sum()), device=magnitude.device)
+    weights[pitch_class, torch.arange(weights.shape[1], device=magnitude.device)] = 1.0
     c = weights @ magnitude[..., keep, :].pow(2)
     return c / (c.sum(dim=-2, keepdim=True) + 1e-8)
 
@@ -55,7 +55,7 @@ def chroma(frontend: MelFrontend, wave: torch.Tensor) -> torch.Tensor:
 def spectral_centroid(frontend: MelFrontend, wave: torch.Tensor) -> torch.Tensor:
     """``(N, samples) -> (N, frames)`` in Hz."""
     magnitude = _magnitude(frontend, wave)
-    freqs = torch.linspace(0, frontend.settings.sample_rate / 2, magnitude.shape[-2]).unsqueeze(-1)
+    freqs = torch.linspace(0, frontend.settings.sample_rate / 2, magnitude.shape[-2], device=magnitude.device)[:, None]
     return (freqs * magnitude).sum(-2) / (magnitude.sum(-2) + 1e-8)
 
 
@@ -78,7 +78,7 @@ def compare(frontend: MelFrontend, original: torch.Tensor, reconstruction: torch
     reconstruction = _match_length(reconstruction, original.shape[-1])
     mel_o, mel_r = frontend(original), frontend(reconstruction)
     mag_o, mag_r = _magnitude(frontend, original), _magnitude(frontend, reconstruction)
-    mrstft = multi_resolution_stft(frontend.settings.sample_rate)
+    mrstft = multi_resolution_stft(frontend.settings.sample_rate).to(original.device)
     return {
         "log_mel_l1": (mel_o - mel_r).abs().mean(dim=(-2, -1)),
         "mr_stft": torch.stack([mrstft(r[None, None], o[None, None]) for o, r in zip(original, reconstruction)]),

@@ -11,6 +11,11 @@ class MelPCA:
     def __init__(self, mean: torch.Tensor, components: torch.Tensor, mel_shape: tuple[int, int]) -> None:
         self.mean, self.components, self.mel_shape = mean, components, tuple(mel_shape)
 
+    def to(self, device: torch.device | str) -> "MelPCA":
+        """Move the mean and components to ``device``; returns self."""
+        self.mean, self.components = self.mean.to(device), self.components.to(device)
+        return self
+
     @classmethod
     def fit(cls, mels: torch.Tensor, dim: int) -> "MelPCA":
         """Fit on training mels ``(N, n_mels, T)``. ``dim`` must be below N (else PCA is exact on train

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import torch
 
+from .files import atomic_path
+
 VMIN, VMAX = -3.5, 2.5  # normalised log-mel range shown (about -85 dB to -20 dB of full scale)
 
 
@@ -34,11 +36,9 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 110) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=dpi)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi)
     plt.close(fig)
-    os.replace(tmp, path)
     return path
 
 

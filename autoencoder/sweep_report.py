@@ -60,7 +60,6 @@ def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
     import autoencoder
     from autoencoder.plots import save_mels
     from autoencoder.training.common import fixed_clips
-
     from autoencoder.training.sweep_runner import model_dir
 
     codecs = {s: autoencoder.load(model_dir(out / f"vae-{s:04d}"), vocoder=False) for s in sizes}

@@ -12,7 +12,7 @@ model-folder records); the training task lives in :mod:`diffusion.training`.
 """
 
 from .denoiser import LatentDenoiser, drop_labels, guided
-from .pipeline import GenreLatentPipeline, SAMPLERS, save
+from .pipeline import SAMPLERS, GenreLatentPipeline, save
 from .pipeline import load as load_pipeline
 from .song import sample_song, seam_flux
 

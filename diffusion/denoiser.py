@@ -117,7 +117,7 @@ class LatentDenoiser(ModelMixin, ConfigMixin):
         if d != self.config.latent_size:
             raise ValueError(f"expected latents of shape (N, {self.config.latent_size}), got {tuple(sample.shape)}")
         timestep = torch.as_tensor(timestep, device=sample.device).reshape(-1).expand(n)
-        cond = self.time_mlp(timestep_embedding(timestep, self.config.cond_dim)) + self.class_embedding(class_labels)
+        cond = self.time_mlp(timestep_embedding(timestep, self.config.cond_dim)) + self.class_embedding(class_labels.to(sample.device))
         h = self.inp(sample.view(n, self.config.channels, self.config.frames))
         for block in self.blocks:
             h = block(h, cond)

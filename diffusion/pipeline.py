@@ -11,10 +11,23 @@ import os
 from pathlib import Path
 
 import torch
-from diffusers import DDIMScheduler, DDPMScheduler, DiffusionPipeline, DPMSolverMultistepScheduler
+from diffusers import (
+    DDIMScheduler,
+    DDPMScheduler,
+    DiffusionPipeline,
+    DPMSolverMultistepScheduler,
+)
 
 import autoencoder
-from autoencoder import ModelFolderError, created, read_record, reference, resolve_reference, write_record
+from autoencoder import (
+    ModelFolderError,
+    created,
+    read_record,
+    reference,
+    resolve_device,
+    resolve_reference,
+    write_record,
+)
 
 from .denoiser import LatentDenoiser, guided
 
@@ -51,15 +64,20 @@ class GenreLatentPipeline(DiffusionPipeline):
         if num_inference_steps < 1:
             raise ValueError(f"num_inference_steps must be >= 1, got {num_inference_steps}")
         model = self.denoiser
-        labels = model.genre_index(list(genres))
+        device = model.device
+        labels = model.genre_index(list(genres)).to(device)
         scheduler = self.sampler(sampler)
-        scheduler.set_timesteps(num_inference_steps)
+        scheduler.set_timesteps(num_inference_steps, device=device)
         d = model.config.latent_size
-        x = torch.randn((len(labels), d), generator=generator) * scheduler.init_noise_sigma
-        target = model.normalize(known) if known is not None else None
+        # Noise is drawn where the generator lives (the CPU by default) and then moved, so a seed gives
+        # the same samples on every device.
+        x = _randn((len(labels), d), generator, device) * scheduler.init_noise_sigma
+        target = model.normalize(known.to(device)) if known is not None else None
+        if known_mask is not None:
+            known_mask = known_mask.to(device)
         for t in scheduler.timesteps:
             if target is not None:
-                noisy = scheduler.add_noise(target, torch.randn(x.shape, generator=generator), t.reshape(1))
+                noisy = scheduler.add_noise(target, _randn(x.shape, generator, device), t.reshape(1))
                 x = torch.where(known_mask, noisy, x)
             inp = scheduler.scale_model_input(x, t)
             pred = guided(model, inp, t, labels, guidance_scale)
@@ -78,6 +96,11 @@ class GenreLatentPipeline(DiffusionPipeline):
         return self.codec.decode(z)
 
 
+def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
+    where = generator.device if generator is not None else torch.device("cpu")
+    return torch.randn(shape, generator=generator, device=where).to(device)
+
+
 def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: str | os.PathLike, *,
          metrics: dict | None = None, extra: dict | None = None, card: str = "") -> Path:
     """Write the pipeline folder with its reference to the stage-one model ``stage_one``."""
@@ -92,17 +115,19 @@ def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: st
     return folder
 
 
-def load(folder: str | os.PathLike, stage_one: bool = True) -> GenreLatentPipeline:
-    """Load a pipeline folder and (hash-checked) the stage-one model it refers to."""
+def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.device = "cpu") -> GenreLatentPipeline:
+    """Load a pipeline folder and (hash-checked) the stage-one model it refers to, on ``device``."""
     folder = Path(folder)
     record = read_record(folder, "diffusion")
     for part in ("denoiser", "scheduler"):
         if not (folder / part).is_dir():
             raise ModelFolderError(f"{str(folder)!r} has no {part}/ folder; is it a diffusion pipeline?")
-    denoiser = LatentDenoiser.from_pretrained(str(folder / "denoiser"), torch_dtype=torch.float32).eval()
+    device = resolve_device(device)
+    denoiser = LatentDenoiser.from_pretrained(str(folder / "denoiser"), torch_dtype=torch.float32).eval().to(device)
     pipeline = GenreLatentPipeline(denoiser, DDPMScheduler.from_pretrained(str(folder / "scheduler")))
     if stage_one:
-        pipeline.codec = autoencoder.load(resolve_reference(record["references"]["stage_one"], folder, "stage-one model"))
+        pipeline.codec = autoencoder.load(resolve_reference(record["references"]["stage_one"], folder, "stage-one model"),
+                                          device=device)
     pipeline.record = record
     return pipeline
 

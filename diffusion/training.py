@@ -95,6 +95,12 @@ class DiffusionTask:
                                     cond_dim=cfg.denoiser.cond_dim, latent_mean=mean.tolist(), latent_std=std.tolist())
         self.scheduler = make_scheduler(cfg.scheduler)
         self._codec = None
+        self.device = torch.device("cpu")
+
+    def to(self, device: torch.device) -> None:
+        self.device = device
+        if self._codec is not None:
+            self._codec.to(device)
 
     def _split(self, split: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         rows = self.latents.rows(split)
@@ -135,13 +141,13 @@ class DiffusionTask:
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         """Conditional and unconditional MSE on the valid split at fixed timesteps and fixed noise."""
         z, labels, _ = self._split("valid")
-        x0 = model.normalize(z)
-        gen = torch.Generator().manual_seed(1234)
+        x0, labels = model.normalize(z.to(self.device)), labels.to(self.device)
+        gen = torch.Generator().manual_seed(1234)  # on the CPU: the same noise on every device
         steps = torch.linspace(0, self.scheduler.config.num_train_timesteps - 1, self.cfg.valid_timesteps).long()
         cond, uncond = [], []
         for t_value in steps:
-            noise = torch.randn(x0.shape, generator=gen)
-            t = torch.full((len(x0),), int(t_value))
+            noise = torch.randn(x0.shape, generator=gen).to(self.device)
+            t = torch.full((len(x0),), int(t_value), device=self.device)
             xt = self.scheduler.add_noise(x0, noise, t)
             target = self._targets(x0, noise, t)
             cond.append(F.mse_loss(model(xt, t, labels), target).item())
@@ -150,7 +156,7 @@ class DiffusionTask:
 
     def codec(self) -> autoencoder.StageOne:
         if self._codec is None:
-            self._codec = autoencoder.load(self.stage_one)
+            self._codec = autoencoder.load(self.stage_one, device=self.device)
         return self._codec
 
     def log_media(self, model: nn.Module, writer, step: int) -> None:

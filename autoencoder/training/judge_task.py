@@ -65,6 +65,10 @@ class JudgeTask:
         rows = data.indices("valid")
         self.valid_rows = rows if len(rows) else data.indices("train")
 
+    def to(self, device: torch.device) -> None:
+        self.frontend.to(device)
+        self.class_weights = self.class_weights.to(device)
+
     def train_dataset(self) -> ClipDataset:
         return ClipDataset(self.data, "train", random_shift=True)
 
@@ -81,18 +85,17 @@ class JudgeTask:
 
     def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
         wave, labels = batch
-        self.frontend.to(wave.device)
         with torch.no_grad():
             db = (torch.rand(wave.shape[0], 1, device=wave.device) * 2 - 1) * self.cfg.gain_db
             mel = self._augment(self.frontend(wave * 10 ** (db / 20)))
         logits = model(mel)
-        loss = F.cross_entropy(logits, labels, weight=self.class_weights.to(logits.device))
+        loss = F.cross_entropy(logits, labels, weight=self.class_weights)
         return {"loss": loss, "train_accuracy": (logits.argmax(-1) == labels).float().mean()}
 
     def logits(self, model: nn.Module, rows: np.ndarray) -> torch.Tensor:
         out = []
         for i in range(0, len(rows), 32):
-            wave = self.data.waves(rows[i:i + 32])
+            wave = self.data.waves(rows[i:i + 32]).to(self.class_weights.device)
             out.append(model(self.frontend(wave)))
         return torch.cat(out)
 

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Protocol
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import set_seed
+from accelerate.utils import parse_flag_from_env, set_seed
 from diffusers.optimization import get_cosine_schedule_with_warmup
 from diffusers.training_utils import EMAModel
 from torch import nn
@@ -35,7 +35,9 @@ from torch.utils.data import DataLoader
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
+from ..artifacts import write_json
 from ..config import save_config
+from ..device import DeviceError
 
 
 @dataclass
@@ -86,24 +88,45 @@ class Task(Protocol):
 
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None: ...
 
+    def to(self, device: torch.device) -> None:
+        """Move what the task owns (front-end, validation clips, judge, vocoder...) to ``device``."""
+
 
 class RunExistsError(ValueError):
     """The run folder already holds a run and --resume was not given."""
 
 
+class ResumeMismatchError(ValueError):
+    """A checkpoint was written by another number of processes than the one resuming it."""
+
+
 class TrainState:
-    """The step counter and the best selection metric so far, saved with every checkpoint."""
+    """The step counter, the best selection metric so far and the process count, saved with every checkpoint."""
 
     def __init__(self) -> None:
         self.step = 0
         self.best: float | None = None
+        self.num_processes = 1
 
     def state_dict(self) -> dict:
-        return {"step": self.step, "best": self.best}
+        return {"step": self.step, "best": self.best, "num_processes": self.num_processes}
 
     def load_state_dict(self, state: dict) -> None:
         self.step = int(state["step"])
         self.best = state.get("best")
+
+
+STATE_FILE = "genre_ldm_state.json"
+
+
+def _check_processes(checkpoint: Path, processes: int) -> None:
+    # Read before load_state: accelerate would otherwise fail on a missing per-process RNG file,
+    # or silently resume a sharded data order that no longer exists.
+    info = checkpoint / STATE_FILE
+    saved = json.loads(info.read_text())["num_processes"] if info.is_file() else 1
+    if saved != processes:
+        raise ResumeMismatchError(f"{checkpoint} was written by {saved} process(es); resume it with "
+                                  f"--num_processes {saved} (this launch has {processes})")
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
@@ -119,24 +142,43 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
     if not resume and (previous is not None or (run_dir / "model").exists()):
         raise RunExistsError(f"run folder {str(run_dir)!r} already holds a run; pass --resume to continue it "
                              "or choose another --out")
+    cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")
+    if cpu and cfg.mixed_precision != "no":
+        # Measured with scripts/bench.py --train on the 2-core CPU: bf16 autocast is slower than fp32 there.
+        raise DeviceError(f"loop.mixed_precision={cfg.mixed_precision!r} needs a CUDA device; this run is on the CPU, "
+                          "where it is slower than fp32: use loop.mixed_precision=no")
     accelerator = Accelerator(gradient_accumulation_steps=cfg.grad_accum_steps, mixed_precision=cfg.mixed_precision,
-                              cpu=not torch.cuda.is_available())
-    set_seed(cfg.seed)
+                              cpu=cpu)
+    processes = accelerator.num_processes
+    if resume and previous is not None:
+        _check_processes(previous, processes)
+    # Each process draws its own crops, augmentations and noise; DDP starts every replica from
+    # rank 0's weights, so the model itself stays identical.
+    set_seed(cfg.seed, device_specific=True)
     model = task.model
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, cfg.warmup_steps, cfg.max_steps)
+    # A prepared scheduler steps once per process at every optimiser step (accelerate assumes the
+    # learning rate scales with the global batch), so its length is counted in process-steps.
+    scheduler = get_cosine_schedule_with_warmup(optimizer, cfg.warmup_steps * processes, cfg.max_steps * processes)
     loader = DataLoader(task.train_dataset(), batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                         num_workers=cfg.num_workers)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    task.to(accelerator.device)
+    accelerator.print(f"device {accelerator.device} ({accelerator.distributed_type.value}, mixed precision "
+                      f"{cfg.mixed_precision}): batch {cfg.batch_size} per process x {processes} process(es) x "
+                      f"{cfg.grad_accum_steps} accumulation = {cfg.batch_size * processes * cfg.grad_accum_steps} "
+                      "clips per optimiser step")
     state = TrainState()
+    state.num_processes = processes
     accelerator.register_for_checkpointing(state)
     ema = EMAModel(accelerator.unwrap_model(model).parameters(), decay=cfg.ema_decay) if cfg.ema_decay > 0 else None
     if ema is not None:
         accelerator.register_for_checkpointing(ema)
     if resume and previous is not None:
         accelerator.load_state(str(previous))
-        set_seed(cfg.seed + state.step)  # fresh crops after a resume, still reproducible
-        accelerator.print(f"resumed from {previous} at step {state.step}")
+        set_seed(cfg.seed + state.step, device_specific=True)  # fresh crops after a resume, still reproducible
+        accelerator.print(f"resumed from {previous} at step {state.step} (best {cfg.select_metric or 'metric'} "
+                          f"so far: {state.best})")
 
     writer = None
     if accelerator.is_main_process:
@@ -180,7 +222,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
     if accelerator.is_main_process:
         with _weights_for_eval(accelerator.unwrap_model(model), ema) as final, torch.no_grad():
             task.export(final.eval(), run_dir / "model", metrics)
-        (run_dir / "metrics.json").write_text(json.dumps({"step": state.step, **metrics}, indent=2))
+        write_json(run_dir / "metrics.json", {"step": state.step, "lr": scheduler.get_last_lr()[0],
+                                              "num_processes": processes, **metrics})
         writer.close()
     accelerator.wait_for_everyone()
     accelerator.end_training()
@@ -242,6 +285,7 @@ def _checkpoint(accelerator: Accelerator, run_dir: Path, step: int, keep: int) -
     accelerator.save_state(str(tmp))
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
+        write_json(tmp / STATE_FILE, {"step": step, "num_processes": accelerator.num_processes})
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
         ckpts = sorted((run_dir / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
@@ -256,4 +300,4 @@ def _forever(loader: DataLoader) -> Iterator[Any]:
         yield from loader
 
 
-__all__ = ["LoopConfig", "RunExistsError", "Task", "TrainState", "latest_checkpoint", "train"]
+__all__ = ["DeviceError", "LoopConfig", "ResumeMismatchError", "RunExistsError", "Task", "TrainState", "latest_checkpoint", "train"]

@@ -91,12 +91,17 @@ class VAETask:
         except ValueError:
             return None  # fewer training clips than latent floats: no PCA baseline at this size
 
+    def to(self, device: torch.device) -> None:
+        for part in (self.frontend, self.decoder, self.pca):
+            if part is not None:
+                part.to(device)
+        self.valid_mels, self.structure_waves = self.valid_mels.to(device), self.structure_waves.to(device)
+
     def train_dataset(self) -> ClipDataset:
         return ClipDataset(self.data, "train", random_shift=self.cfg.random_shift)
 
     def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
         wave = batch[0]
-        self.frontend.to(wave.device)
         with torch.no_grad():
             if self.cfg.gain_db > 0:
                 db = (torch.rand(wave.shape[0], 1, device=wave.device) * 2 - 1) * self.cfg.gain_db
@@ -132,7 +137,7 @@ class VAETask:
         rate = self.cfg.mel.sample_rate
         if getattr(self, "_kl_per_dim", None) is not None:
             writer.add_histogram("valid/kl_per_dim", self._kl_per_dim, step)
-        griffin_lim = GriffinLim(self.frontend)
+        griffin_lim = GriffinLim(self.frontend).to(self.structure_waves.device)
         for i, wave in enumerate(self.structure_waves[: self.cfg.media_clips]):
             mel = self.frontend(wave[None])
             recon = model.decode(model.encode(mel).mean)

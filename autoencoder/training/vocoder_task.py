@@ -68,6 +68,12 @@ class VocoderTask:
         self.griffin_lim = GriffinLim(self.frontend)
         self._baseline: dict[str, float] | None = None
 
+    def to(self, device: torch.device) -> None:
+        for part in (self.frontend, self.griffin_lim, self.mrstft, self.vae):
+            if part is not None:
+                part.to(device)
+        self.valid_waves = self.valid_waves.to(device)
+
     def train_dataset(self) -> ClipDataset:
         if self.vae is not None:  # whole clips: the VAE encodes 5 s at a time; crops are cut after decoding
             return ClipDataset(self.data, "train")
@@ -75,12 +81,10 @@ class VocoderTask:
 
     def _inputs(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(input mel, target wave): real mels of crops, or crops of VAE-decoded mels of whole clips."""
-        self.frontend.to(wave.device)
         with torch.no_grad():
             mel = self.frontend(wave)
             if self.vae is None:
                 return mel, wave
-            self.vae.to(wave.device)
             mel = self.vae.decode(self.vae.encode(mel).mean)
             hop = self.cfg.mel.hop_length
             frames = int(self.cfg.crop_seconds * self.cfg.mel.sample_rate) // hop + 1
