@@ -86,14 +86,3 @@ def precision_at_k(X: np.ndarray, y: np.ndarray, groups: np.ndarray, k: int = 10
     k = min(k, max(1, int(np.isfinite(sims).sum(1).min())))
     neighbours = np.argsort(-sims, axis=1)[:, :k]
     return (y[neighbours] == y[:, None]).mean(1)
-
-
-def nearest_distances(reference: np.ndarray, query: np.ndarray, exclude_same: np.ndarray | None = None) -> np.ndarray:
-    """Euclidean distance from each query row to its nearest reference row: ``(Q,)``.
-
-    ``exclude_same`` (``(Q, R)`` bool) masks pairs that must not count (e.g. the same track).
-    """
-    d = np.sqrt(np.maximum(((query[:, None, :] - reference[None, :, :]) ** 2).sum(-1), 0.0))
-    if exclude_same is not None:
-        d = np.where(exclude_same, np.inf, d)
-    return d.min(1)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autoencoder.errors import UserError
 from autoencoder.files import atomic_path
 
 FORMAT_VERSION = 1
@@ -34,7 +35,7 @@ REQUIRED_MANIFEST = ("format_version", "kind", "latent_size", "model_id", "model
                      "std", "command", "data")
 
 
-class LatentsFileError(ValueError):
+class LatentsFileError(UserError):
     """A latents file is missing fields, has wrong shapes, is too new, or does not match another."""
 
 
@@ -110,6 +111,23 @@ def load_latents(path: str | os.PathLike) -> Latents:
                       manifest, arrays.get("logvars"))
     _validate(latents, path)
     return latents
+
+
+def check_made_by(latents: Latents, model: str | os.PathLike, where: str = "the latents file") -> None:
+    """Refuse latents that the stage-one model at ``model`` did not make (by content hash).
+
+    Raises :class:`LatentsFileError` naming both when the file holds baseline features or another
+    model's latents, or when the model folder has changed since the file was written.
+    """
+    from autoencoder.artifacts import content_hash
+
+    m = latents.manifest
+    if m["kind"] != "vae":
+        raise LatentsFileError(f"{where} holds {m['kind']!r} features ({m['model_id']}), not latents of a VAE")
+    actual = content_hash(model)
+    if actual != m["model_hash"]:
+        raise LatentsFileError(f"{where} was made by {m['model_id']} (hash {m['model_hash'][:12]}), not by "
+                               f"{str(model)!r} (hash {actual[:12]}); encode the dataset again with this model")
 
 
 def check_same_model(files: list[Latents], names: list[str]) -> None:

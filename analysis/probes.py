@@ -17,7 +17,14 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from autoencoder.errors import UserError
+from autoencoder.stats import N_BOOT, bootstrap_ci
+
 PROBES = ("logistic", "knn")
+
+
+class ProbeNotApplicable(UserError):
+    """The data cannot support a probe (no test rows, too few tracks for the folds); reported by name."""
 
 
 def make_probe(name: str, seed: int = 0):
@@ -29,28 +36,19 @@ def make_probe(name: str, seed: int = 0):
 
 
 def _bootstrap(correct: np.ndarray, y: np.ndarray, pred: np.ndarray, groups: np.ndarray, n_boot: int, seed: int):
-    import warnings
-
-    rng = np.random.default_rng(seed)
-    tracks = np.unique(groups)
-    members = [np.flatnonzero(groups == t) for t in tracks]
-    acc, bal = [], []
-    with warnings.catch_warnings():  # a resample may miss genres the probe predicts: expected
-        warnings.simplefilter("ignore", UserWarning)
-        for _ in range(n_boot):
-            idx = np.concatenate([members[i] for i in rng.integers(0, len(tracks), len(tracks))])
-            acc.append(correct[idx].mean())
-            bal.append(balanced_accuracy_score(y[idx], pred[idx]))
-    return np.quantile(acc, [0.025, 0.975]).tolist(), np.quantile(bal, [0.025, 0.975]).tolist()
+    acc = bootstrap_ci(lambda idx: correct[idx].mean(), groups, n_boot, seed)
+    bal = bootstrap_ci(lambda idx: balanced_accuracy_score(y[idx], pred[idx]), groups, n_boot, seed)
+    return list(acc), list(bal)
 
 
 def held_out_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray,
-                   seed: int = 0, n_boot: int = 500) -> dict:
+                   seed: int = 0, n_boot: int = N_BOOT) -> dict:
     """Fit on train + valid, score on test; 95 % bootstrap intervals over test tracks."""
     fit = np.isin(split, ("train", "valid"))
     test = split == "test"
     if not fit.any() or not test.any():
-        raise ValueError("the held-out probe needs train/valid rows and test rows")
+        raise ProbeNotApplicable(f"the held-out {name} probe needs train/valid rows and test rows "
+                                 f"(has {int(fit.sum())} and {int(test.sum())})")
     model = make_probe(name, seed).fit(X[fit], y[fit])
     pred = model.predict(X[test])
     correct = pred == y[test]
@@ -65,6 +63,9 @@ def held_out_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, g
 
 def cv_probe(name: str, X: np.ndarray, y: np.ndarray, groups: np.ndarray, folds: int = 5, seed: int = 0) -> dict:
     """Seeded ``StratifiedGroupKFold`` over tracks: mean and a t-interval over folds."""
+    tracks = len(np.unique(groups))
+    if tracks < folds:
+        raise ProbeNotApplicable(f"the {folds}-fold {name} probe needs at least {folds} tracks, got {tracks}")
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     acc, bal = [], []
     for train, test in splitter.split(X, y, groups):

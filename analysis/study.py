@@ -24,7 +24,7 @@ from .clustering import (
     precision_at_k,
 )
 from .latents import Latents
-from .probes import cv_probe, held_out_probe
+from .probes import ProbeNotApplicable, cv_probe, held_out_probe
 
 
 def views(latents: Latents) -> dict[str, np.ndarray]:
@@ -88,7 +88,10 @@ def _min_class_groups(y: np.ndarray, groups: np.ndarray) -> int:
 
 
 def _safe(fn, *args, **kwargs) -> dict:
+    """A probe's result, or ``{"error": why}`` when the data cannot support it (printed, and shown as
+    n/a in the tables); any other exception is a bug and propagates."""
     try:
         return fn(*args, **kwargs)
-    except ValueError as exc:  # e.g. no test rows for a toy split: reported, not fatal
+    except ProbeNotApplicable as exc:
+        print(f"warning: probe not run: {exc}", flush=True)
         return {"error": str(exc)}

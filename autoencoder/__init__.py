@@ -9,29 +9,27 @@ Public surface::
 
 model folders (records, hash-checked references between models: :mod:`.artifacts`),
 plus the one audio loader (:func:`load_audio`), the one mel front-end (:class:`MelFrontend`),
-the prepared-dataset reader (:class:`PreparedDataset`) and the training loop (:mod:`.training`).
+the prepared-dataset reader (:class:`PreparedDataset`), devices (:func:`resolve_device`), user errors
+(:class:`UserError`, :func:`command`), atomic files (:mod:`.files`), statistics (:mod:`.stats`) and
+the training loop (:mod:`.training`).
 """
 
-from .artifacts import (
-                        ModelFolderError,
-                        content_hash,
-                        created,
-                        read_record,
-                        reference,
-                        refuse_overwrite,
-                        resolve_reference,
-                        write_json,
-                        write_record,
-)
+from .artifacts import (ModelFolderError, content_hash, created, read_record, reference, resolve_reference,
+                        trained_model, write_record)
 from .audio import AudioLoadError, load_audio, save_audio
-from .clips import ClipDataset, PreparedDataset
+from .clips import ClipDataset, DatasetError, PreparedDataset
 from .codec import StageOne, Trajectory, load, load_judge, load_vocoder
 from .config import ConfigError, load_config
 from .device import DeviceError, module_device, resolve_device
+from .errors import MissingInputError, OutputExistsError, UserError, command, refuse_overwrite
+from .files import atomic_path, write_csv, write_json, write_text
+from .judge import Judge
 from .mel import MelFrontend, MelSettings
 from .prepare import PrepareOptions, prepare_dataset
 
-__all__ = ["ModelFolderError", "content_hash", "created", "read_record", "reference", "refuse_overwrite", "resolve_reference", "write_json",
-           "write_record", "AudioLoadError", "DeviceError", "module_device", "resolve_device", "ClipDataset", "ConfigError", "MelFrontend", "MelSettings", "PreparedDataset",
-           "PrepareOptions", "StageOne", "Trajectory", "load", "load_audio", "load_judge", "load_config", "load_vocoder",
-           "prepare_dataset", "save_audio"]
+__all__ = ["AudioLoadError", "ClipDataset", "ConfigError", "DatasetError", "DeviceError", "Judge", "MelFrontend",
+           "MelSettings", "MissingInputError", "ModelFolderError", "OutputExistsError", "PrepareOptions",
+           "PreparedDataset", "StageOne", "Trajectory", "UserError", "atomic_path", "command", "content_hash",
+           "created", "load", "load_audio", "load_config", "load_judge", "load_vocoder", "module_device",
+           "prepare_dataset", "read_record", "reference", "refuse_overwrite", "resolve_device", "resolve_reference",
+           "save_audio", "trained_model", "write_csv", "write_json", "write_record", "write_text"]

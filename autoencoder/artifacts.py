@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .errors import UserError, refuse_overwrite  # noqa: F401  (re-exported)
 from .files import write_json, write_text
 from .mel import MelSettings
 
@@ -25,7 +26,7 @@ RECORD = "genre_ldm.json"
 RECORD_VERSION = 1
 
 
-class ModelFolderError(ValueError):
+class ModelFolderError(UserError):
     """A model folder is missing, of another kind, newer than this code, or a reference does not match."""
 
 
@@ -39,13 +40,6 @@ def trained_model(folder: str | Path) -> Path:
         if (folder / name / RECORD).is_file():
             return folder / name
     raise ModelFolderError(f"{str(folder)!r} is neither a model folder nor a training run with best/ or model/")
-
-
-def refuse_overwrite(paths: list[Path], force: bool) -> None:
-    """Raise FileExistsError naming the first of ``paths`` that exists, unless ``force``."""
-    existing = [str(p) for p in paths if Path(p).exists()]
-    if existing and not force:
-        raise FileExistsError(f"{existing[0]} exists (and {len(existing) - 1} more); pass --force or choose another --out")
 
 
 def content_hash(folder: str | Path) -> str:

@@ -17,12 +17,13 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
+from .errors import UserError
 from .files import atomic_path
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".au", ".snd", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 
 
-class AudioLoadError(ValueError):
+class AudioLoadError(UserError):
     """A file could not be decoded as audio. The message names the path and the reason."""
 
     def __init__(self, path: str | os.PathLike, reason: str) -> None:
@@ -105,7 +106,7 @@ def save_audio(path: str | os.PathLike, wave: torch.Tensor | np.ndarray, sample_
     data = np.clip(data.reshape(-1).astype(np.float32), -1.0, 1.0)
     fmt = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(f"cannot write audio with extension {path.suffix!r}; use .wav, .flac, .ogg or .mp3")
+        raise UserError(f"cannot write audio with extension {path.suffix!r}; use .wav, .flac, .ogg or .mp3")
     subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS", "MP3": "MPEG_LAYER_III"}[fmt]
     with atomic_path(path) as tmp:
         sf.write(tmp, data, sample_rate, format=fmt, subtype=subtype)

@@ -10,8 +10,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .errors import UserError
 from .prepare import FORMAT_VERSION, MANIFEST_COLUMNS
 
+
+
+class DatasetError(UserError, FileNotFoundError):
+    """A folder is not a usable prepared dataset (missing, newer format, damaged, or an empty split)."""
 
 class PreparedDataset:
     """A prepared dataset on disk: a memory-mapped clip array plus its manifest columns.
@@ -27,11 +32,11 @@ class PreparedDataset:
         self.path = Path(path)
         meta_path = self.path / "dataset.json"
         if not meta_path.is_file():
-            raise FileNotFoundError(f"{str(self.path)!r} is not a prepared dataset (no dataset.json; "
-                                    "run scripts/prepare_data.py, or it was interrupted)")
+            raise DatasetError(f"{str(self.path)!r} is not a prepared dataset (no dataset.json; "
+                               "run scripts/prepare_data.py, or it was interrupted)")
         self.meta = json.loads(meta_path.read_text())
         if self.meta.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(f"dataset {str(self.path)!r} has format version {self.meta['format_version']}, "
+            raise DatasetError(f"dataset {str(self.path)!r} has format version {self.meta['format_version']}, "
                              f"newer than this code's {FORMAT_VERSION}; update genre-ldm")
         self.sample_rate = int(self.meta["sample_rate"])
         shape = (int(self.meta["num_clips"]), int(self.meta["clip_samples"]))
@@ -39,7 +44,7 @@ class PreparedDataset:
         with open(self.path / "manifest.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         if len(rows) != shape[0] or (rows and tuple(rows[0]) != MANIFEST_COLUMNS):
-            raise ValueError(f"manifest of {str(self.path)!r} does not match its clips "
+            raise DatasetError(f"manifest of {str(self.path)!r} does not match its clips "
                              f"({len(rows)} rows for {shape[0]} clips)")
         self.track_ids = np.array([r["track_id"] for r in rows])
         self.genres = np.array([r["genre"] for r in rows])
@@ -105,7 +110,7 @@ class ClipDataset(Dataset):
         self.data = data
         self.rows = data.indices(split)
         if len(self.rows) == 0:
-            raise ValueError(f"split {split!r} of {str(data.path)!r} has no (non-silent) clips")
+            raise DatasetError(f"split {split!r} of {str(data.path)!r} has no (non-silent) clips")
         clip_samples = data.clips.shape[1]
         if crop_samples is not None and not 0 < crop_samples <= clip_samples:
             raise ValueError(f"crop_samples must be in (0, {clip_samples}], got {crop_samples}")

@@ -6,23 +6,26 @@ error that names the key, never a silent default.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
-from typing import Any, Sequence, TypeVar
+from typing import Any, Mapping, Sequence, TypeVar
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from .errors import UserError
+
 T = TypeVar("T")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A configuration file or override does not match its schema."""
 
 
-def load_config(schema: type[T], path: str | os.PathLike | None = None, overrides: Sequence[str] = ()) -> T:
-    """Build a ``schema`` instance from defaults, then a YAML file, then ``a.b=value`` overrides."""
+def load_config(schema: type[T], path: str | os.PathLike | None = None, overrides: Sequence[str] = (),
+                values: Mapping[str, Any] | None = None) -> T:
+    """Build a ``schema`` instance from defaults, then a YAML file, then a nested mapping of ``values``,
+    then ``a.b=value`` overrides; every key and type is checked against the schema."""
     source = "defaults"
     try:
         merged = OmegaConf.structured(schema)
@@ -31,6 +34,9 @@ def load_config(schema: type[T], path: str | os.PathLike | None = None, override
             if not Path(path).is_file():
                 raise ConfigError(f"config file {source!r} does not exist")
             merged = OmegaConf.merge(merged, OmegaConf.load(path))
+        if values:
+            source = f"values {dict(values)}"
+            merged = OmegaConf.merge(merged, OmegaConf.create(dict(values)))
         if overrides:
             source = f"overrides {list(overrides)}"
             bad = [o for o in overrides if "=" not in o]
@@ -38,13 +44,12 @@ def load_config(schema: type[T], path: str | os.PathLike | None = None, override
                 raise ConfigError(f"overrides must look like key=value, got {bad}")
             merged = OmegaConf.merge(merged, OmegaConf.from_dotlist(list(overrides)))
         return OmegaConf.to_object(merged)  # type: ignore[return-value]
+    except ConfigError:
+        raise
+    except ValueError as exc:  # a dataclass's __post_init__ check of a value
+        raise ConfigError(f"invalid {schema.__name__} config from {source}: {exc}") from exc
     except OmegaConfBaseException as exc:
         raise ConfigError(f"invalid {schema.__name__} config from {source}: {_short(exc)}") from exc
-
-
-def config_to_dict(cfg: Any) -> dict:
-    """A plain, JSON-serialisable dict of a config dataclass."""
-    return dataclasses.asdict(cfg)
 
 
 def save_config(cfg: Any, path: str | os.PathLike) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .errors import UserError
 
-class DeviceError(ValueError):
+
+class DeviceError(UserError):
     """The device asked for does not exist here, or cannot do what the config asks."""
 
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .audio import AUDIO_EXTENSIONS
+from .errors import UserError
 
 GTZAN_GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 _NUMBERED_NAME = re.compile(r"^(?P<label>[A-Za-z][\w-]*)\.(?P<number>\d+)$")
 _GTZAN_ID = re.compile(r"^(?P<genre>" + "|".join(GTZAN_GENRES) + r")\.\d{5}$")
 
 
-class SourceFolderError(ValueError):
+class SourceFolderError(UserError):
     """The source folder is missing or holds no audio at all."""
 
 

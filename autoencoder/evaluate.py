@@ -13,6 +13,7 @@ Every mean comes with a 95 % bootstrap interval over tracks.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import defaultdict
 
@@ -22,7 +23,7 @@ from sklearn.metrics import balanced_accuracy_score
 from tqdm import tqdm
 
 from . import metrics as M
-from .clips import PreparedDataset
+from .clips import DatasetError, PreparedDataset
 from .codec import StageOne
 from .judge import Judge
 from .pca import MelPCA
@@ -38,7 +39,7 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     """
     rows = data.indices(split)
     if len(rows) == 0:
-        raise ValueError(f"split {split!r} of {str(data.path)!r} has no clips to evaluate")
+        raise DatasetError(f"split {split!r} of {str(data.path)!r} has no clips to evaluate")
     if max_clips is not None and len(rows) > max_clips:
         rows = np.sort(np.random.default_rng(0).choice(rows, max_clips, replace=False))
     try:
@@ -119,3 +120,22 @@ def format_table(result: dict) -> str:
 
 def _fmt(stat: dict) -> str:
     return f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"
+
+
+def evaluate_to_folder(model: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, *, split: str = "test",
+                       max_clips: int | None = None, judge: str | os.PathLike | None = None,
+                       device: str = "auto") -> dict:
+    """Evaluate the VAE at ``model`` on a split; writes ``out/metrics.json`` and ``out/table.md``."""
+    import sys
+    from pathlib import Path
+
+    from .codec import load, load_judge
+    from .files import write_json, write_text
+
+    codec = load(model, device=device)
+    judge_model = load_judge(judge, device=codec.device) if judge else None
+    result = evaluate_stage_one(codec, PreparedDataset(data), split, max_clips, judge=judge_model)
+    result["command"] = " ".join(sys.argv)
+    write_json(Path(out) / "metrics.json", result)
+    write_text(Path(out) / "table.md", format_table(result) + "\n")
+    return result

@@ -7,6 +7,8 @@ replaced only when the writer returns without an error.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -45,4 +47,13 @@ def write_json(path: str | os.PathLike, value: Any) -> Path:
     return write_text(path, json.dumps(value, indent=1, default=str))
 
 
-__all__ = ["atomic_path", "write_json", "write_text"]
+def write_csv(path: str | os.PathLike, rows: list[dict]) -> Path:
+    """Rows of dicts (the first row's keys are the columns) as CSV, atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return write_text(path, buffer.getvalue())
+
+
+__all__ = ["atomic_path", "write_csv", "write_json", "write_text"]

@@ -15,6 +15,7 @@ import auraloss
 import torch
 
 from .mel import MelFrontend
+from .stats import bootstrap_mean_ci  # noqa: F401  (re-exported: intervals of metric means)
 
 METRIC_NAMES = ("log_mel_l1", "mr_stft", "spectral_convergence", "si_sdr", "onset_corr", "chroma_corr", "centroid_corr")
 
@@ -103,24 +104,6 @@ def _match_length(wave: torch.Tensor, length: int) -> torch.Tensor:
     if wave.shape[-1] >= length:
         return wave[..., :length]
     return torch.nn.functional.pad(wave, (0, length - wave.shape[-1]))
-
-
-def bootstrap_mean_ci(values: torch.Tensor | list, groups: list | None = None, n_boot: int = 1000,
-                      seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and a percentile bootstrap interval, resampling ``groups`` (e.g. tracks) when given."""
-    import numpy as np
-
-    v = np.asarray(values, dtype=np.float64)
-    keys = np.asarray(groups if groups is not None else np.arange(len(v)))
-    unique = np.unique(keys)
-    members = [np.flatnonzero(keys == k) for k in unique]
-    rng = np.random.default_rng(seed)
-    means = []
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(unique), len(unique))
-        means.append(v[np.concatenate([members[i] for i in pick])].mean())
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(v.mean()), float(lo), float(hi)
 
 
 __all__ = ["METRIC_NAMES", "bootstrap_mean_ci", "chroma", "compare", "multi_resolution_stft", "onset_envelope",

@@ -26,7 +26,8 @@ import numpy as np
 from tqdm import tqdm
 
 from .audio import AudioLoadError, load_audio
-from .discover import Discovery, discover_tracks
+from .discover import Discovery, SourceFolderError, discover_tracks
+from .errors import UserError
 from .splits import SPLITS, assign_splits
 
 FORMAT_VERSION = 1
@@ -35,7 +36,7 @@ MANIFEST_COLUMNS = ("track_id", "genre", "clip", "start_seconds", "split", "sour
 SILENCE_RMS = 1e-4  # about -80 dBFS: below this a clip carries no music worth learning
 
 
-class DatasetExistsError(ValueError):
+class DatasetExistsError(UserError):
     """The output folder already holds a different dataset (or other files) and --force was not given."""
 
 
@@ -49,9 +50,9 @@ class PrepareOptions:
 
     def __post_init__(self) -> None:
         if self.clip_seconds <= 0:
-            raise ValueError(f"clip_seconds must be > 0, got {self.clip_seconds}")
+            raise UserError(f"clip_seconds must be > 0, got {self.clip_seconds}")
         if self.sample_rate < 1000:
-            raise ValueError(f"sample_rate must be at least 1000 Hz, got {self.sample_rate}")
+            raise UserError(f"sample_rate must be at least 1000 Hz, got {self.sample_rate}")
 
     @property
     def clip_samples(self) -> int:
@@ -111,7 +112,7 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
         for path in tmp.values():
             path.unlink(missing_ok=True)
         reasons = "; ".join(f"{p}: {r}" for p, r in skipped[:5])
-        raise ValueError(f"no clip could be made from {str(src)!r} ({len(skipped)} files skipped: {reasons})")
+        raise SourceFolderError(f"no clip could be made from {str(src)!r} ({len(skipped)} files skipped: {reasons})")
 
     summary = _summary(src, found, decisions, rows, skipped, excluded, stats, options, time.time() - started)
     _write_csv(tmp["manifest.csv"], rows)

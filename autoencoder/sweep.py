@@ -33,6 +33,24 @@ class SweepConfig:
     rule: RuleConfig = field(default_factory=RuleConfig)
     eval_max_clips: int = 96  # per split and size: a seeded subset keeps a sweep in CPU-hours
     audio_clips: int = 3  # clips written as audio at every size (in the run folder, never committed)
+    # The full budget: the three sizes the rule picks continue from their brief checkpoints to
+    # full_max_steps and are evaluated on up to full_eval_max_clips clips per split.
+    full_max_steps: int = 3000
+    full_eval_max_clips: int = 300
+
+    def __post_init__(self) -> None:
+        bad = [s for s in self.sizes if not 8 <= s <= 4096]
+        if bad:
+            raise ValueError(f"sizes must be in 8..4096, got {bad}")
+        if self.full_max_steps < self.vae.loop.max_steps:
+            raise ValueError(f"full_max_steps ({self.full_max_steps}) must be at least the brief budget "
+                             f"vae.loop.max_steps ({self.vae.loop.max_steps})")
+
+    def full_budget(self, sizes: list[int]) -> "SweepConfig":
+        """This sweep at the full budget, for ``sizes`` only."""
+        full = copy.deepcopy(self)
+        full.sizes, full.vae.loop.max_steps, full.eval_max_clips = list(sizes), self.full_max_steps, self.full_eval_max_clips
+        return full
 
 
 class RuleDecision(NamedTuple):

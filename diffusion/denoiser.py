@@ -21,6 +21,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
+from autoencoder.errors import UserError
+
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of (possibly fractional) timesteps ``(N,)`` -> ``(N, dim)``."""
@@ -99,7 +101,7 @@ class LatentDenoiser(ModelMixin, ConfigMixin):
         genres = list(self.config.genres)
         unknown = [n for n in names if n not in genres]
         if unknown:
-            raise ValueError(f"unknown genre {unknown[0]!r}; this model knows: {', '.join(genres)}")
+            raise UserError(f"unknown genre {unknown[0]!r}; this model knows: {', '.join(genres)}")
         return torch.tensor([genres.index(n) for n in names], dtype=torch.long)
 
     def normalize(self, z: torch.Tensor) -> torch.Tensor:

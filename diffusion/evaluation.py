@@ -9,7 +9,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg
+
+from autoencoder.stats import wilson_interval
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -36,24 +38,6 @@ def bootstrap_frechet(a: np.ndarray, b: np.ndarray, n_boot: int = 200, seed: int
     return {"value": frechet_distance(a, b), "ci": [float(lo), float(hi)], "n": [len(a), len(b)]}
 
 
-def mean_pairwise_distance(x: np.ndarray) -> float:
-    """Mean Euclidean distance over distinct pairs of rows of ``x (N, d)``: a diversity measure."""
-    d = np.sqrt(np.maximum(((x[:, None] - x[None]) ** 2).sum(-1), 0.0))
-    n = len(x)
-    return float(d.sum() / (n * (n - 1))) if n > 1 else 0.0
-
-
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> list[float]:
-    """Wilson score interval of a binomial proportion."""
-    if n == 0:
-        return [float("nan"), float("nan")]
-    z = stats.norm.ppf(0.5 + level / 2)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [float(max(0.0, centre - half)), float(min(1.0, centre + half))]
-
-
 def memorisation(generated_nn: np.ndarray, test_nn: np.ndarray, percentile: float = 5.0) -> dict:
     """Fraction of generated clips closer to a training latent than ``percentile`` % of test clips are.
 
@@ -75,10 +59,3 @@ def accuracy_by_genre(predicted: np.ndarray, target: np.ndarray, genres: list[st
             "balanced_accuracy": float(np.mean(list(per.values()))), "per_genre": per, "n": len(correct)}
 
 
-def genre_mix(genres: np.ndarray, total: int | None = None) -> list[str]:
-    """A list of genre names with the proportions of ``genres`` (all of them when ``total`` is None)."""
-    names, counts = np.unique(np.asarray(genres), return_counts=True)
-    if total is None or total >= counts.sum():
-        return [n for n, c in zip(names, counts) for _ in range(c)]
-    share = np.maximum(1, np.round(counts / counts.sum() * total)).astype(int)
-    return [n for n, c in zip(names, share) for _ in range(c)]

@@ -9,11 +9,16 @@ this is heard and measured rather than asserted.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
 import autoencoder
-from analysis.latents import Latents
+from autoencoder.errors import UserError
+from analysis.latents import Latents, check_made_by, load_latents
+from autoencoder import refuse_overwrite, save_audio, write_json
+from autoencoder.plots import save_mels
 
 
 def middle_clip(path: str, codec: autoencoder.StageOne, offset_seconds: float | None = None) -> torch.Tensor:
@@ -25,7 +30,7 @@ def middle_clip(path: str, codec: autoencoder.StageOne, offset_seconds: float | 
     else:
         start = int(offset_seconds * codec.sample_rate)
         if not 0 <= start < wave.shape[0]:
-            raise ValueError(f"--offset {offset_seconds} s is outside {path!r} ({wave.shape[0] / codec.sample_rate:.1f} s)")
+            raise UserError(f"--offset {offset_seconds} s is outside {path!r} ({wave.shape[0] / codec.sample_rate:.1f} s)")
     clip = wave[start:start + n]
     return torch.nn.functional.pad(clip, (0, n - clip.shape[0]))
 
@@ -33,8 +38,8 @@ def middle_clip(path: str, codec: autoencoder.StageOne, offset_seconds: float | 
 def interpolate(za: torch.Tensor, zb: torch.Tensor, steps: int) -> torch.Tensor:
     """Straight line from ``za (D,)`` to ``zb (D,)``: ``(steps, D)``, both ends included."""
     if steps < 2:
-        raise ValueError(f"--steps must be >= 2, got {steps}")
-    w = torch.linspace(0, 1, steps)[:, None]
+        raise UserError(f"--steps must be >= 2, got {steps}")
+    w = torch.linspace(0, 1, steps, device=za.device)[:, None]
     return (1 - w) * za[None] + w * zb[None]
 
 
@@ -49,15 +54,74 @@ def genre_direction(latents: Latents, source: str, target: str) -> torch.Tensor:
     centroids = genre_centroids(latents)
     for name in (source, target):
         if name not in centroids:
-            raise ValueError(f"unknown genre {name!r}; the latents file has: {', '.join(centroids)}")
+            raise UserError(f"unknown genre {name!r}; the latents file has: {', '.join(centroids)}")
     return torch.from_numpy(centroids[target] - centroids[source]).float()
 
 
 def shift(z: torch.Tensor, direction: torch.Tensor, strengths: list[float]) -> torch.Tensor:
     """``z (D,)`` moved by each strength times ``direction``: ``(len(strengths), D)``."""
-    return torch.stack([z + s * direction for s in strengths])
+    return torch.stack([z + s * direction.to(z.device) for s in strengths])
 
 
 def prior_samples(latent_size: int, num: int, generator: torch.Generator | None = None) -> torch.Tensor:
     """Samples of the VAE prior N(0, I): ``(num, latent_size)``."""
     return torch.randn((num, latent_size), generator=generator)
+
+
+def verdicts(judge: autoencoder.Judge, waves: torch.Tensor, names: list[str]) -> list[dict]:
+    """The judge's genre, its probability and all probabilities for each named wave ``(N, samples)``."""
+    probs = judge.probabilities(waves)
+    return [{"file": n, "genre": judge.genres[int(p.argmax())], "probability": float(p.max()),
+             "probabilities": {g: round(float(v), 4) for g, v in zip(judge.genres, p)}} for n, p in zip(names, probs)]
+
+
+def write_outputs(codec: autoencoder.StageOne, judge: autoencoder.Judge, z: torch.Tensor, names: list[str],
+                  out: str | Path, title: str, force: bool, extra: dict | None = None) -> list[dict]:
+    """Decode ``z (N, D)`` to ``<out>/<name>.wav``, ``mels.png`` and ``verdicts.json``; returns the verdicts."""
+    out = Path(out)
+    paths = [out / f"{n}.wav" for n in names]
+    refuse_overwrite(paths + [out / "verdicts.json"], force)
+    mels = codec.decode_mel(z)
+    waves = codec.mel_to_wave(mels)
+    for path, wave in zip(paths, waves):
+        save_audio(path, wave, codec.sample_rate)
+    result = verdicts(judge, waves, names)
+    save_mels(out / "mels.png", [(f"{n}\n{v['genre']} {v['probability']:.2f}", m) for n, v, m in zip(names, result, mels)],
+              title)
+    write_json(out / "verdicts.json", {"title": title, **(extra or {}), "outputs": result})
+    for v in result:
+        print(f"{v['file']:>24}  judge: {v['genre']:<10} {v['probability']:.2f}")
+    return result
+
+
+def interpolate_files(codec: autoencoder.StageOne, judge: autoencoder.Judge, a: str, b: str, steps: int, out: str | Path,
+                      *, offset: float | None = None, force: bool = False) -> list[dict]:
+    """A straight line in latent space between a clip of file ``a`` and one of ``b``, decoded and judged."""
+    za, zb = (codec.encode(middle_clip(p, codec, offset))[0] for p in (a, b))
+    return write_outputs(codec, judge, interpolate(za, zb, steps), [f"step{i:02d}" for i in range(steps)], out,
+                         f"{Path(a).name} -> {Path(b).name}", force, {"a": str(a), "b": str(b)})
+
+
+def shift_file(codec: autoencoder.StageOne, judge: autoencoder.Judge, a: str, target: str, latents_path: str | Path,
+               out: str | Path, *, source: str | None = None, strength: float = 0.5, offset: float | None = None,
+               force: bool = False) -> list[dict]:
+    """Move a clip of ``a`` along ``centroid(target) - centroid(source)`` at 0, s/2, s and 2s; the source
+    genre is the judge's verdict on the clip unless given."""
+    latents = load_latents(latents_path)
+    check_made_by(latents, codec.folder, str(latents_path))
+    wave = middle_clip(a, codec, offset)
+    from_genre = source or judge.genres[int(judge.predict(wave[None])[0])]
+    strengths = [0.0, strength / 2, strength, 2 * strength]
+    z = shift(codec.encode(wave)[0], genre_direction(latents, from_genre, target), strengths)
+    return write_outputs(codec, judge, z, [f"strength{s:.2f}" for s in strengths], out,
+                         f"{Path(a).name}: {from_genre} -> {target}", force,
+                         {"input": str(a), "from": from_genre, "to": target, "strengths": strengths,
+                          "from_given": source is not None})
+
+
+def prior_clips(codec: autoencoder.StageOne, judge: autoencoder.Judge, num: int, out: str | Path, *, seed: int = 0,
+                force: bool = False) -> list[dict]:
+    """``num`` samples of the VAE prior N(0, I), decoded and judged."""
+    z = prior_samples(codec.latent_size, num, torch.Generator().manual_seed(seed))
+    return write_outputs(codec, judge, z, [f"prior{i}" for i in range(num)], out,
+                         f"samples of the prior N(0, I), D = {codec.latent_size}", force)

@@ -21,6 +21,7 @@ from diffusers import (
 import autoencoder
 from autoencoder import (
     ModelFolderError,
+    UserError,
     created,
     read_record,
     reference,
@@ -48,7 +49,7 @@ class GenreLatentPipeline(DiffusionPipeline):
 
     def sampler(self, name: str):
         if name not in SAMPLERS:
-            raise ValueError(f"unknown sampler {name!r}; expected one of {sorted(SAMPLERS)}")
+            raise UserError(f"unknown sampler {name!r}; expected one of {sorted(SAMPLERS)}")
         return SAMPLERS[name].from_config(self.scheduler.config)
 
     @torch.no_grad()
@@ -62,7 +63,7 @@ class GenreLatentPipeline(DiffusionPipeline):
         model call); this is how a song's next clip continues the previous one's overlap.
         """
         if num_inference_steps < 1:
-            raise ValueError(f"num_inference_steps must be >= 1, got {num_inference_steps}")
+            raise UserError(f"num_inference_steps must be >= 1, got {num_inference_steps}")
         model = self.denoiser
         device = model.device
         labels = model.genre_index(list(genres)).to(device)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 import autoencoder
+from autoencoder.errors import UserError
 
 from .pipeline import GenreLatentPipeline
 
@@ -64,7 +65,7 @@ def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_f
         chained = False  # no time axis to continue along: independent clips, crossfaded
         overlap_frames = 0
     if chained and not 0 < overlap_frames < frames:
-        raise ValueError(f"overlap_frames must be in 1..{frames - 1}, got {overlap_frames}")
+        raise UserError(f"overlap_frames must be in 1..{frames - 1}, got {overlap_frames}")
     k = num_clips_for(seconds, codec.sample_rate, codec.clip_samples, frames, overlap_frames)
     starts = clip_starts(k, codec.clip_samples, frames, overlap_frames) if frames > 1 else \
         [int(round(i * (codec.clip_samples - codec.sample_rate))) for i in range(k)]

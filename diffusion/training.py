@@ -16,8 +16,9 @@ from diffusers import DDPMScheduler
 from torch import nn
 
 import autoencoder
-from analysis.latents import Latents
-from autoencoder.training import LoopConfig, add_audio, add_mel_images
+from analysis.latents import Latents, LatentsFileError, check_made_by, load_latents
+from autoencoder.errors import MissingInputError
+from autoencoder.training import LoopConfig, add_audio, add_mel_images, train
 
 from .denoiser import LatentDenoiser, drop_labels
 from .pipeline import GenreLatentPipeline, save
@@ -73,7 +74,7 @@ def make_scheduler(cfg: SchedulerConfig) -> DDPMScheduler:
                          timestep_spacing="leading")
 
 
-def latent_layout(latents: Latents) -> tuple[int, int]:
+def denoiser_layout(latents: Latents) -> tuple[int, int]:
     """``(channels, frames)`` of the denoiser: the VAE's time axis, or one frame for anything else."""
     layout = latents.manifest.get("layout") or {}
     if layout.get("global_size", 0) == 0 and layout.get("channels") and layout.get("frames"):
@@ -87,7 +88,7 @@ class DiffusionTask:
     def __init__(self, cfg: DiffusionTrainConfig, latents: Latents, stage_one: str | Path) -> None:
         self.cfg, self.latents, self.stage_one = cfg, latents, Path(stage_one)
         self.genres = latents.genre_names
-        channels, frames = latent_layout(latents)
+        channels, frames = denoiser_layout(latents)
         mean = np.asarray(latents.manifest["mean"], dtype=np.float32)
         std = np.asarray(latents.manifest["std"], dtype=np.float32)
         self.model = LatentDenoiser(latent_size=latents.size, channels=channels, frames=frames, genres=tuple(self.genres),
@@ -105,7 +106,7 @@ class DiffusionTask:
     def _split(self, split: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         rows = self.latents.rows(split)
         if len(rows) == 0:
-            raise ValueError(f"the latents file has no {split!r} clips; stage two trains on train and validates on valid")
+            raise LatentsFileError(f"the latents file has no {split!r} clips; stage two trains on train and validates on valid")
         z = torch.from_numpy(self.latents.means[rows]).float()
         labels = self.model.genre_index(self.latents.genre[rows].tolist())
         logvars = None
@@ -117,7 +118,7 @@ class DiffusionTask:
         z, labels, logvars = self._split("train")
         if self.cfg.sample_posterior:
             if logvars is None:
-                raise ValueError("sample_posterior needs a latents file with log-variances (encode_dataset.py --logvars)")
+                raise LatentsFileError("sample_posterior needs a latents file with log-variances (encode_dataset.py --logvars)")
             return torch.utils.data.TensorDataset(z, labels, logvars)
         return torch.utils.data.TensorDataset(z, labels)
 
@@ -177,3 +178,21 @@ class DiffusionTask:
                                 "data": m.get("data"), "clips_per_split": {s: int((self.latents.split == s).sum())
                                                                            for s in ("train", "valid", "test")}},
                     "training": {"label_dropout": self.cfg.label_dropout, "max_steps": self.cfg.loop.max_steps}})
+
+
+def stage_one_folder(latents: Latents, override: str | Path | None = None, where: str = "the latents file") -> Path:
+    """The stage-one VAE folder that made ``latents`` (``override`` when it has moved), hash-checked."""
+    folder = Path(override or latents.manifest["model_id"])
+    if latents.manifest["kind"] == "vae" and not folder.is_dir():
+        raise MissingInputError(f"the stage-one model {str(folder)!r} that made {where} is missing; pass --stage-one")
+    check_made_by(latents, folder, where)
+    return folder
+
+
+def train_diffusion(cfg: DiffusionTrainConfig, latents: str | Path, out: str | Path, *,
+                    stage_one: str | Path | None = None, resume: bool = False, progress: bool = True) -> dict[str, float]:
+    """Train the denoiser on a latents file with the shared loop; writes pipeline folders to
+    ``out/model`` (last) and ``out/best`` (lowest valid loss). Returns the last validation metrics."""
+    data = load_latents(latents)
+    task = DiffusionTask(cfg, data, stage_one_folder(data, stage_one, str(latents)))
+    return train(task, cfg.loop, out, cfg, resume=resume, progress=progress)

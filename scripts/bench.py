@@ -18,20 +18,18 @@ import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from autoencoder.artifacts import write_json  # noqa: E402
-from autoencoder.griffin_lim import GriffinLim  # noqa: E402
-from autoencoder.mel import MelFrontend  # noqa: E402
-from autoencoder.metrics import multi_resolution_stft  # noqa: E402
-from autoencoder.training.vae_task import VAETrainConfig  # noqa: E402
-from autoencoder.training.vocoder_task import VocoderTrainConfig  # noqa: E402
-from autoencoder.vae import MelVAE  # noqa: E402
-from autoencoder.vocoder import Vocoder  # noqa: E402
+from autoencoder.artifacts import write_json
+from autoencoder.griffin_lim import GriffinLim
+from autoencoder.mel import MelFrontend
+from autoencoder.metrics import multi_resolution_stft
+from autoencoder.training.vae_task import VAETrainConfig
+from autoencoder.training.vocoder_task import VocoderTrainConfig
+from autoencoder.vae import MelVAE
+from autoencoder.vocoder import Vocoder
 
 
 def median_seconds(fn, runs: int) -> float:

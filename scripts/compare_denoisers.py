@@ -13,18 +13,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
-from diffusers import UNet2DModel  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from diffusers import UNet2DModel
+from torch import nn
 
-from analysis.latents import load_latents  # noqa: E402
-from autoencoder import write_json  # noqa: E402
-from autoencoder.config import load_config  # noqa: E402
-from diffusion.training import DiffusionTask, DiffusionTrainConfig, latent_layout  # noqa: E402
+from analysis.latents import load_latents
+from autoencoder import write_json
+from autoencoder.config import load_config
+from diffusion.training import DiffusionTask, DiffusionTrainConfig, denoiser_layout
 
 
 class UNet2DDenoiser(nn.Module):
@@ -86,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(DiffusionTrainConfig, args.config)
     # The stage-one folder is only needed for media and export, neither of which runs here.
     task = DiffusionTask(cfg, latents, latents.manifest["model_id"])
-    channels, frames = latent_layout(latents)
+    channels, frames = denoiser_layout(latents)
     widths = tuple(int(w) for w in args.unet_widths.split(","))
     results = {}
     for name, model in (("film_1d", task.model), ("unet_2d", UNet2DDenoiser(task.model, channels, frames, widths))):

@@ -9,13 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import autoencoder  # noqa: E402
-from autoencoder.artifacts import write_json  # noqa: E402
-from autoencoder.evaluate import evaluate_stage_one, format_table  # noqa: E402
+from autoencoder import command
+from autoencoder.evaluate import evaluate_to_folder
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="VAE model folder")
@@ -24,21 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-clips", type=int, default=None, help="evaluate a seeded subset of the split")
     parser.add_argument("--judge", help="judge folder: adds its agreement and balanced accuracy on every path")
     parser.add_argument("--out", required=True, help="folder for metrics.json and table.md")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
-    try:
-        codec = autoencoder.load(args.model)
-        judge = autoencoder.load_judge(args.judge) if args.judge else None
-        result = evaluate_stage_one(codec, autoencoder.PreparedDataset(args.data), args.split, args.max_clips, judge=judge)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result["command"] = " ".join(sys.argv)
-    table = format_table(result)
-    write_json(out / "metrics.json", result)
-    (out / "table.md").write_text(table + "\n")
-    print(table)
+    evaluate_to_folder(args.model, args.data, args.out, split=args.split, max_clips=args.max_clips, judge=args.judge,
+                       device=args.device)
+    print((Path(args.out) / "table.md").read_text())
     return 0
 
 

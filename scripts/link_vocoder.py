@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from autoencoder.artifacts import ModelFolderError, mel_settings, read_record, reference, write_record  # noqa: E402
 
 
+from autoencoder import command
+from autoencoder.artifacts import ModelFolderError, mel_settings, read_record, reference, write_record
+
+
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="VAE model folder")
     parser.add_argument("--vocoder", required=True, help="vocoder model folder")
     args = parser.parse_args(argv)
-    try:
-        record = read_record(args.model, "vae")
-        vocoder = read_record(args.vocoder, "vocoder")
-        if mel_settings(record) != mel_settings(vocoder):
-            raise ModelFolderError(f"mel settings differ: VAE {record['mel']} vs vocoder {vocoder['mel']}")
-        record.setdefault("references", {})["vocoder"] = reference(args.vocoder, args.model)
-    except ModelFolderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    record = read_record(args.model, "vae")
+    vocoder = read_record(args.vocoder, "vocoder")
+    if mel_settings(record) != mel_settings(vocoder):
+        raise ModelFolderError(f"mel settings differ: VAE {record['mel']} vs vocoder {vocoder['mel']}")
+    record.setdefault("references", {})["vocoder"] = reference(args.vocoder, args.model)
     write_record(args.model, record)
     print(f"{args.model} now decodes with {record['references']['vocoder']['path']} "
           f"(sha256 {record['references']['vocoder']['sha256'][:12]})")

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autoencoder.toy import TOY_GENRES, make_toy_genres  # noqa: E402
+from autoencoder.toy import TOY_GENRES, make_toy_genres
 
 
 def main(argv: list[str] | None = None) -> int:

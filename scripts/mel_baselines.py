@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autoencoder.artifacts import write_json  # noqa: E402
+from autoencoder.artifacts import write_json
 
-from autoencoder import MelFrontend, PreparedDataset  # noqa: E402
-from autoencoder.pca import MelPCA  # noqa: E402
+from autoencoder import MelFrontend, PreparedDataset
+from autoencoder.pca import MelPCA
 
 
 def main(argv: list[str] | None = None) -> int:

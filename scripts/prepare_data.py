@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from autoencoder.discover import SourceFolderError  # noqa: E402
-from autoencoder.prepare import DatasetExistsError, PrepareOptions, format_summary, prepare_dataset  # noqa: E402
 
 
+from autoencoder import command
+from autoencoder.prepare import PrepareOptions, format_summary, prepare_dataset
+
+
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--src", required=True, help="folder of raw audio (GTZAN layout, <label>/<file>, or flat)")
@@ -25,12 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="replace whatever the output folder holds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    try:
-        options = PrepareOptions(clip_seconds=args.clip_seconds, sample_rate=args.sample_rate, seed=args.seed)
-        summary = prepare_dataset(args.src, args.out, options, force=args.force, progress=not args.quiet)
-    except (SourceFolderError, DatasetExistsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    options = PrepareOptions(clip_seconds=args.clip_seconds, sample_rate=args.sample_rate, seed=args.seed)
+    summary = prepare_dataset(args.src, args.out, options, force=args.force, progress=not args.quiet)
     print(format_summary(summary))
     print(f"prepared dataset: {args.out}")
     return 0

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import autoencoder  # noqa: E402
-from autoencoder.artifacts import ModelFolderError  # noqa: E402
 
 
+import autoencoder
+from autoencoder import command, refuse_overwrite
+
+
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", help="audio file")
@@ -27,18 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="output audio file (.wav, .flac, .ogg, .mp3)")
     parser.add_argument("--griffin-lim", action="store_true", help="decode with Griffin-Lim instead of the vocoder")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
-    if Path(args.out).exists() and not args.force:
-        print(f"error: {args.out} exists; pass --force to overwrite it", file=sys.stderr)
-        return 2
-    try:
-        codec = autoencoder.load(args.model)
-        trajectory = codec.encode_file(args.input)
-        wave = codec.decode_trajectory(trajectory, griffin_lim=args.griffin_lim)
-        autoencoder.save_audio(args.out, wave, codec.sample_rate)
-    except (ValueError, ModelFolderError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    refuse_overwrite([args.out], args.force)
+    codec = autoencoder.load(args.model, device=args.device)
+    trajectory = codec.encode_file(args.input)
+    autoencoder.save_audio(args.out, codec.decode_trajectory(trajectory, griffin_lim=args.griffin_lim), codec.sample_rate)
     seconds = trajectory.num_samples / codec.sample_rate
     print(f"{args.input}: {seconds:.1f} s -> {len(trajectory.starts)} latent vectors of {codec.latent_size} floats "
           f"-> {args.out} ({'Griffin-Lim' if args.griffin_lim or codec.vocoder is None else 'vocoder'})")

@@ -16,14 +16,14 @@ import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from autoencoder.artifacts import ModelFolderError, read_record, reference, write_record  # noqa: E402
-from autoencoder.judge import GenreJudge  # noqa: E402
-from autoencoder.vae import MelVAE  # noqa: E402
-from autoencoder.vocoder import Vocoder  # noqa: E402
+from autoencoder import command
+from autoencoder.artifacts import ModelFolderError, read_record, reference, write_record
+from autoencoder.judge import GenreJudge
+from autoencoder.vae import MelVAE
+from autoencoder.vocoder import Vocoder
 
 CLASSES = {"vocoder": Vocoder, "vae": MelVAE, "judge": GenreJudge}
 
@@ -119,6 +119,7 @@ def _relative_paths(text: str) -> str:
     return text.replace(f"{repo}/", "").replace(f"{repo.parent}/", "../")
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -128,25 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--diffusion", help="NAME=PIPELINE_FOLDER:VAE_NAME (the shipped VAE it samples for)")
     args = parser.parse_args(argv)
     out = Path(args.out)
-    try:
-        vocoder = ship(Path(args.vocoder), out / "vocoder", "vocoder")
-        for item in args.vae:
-            name, _, folder = item.partition("=")
-            if not folder:
-                raise ModelFolderError(f"--vae takes NAME=FOLDER, got {item!r}")
-            dst = out / name
-            ship(Path(folder), dst, "vae", references={"vocoder": reference(vocoder, dst)})
-        if args.judge:
-            ship(Path(args.judge), out / "judge", "judge")
-        if args.diffusion:
-            name, _, rest = args.diffusion.partition("=")
-            folder, _, vae = rest.rpartition(":")
-            if not (folder and vae and (out / vae).is_dir()):
-                raise ModelFolderError(f"--diffusion takes NAME=FOLDER:VAE_NAME with a shipped VAE, got {args.diffusion!r}")
-            ship_pipeline(Path(folder), out / name, out / vae)
-    except ModelFolderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    vocoder = ship(Path(args.vocoder), out / "vocoder", "vocoder")
+    for item in args.vae:
+        name, _, folder = item.partition("=")
+        if not folder:
+            raise ModelFolderError(f"--vae takes NAME=FOLDER, got {item!r}")
+        dst = out / name
+        ship(Path(folder), dst, "vae", references={"vocoder": reference(vocoder, dst)})
+    if args.judge:
+        ship(Path(args.judge), out / "judge", "judge")
+    if args.diffusion:
+        name, _, rest = args.diffusion.partition("=")
+        folder, _, vae = rest.rpartition(":")
+        if not (folder and vae and (out / vae).is_dir()):
+            raise ModelFolderError(f"--diffusion takes NAME=FOLDER:VAE_NAME with a shipped VAE, got {args.diffusion!r}")
+        ship_pipeline(Path(folder), out / name, out / vae)
     sizes = {str(p.parent.relative_to(out)): p.stat().st_size for p in out.glob("**/*.safetensors")}
     for name, size in sorted(sizes.items()):
         print(f"{name}: {size / 1e6:.2f} MB")

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from autoencoder.config import ConfigError, load_config  # noqa: E402
-from autoencoder.sweep import SweepConfig  # noqa: E402
-from autoencoder.sweep_report import write_report  # noqa: E402
-from autoencoder.training.sweep_runner import run_sweep  # noqa: E402
 
 
+from autoencoder import command
+from autoencoder.config import load_config
+from autoencoder.sweep import SweepConfig
+from autoencoder.training.sweep_runner import sweep_latent_sizes
+
+
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True)
@@ -41,19 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("overrides", nargs="*", help="e.g. vae.loop.max_steps=1500 rule.onset_corr=0.7")
     args = parser.parse_args(argv)
-    try:
-        cfg = load_config(SweepConfig, args.config, args.overrides)
-        if args.sizes:
-            cfg.sizes = [int(s) for s in args.sizes.split(",")]
-        bad = [s for s in cfg.sizes if not 8 <= s <= 4096]
-        if bad:
-            raise ValueError(f"sizes must be in 8..4096, got {bad}")
-        record = run_sweep(cfg, args.data, args.vocoder, args.judge, args.out, progress=not args.no_progress,
-                           continue_from=args.continue_from)
-        write_report(record, args.out)
-    except (ConfigError, ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    cfg = load_config(SweepConfig, args.config, args.overrides)
+    if args.sizes:
+        cfg.sizes = [int(s) for s in args.sizes.split(",")]
+    sweep_latent_sizes(cfg, args.data, args.vocoder, args.judge, args.out, continue_from=args.continue_from,
+                       progress=not args.no_progress)
     print(f"table and figures in {args.out}")
     return 0
 

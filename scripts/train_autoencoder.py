@@ -9,28 +9,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from autoencoder.codec import load_vocoder  # noqa: E402
-from autoencoder.training.cli import train_main  # noqa: E402
-from autoencoder.training.vae_task import VAETask, VAETrainConfig  # noqa: E402
-
-
-def make_task(cfg: VAETrainConfig, data, args) -> VAETask:
-    folder = args.vocoder or cfg.vocoder
-    if folder is None:
-        return VAETask(cfg, data)
-    vocoder, frontend = load_vocoder(folder)
-    if frontend.settings != cfg.mel:
-        raise ValueError(f"the vocoder at {folder!r} uses other mel settings than this config: "
-                         f"{frontend.settings} vs {cfg.mel}")
-    return VAETask(cfg, data, vocoder, folder)
+from autoencoder.training.cli import train_main
+from autoencoder.training.vae_task import VAETrainConfig
+from autoencoder.training.run import train_autoencoder
 
 
 def main(argv: list[str] | None = None) -> int:
-    return train_main(__doc__, VAETrainConfig, make_task, argv,
+    return train_main(__doc__, VAETrainConfig, train_autoencoder, argv,
                       extra_args=lambda p: p.add_argument("--vocoder", help="trained vocoder folder (else Griffin-Lim)"))
 
 

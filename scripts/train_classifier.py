@@ -9,16 +9,14 @@ beside every figure it produces. Runs with python or accelerate launch; --resume
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from autoencoder.training.cli import train_main  # noqa: E402
-from autoencoder.training.judge_task import JudgeTask, JudgeTrainConfig  # noqa: E402
+from autoencoder.training.cli import train_main
+from autoencoder.training.judge_task import JudgeTrainConfig
+from autoencoder.training.run import train_judge
 
 
 def main(argv: list[str] | None = None) -> int:
-    return train_main(__doc__, JudgeTrainConfig, lambda cfg, data, args: JudgeTask(cfg, data), argv)
+    return train_main(__doc__, JudgeTrainConfig, train_judge, argv)
 
 
 if __name__ == "__main__":

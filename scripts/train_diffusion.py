@@ -15,31 +15,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from analysis.latents import LatentsFileError, load_latents  # noqa: E402
-from autoencoder import ConfigError, ModelFolderError, content_hash, load_config  # noqa: E402
-from autoencoder.training import RunExistsError, train  # noqa: E402
-from autoencoder.training.cli import print_finished  # noqa: E402
-from diffusion.training import DiffusionTask, DiffusionTrainConfig  # noqa: E402
+from autoencoder import command, load_config
+from autoencoder.training.cli import print_finished
+from diffusion.training import DiffusionTrainConfig, train_diffusion
 
 
-def stage_one_folder(latents, override: str | None) -> str:
-    """The stage-one folder of the latents, checked against the hash the file recorded."""
-    m = latents.manifest
-    if m["kind"] != "vae":
-        raise ValueError(f"stage two needs VAE latents; this file holds {m['kind']!r} features ({m['model_id']})")
-    folder = override or m["model_id"]
-    if not Path(folder).is_dir():
-        raise FileNotFoundError(f"the stage-one model {folder!r} that made these latents is missing; pass --stage-one")
-    if content_hash(folder) != m["model_hash"]:
-        raise ValueError(f"the model at {folder!r} is not the one that made these latents "
-                         f"(hash {content_hash(folder)[:12]} vs {m['model_hash'][:12]})")
-    return folder
-
-
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latents", required=True, help="latents file of a VAE (scripts/encode_dataset.py)")
@@ -50,14 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")
     args = parser.parse_args(argv)
-    try:
-        cfg = load_config(DiffusionTrainConfig, args.config, args.overrides)
-        latents = load_latents(args.latents)
-        task = DiffusionTask(cfg, latents, stage_one_folder(latents, args.stage_one))
-        metrics = train(task, cfg.loop, args.out, cfg, resume=args.resume, progress=not args.no_progress)
-    except (ConfigError, RunExistsError, FileNotFoundError, ValueError, LatentsFileError, ModelFolderError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    cfg = load_config(DiffusionTrainConfig, args.config, args.overrides)
+    metrics = train_diffusion(cfg, args.latents, args.out, stage_one=args.stage_one, resume=args.resume,
+                              progress=not args.no_progress)
     print_finished(metrics, f"pipeline written to {args.out}/model")
     return 0
 

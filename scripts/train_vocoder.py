@@ -8,16 +8,14 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from autoencoder.training.cli import train_main  # noqa: E402
-from autoencoder.training.vocoder_task import VocoderTask, VocoderTrainConfig  # noqa: E402
+from autoencoder.training.cli import train_main
+from autoencoder.training.vocoder_task import VocoderTrainConfig
+from autoencoder.training.run import train_vocoder
 
 
 def main(argv: list[str] | None = None) -> int:
-    return train_main(__doc__, VocoderTrainConfig, lambda cfg, data, args: VocoderTask(cfg, data), argv)
+    return train_main(__doc__, VocoderTrainConfig, train_vocoder, argv)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import pytest
 
 from autoencoder.prepare import PrepareOptions, prepare_dataset
 from autoencoder.toy import make_toy_genres
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_GTZAN = REPO.parent / "shared" / "data" / "gtzan"
@@ -51,13 +52,10 @@ def tiny_stage_one(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_latents(toy_data, tiny_stage_one, tmp_path_factory) -> Path:
     """The toy dataset encoded by :func:`tiny_stage_one` (with log-variances)."""
-    import sys
 
-    sys.path.insert(0, str(REPO / "scripts"))
-    import encode_dataset
 
     out = tmp_path_factory.mktemp("latents") / "tiny.npz"
-    assert encode_dataset.main(["--model", str(tiny_stage_one), "--data", str(toy_data), "--out", str(out),
+    assert run_script("encode_dataset", ["--model", str(tiny_stage_one), "--data", str(toy_data), "--out", str(out),
                                 "--logvars"]) == 0
     return out
 
@@ -65,11 +63,8 @@ def tiny_latents(toy_data, tiny_stage_one, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def study(tmp_path_factory) -> Path:
     """The whole study (scripts/run_study.py) on configs/study_tiny.yaml and generated toy genres."""
-    import sys
 
-    sys.path.insert(0, str(REPO / "scripts"))
-    import run_study
 
     out = tmp_path_factory.mktemp("study") / "run"
-    assert run_study.main(["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
+    assert run_script("run_study", ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
     return out

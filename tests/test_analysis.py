@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.clustering import (agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep,
-                                 precision_at_k)
+from analysis.clustering import (
+    agglomerative,
+    balance_k,
+    centroid_distances,
+    elbow_k,
+    gmm_bic,
+    kmeans_sweep,
+    precision_at_k,
+)
 from analysis.probes import cv_probe, held_out_probe
+from tests.helpers.scripts import run_script
 
 
 def _data(separable: bool, n_classes=5, tracks_per_class=8, clips=3, dim=16, seed=0):
@@ -70,16 +78,11 @@ def test_elbow_on_a_known_curve_and_probe_errors():
 def test_analyze_cli_on_toy_latents(toy_data, tmp_path):
     import csv
     import json
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import analyze
-    import encode_dataset
 
-    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
-    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "pca", "--dim", "8", "--out", str(tmp_path / "pca.npz")]) == 0
-    assert analyze.main([str(tmp_path / "mfcc.npz"), str(tmp_path / "pca.npz"), "--out", str(tmp_path / "an"), "--no-umap"]) == 0
+    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
+    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "pca", "--dim", "8", "--out", str(tmp_path / "pca.npz")]) == 0
+    assert run_script("analyze", [str(tmp_path / "mfcc.npz"), str(tmp_path / "pca.npz"), "--out", str(tmp_path / "an"), "--no-umap"]) == 0
     rows = list(csv.DictReader(open(tmp_path / "an/comparison.csv")))
     assert [r["name"] for r in rows] == ["mfcc", "pca"]
     assert float(rows[0]["logistic_cv"]) > 3 * float(rows[0]["chance"])  # toy genres are easy for MFCC statistics
@@ -87,4 +90,4 @@ def test_analyze_cli_on_toy_latents(toy_data, tmp_path):
     assert set(result["views"]) == {"flat/clip", "flat/song"}
     assert len(result["views"]["flat/clip"]["kmeans"]) == 19
     assert (tmp_path / "an/mfcc_maps.png").stat().st_size > 10_000
-    assert analyze.main([str(tmp_path / "missing.npz"), "--out", str(tmp_path / "x")]) == 2
+    assert run_script("analyze", [str(tmp_path / "missing.npz"), "--out", str(tmp_path / "x")]) == 2

@@ -13,6 +13,7 @@ from autoencoder.codec import StageOne, overlap_add
 from autoencoder.mel import MelFrontend, MelSettings
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
+from tests.helpers.scripts import run_script
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +90,11 @@ def test_a_changed_or_missing_vocoder_is_reported(model_dirs, tmp_path):
 
 
 def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_path):
-    import sys
-    from pathlib import Path
 
     from safetensors import safe_open
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import ship_models
 
-    assert ship_models.main(["--out", str(tmp_path / "models"), "--vocoder", str(model_dirs / "vocoder"),
+    assert run_script("ship_models", ["--out", str(tmp_path / "models"), "--vocoder", str(model_dirs / "vocoder"),
                              "--vae", f"vae-16={model_dirs / 'vae'}"]) == 0
     with safe_open(str(tmp_path / "models/vae-16/diffusion_pytorch_model.safetensors"), "pt") as f:
         assert all(f.get_tensor(k).dtype == torch.float16 for k in f.keys())
@@ -108,20 +105,16 @@ def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_
 
 
 def test_reconstruct_cli_takes_a_stereo_mp3_and_keeps_its_length(model_dirs, tmp_path, capsys):
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    import reconstruct
 
     t = np.arange(int(7.3 * 44100)) / 44100
     sf.write(tmp_path / "song.mp3", np.stack([0.3 * np.sin(2 * np.pi * 220 * t)] * 2, 1), 44100)
     out = tmp_path / "out.wav"
     for extra in ([], ["--griffin-lim", "--force"]):
-        assert reconstruct.main([str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)] + extra) == 0
+        assert run_script("reconstruct", [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)] + extra) == 0
         info = sf.info(out)
         assert info.samplerate == 22050 and info.channels == 1
         assert info.frames == len(autoencoder.load_audio(tmp_path / "song.mp3", 22050))
-    assert reconstruct.main([str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)]) == 2
+    assert run_script("reconstruct", [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert reconstruct.main([str(tmp_path / "missing.wav"), "--model", str(model_dirs / "vae"), "--out", str(tmp_path / "x.wav")]) == 2
+    assert run_script("reconstruct", [str(tmp_path / "missing.wav"), "--model", str(model_dirs / "vae"), "--out", str(tmp_path / "x.wav")]) == 2

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from diffusion import GenreLatentPipeline, LatentDenoiser, drop_labels, guided, load_pipeline
+from diffusion import (
+    GenreLatentPipeline,
+    LatentDenoiser,
+    drop_labels,
+    guided,
+    load_pipeline,
+)
 from diffusion import evaluation as E
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 TINY = ["denoiser.width=16", "denoiser.dilations=[1,2]", "denoiser.cond_dim=16", "loop.batch_size=16",
         "loop.media_every=1000", "loop.ema_decay=0"]
 
@@ -63,7 +66,6 @@ def test_denoiser_normalises_with_stored_statistics_and_rejects_bad_shapes():
 
 
 def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(tiny_latents, tiny_stage_one, tmp_path):
-    import train_diffusion
     from analysis.latents import load_latents
     from autoencoder.config import load_config
     from diffusion.training import DiffusionTask, DiffusionTrainConfig
@@ -71,13 +73,13 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
     out = tmp_path / "run"
     args = ["--latents", str(tiny_latents), "--out", str(out), "--no-progress", *TINY, "loop.max_steps=300",
             "loop.lr=3e-3", "loop.valid_every=300", "loop.checkpoint_every=150", "loop.warmup_steps=10"]
-    assert train_diffusion.main(args) == 0
+    assert run_script("train_diffusion", args) == 0
     cfg = load_config(DiffusionTrainConfig, None, TINY)
     untrained = DiffusionTask(cfg, load_latents(tiny_latents), tiny_stage_one)
     before = untrained.validate(untrained.model.eval(), 0)["loss"]
     after = json.loads((out / "metrics.json").read_text())["loss"]
     assert after < 0.8 * before, (before, after)
-    assert train_diffusion.main(args) == 2  # an existing run is not overwritten
+    assert run_script("train_diffusion", args) == 2  # an existing run is not overwritten
 
     pipe = load_pipeline(out / "model")
     assert isinstance(pipe, GenreLatentPipeline) and pipe.codec is not None
@@ -95,28 +97,26 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
 
 
 def test_sample_script_clips_songs_and_errors(tiny_latents, tmp_path):
-    import sample
     import soundfile as sf
-    import train_diffusion
 
     from autoencoder import ModelFolderError
     from diffusion.song import sample_song
 
     run = tmp_path / "run"
-    assert train_diffusion.main(["--latents", str(tiny_latents), "--out", str(run), "--no-progress", *TINY,
+    assert run_script("train_diffusion", ["--latents", str(tiny_latents), "--out", str(run), "--no-progress", *TINY,
                                  "loop.max_steps=5", "loop.valid_every=5"]) == 0
     model = str(run / "model")
     genre = load_pipeline(model).genres[0]
     base = ["--model", model, "--genre", genre, "--steps", "3", "--seed", "1"]
-    assert sample.main(base + ["--num", "2", "--out", str(tmp_path / "a")]) == 0
-    assert sample.main(base + ["--num", "2", "--out", str(tmp_path / "b")]) == 0
+    assert run_script("sample", base + ["--num", "2", "--out", str(tmp_path / "a")]) == 0
+    assert run_script("sample", base + ["--num", "2", "--out", str(tmp_path / "b")]) == 0
     wav_a, sr = sf.read(tmp_path / "a" / f"{genre}_0.wav")
     wav_b, _ = sf.read(tmp_path / "b" / f"{genre}_0.wav")
     assert np.array_equal(wav_a, wav_b) and len(wav_a) == 5 * sr
     assert (tmp_path / "a" / "mels.png").stat().st_size > 1000
-    assert sample.main(base + ["--num", "2", "--out", str(tmp_path / "a")]) == 2  # no silent overwrite
-    assert sample.main(["--model", model, "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
-    assert sample.main(base + ["--num", "1", "--seconds", "12", "--out", str(tmp_path / "song")]) == 0
+    assert run_script("sample", base + ["--num", "2", "--out", str(tmp_path / "a")]) == 2  # no silent overwrite
+    assert run_script("sample", ["--model", model, "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
+    assert run_script("sample", base + ["--num", "1", "--seconds", "12", "--out", str(tmp_path / "song")]) == 0
     song, sr = sf.read(tmp_path / "song" / f"{genre}_song_0.wav")
     assert len(song) == 12 * sr
     seams = json.loads((tmp_path / "song" / "seams.json").read_text())
@@ -144,7 +144,7 @@ def test_generation_measures_on_synthetic_data():
     assert abs(E.frechet_distance(a, b + np.array([3.0, 0, 0, 0])) - 9.0) < 1.0
     train = rng.standard_normal((200, 8))
     test = rng.standard_normal((100, 8))
-    from analysis.clustering import nearest_distances
+    from autoencoder.stats import mean_pairwise_distance, nearest_distances
 
     test_nn = nearest_distances(train, test)
     copies = E.memorisation(nearest_distances(train, train[:50] + 1e-3), test_nn)
@@ -153,7 +153,7 @@ def test_generation_measures_on_synthetic_data():
     assert fresh["ci"][0] < 0.05 < fresh["ci"][1] + 0.03 and fresh["fraction"] < 0.15
     acc = E.accuracy_by_genre(np.array(["x", "x", "y", "y"]), np.array(["x", "y", "y", "y"]), ["x", "y"])
     assert acc["accuracy"] == 0.75 and acc["per_genre"] == {"x": 1.0, "y": 2 / 3}
-    assert E.mean_pairwise_distance(np.array([[0.0, 0.0], [3.0, 4.0]])) == 5.0
+    assert mean_pairwise_distance(np.array([[0.0, 0.0], [3.0, 4.0]])) == 5.0
 
 
 class GaussianOracle(LatentDenoiser):

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 import autoencoder
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-import train_classifier  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def judge_dir(toy_data, tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("judge") / "run"
-    assert train_classifier.main(["--data", str(toy_data), "--config", str(REPO / "configs/judge_tiny.yaml"),
+    assert run_script("train_classifier", ["--data", str(toy_data), "--config", str(REPO / "configs/judge_tiny.yaml"),
                                   "--out", str(run), "--no-progress"]) == 0
     return run / "model"
 

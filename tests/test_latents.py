@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from analysis.latents import (FORMAT_VERSION, Latents, LatentsFileError, check_same_model, load_latents,
-                              normalisation_stats, save_latents)
+from analysis.latents import (
+    FORMAT_VERSION,
+    Latents,
+    LatentsFileError,
+    check_same_model,
+    load_latents,
+    normalisation_stats,
+    save_latents,
+)
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 
 
 def _latents(n=6, d=4, model_hash="abc") -> Latents:
@@ -82,7 +88,6 @@ def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
     import torch
 
     import autoencoder
-    import encode_dataset
     from autoencoder.artifacts import save_model
     from autoencoder.features import mfcc_stats
     from autoencoder.mel import MelSettings
@@ -91,7 +96,7 @@ def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
     torch.manual_seed(0)
     save_model(MelVAE(latent_channels=1, latent_frames=8, channels=(16, 16), global_size=8), tmp_path / "vae", "vae",
                MelSettings(), extra={"latent": {"size": 16, "global_size": 8, "channels": 1, "frames": 8, "clip_seconds": 5.0}})
-    assert encode_dataset.main(["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
+    assert run_script("encode_dataset", ["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
                                 str(tmp_path / "vae.npz"), "--logvars"]) == 0
     vae = load_latents(tmp_path / "vae.npz")
     data = autoencoder.PreparedDataset(toy_data)
@@ -99,15 +104,15 @@ def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
     assert vae.manifest["layout"] == {"global_size": 8, "channels": 1, "frames": 8}
     codec = autoencoder.load(tmp_path / "vae")
     assert np.allclose(vae.means[:2], codec.encode(data.waves([0, 1])).numpy(), atol=1e-5)
-    assert encode_dataset.main(["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
+    assert run_script("encode_dataset", ["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
                                 str(tmp_path / "vae.npz")]) == 2  # never silently overwritten
 
-    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
+    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
     mfcc = load_latents(tmp_path / "mfcc.npz")
     assert mfcc.size == 40 and mfcc.manifest["kind"] == "mfcc" and mfcc.manifest["layout"] is None
     expected = mfcc_stats(autoencoder.MelFrontend(), data.waves([3]))[0].numpy()
     assert np.allclose(mfcc.means[3], expected, atol=1e-4)
-    assert encode_dataset.main(["--data", str(toy_data), "--baseline", "pca", "--dim", "8",
+    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "pca", "--dim", "8",
                                 "--out", str(tmp_path / "pca.npz")]) == 0
     assert load_latents(tmp_path / "pca.npz").size == 8
 

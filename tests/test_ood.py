@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 import torch
 
+from tests.helpers.scripts import run_script
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 
 
 def test_ood_command_on_odd_formats(toy_data, tmp_path):
-    import encode_dataset
-    import evaluate_ood
 
     from autoencoder.artifacts import reference, save_model
     from autoencoder.mel import MelSettings
@@ -28,7 +26,7 @@ def test_ood_command_on_odd_formats(toy_data, tmp_path):
     save_model(MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16)), tmp_path / "vae", "vae", MelSettings(),
                references={"vocoder": reference(tmp_path / "voc", tmp_path / "vae")},
                extra={"latent": {"size": 16, "global_size": 0, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
-    assert encode_dataset.main(["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out", str(tmp_path / "lat.npz")]) == 0
+    assert run_script("encode_dataset", ["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out", str(tmp_path / "lat.npz")]) == 0
     src = tmp_path / "ood"
     src.mkdir()
     rng = np.random.default_rng(0)
@@ -36,7 +34,7 @@ def test_ood_command_on_odd_formats(toy_data, tmp_path):
         audio = 0.2 * rng.standard_normal((int(rate * seconds), channels))
         sf.write(src / name, audio if channels > 1 else audio[:, 0], rate)
     (src / "broken.wav").write_bytes(b"RIFF....not audio")
-    assert evaluate_ood.main(["--model", str(tmp_path / "vae"), "--src", str(src), "--latents", str(tmp_path / "lat.npz"),
+    assert run_script("evaluate_ood", ["--model", str(tmp_path / "vae"), "--src", str(src), "--latents", str(tmp_path / "lat.npz"),
                               "--out", str(tmp_path / "out"), "--no-umap", "--max-test-clips", "8"]) == 0
     summary = json.loads((tmp_path / "out/summary.json").read_text())
     assert summary["files"] == 3 and summary["clips"] == 2 + 1 + 1

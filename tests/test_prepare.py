@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +14,9 @@ from autoencoder.clips import ClipDataset, PreparedDataset
 from autoencoder.prepare import DatasetExistsError, PrepareOptions, prepare_dataset
 from autoencoder.splits import gtzan_filtered_lists
 from autoencoder.toy import make_toy_genres
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-import prepare_data  # noqa: E402
 
 
 def _music(seconds: float, rate: int = 22050, freq: float = 330.0) -> np.ndarray:
@@ -126,7 +124,7 @@ def test_missing_or_empty_source_exits_2_with_a_clear_error(tmp_path, capsys, ma
         src.mkdir()
     if make_src == "no_audio":
         (src / "readme.txt").write_text("hi")
-    code = prepare_data.main(["--src", str(src), "--out", str(tmp_path / "out"), "--quiet"])
+    code = run_script("prepare_data", ["--src", str(src), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and str(src) in err
     assert ("does not exist" in err) if make_src == "missing" else ("no usable audio" in err)
@@ -166,7 +164,7 @@ def test_toy_generator_is_deterministic(tmp_path):
 
 
 def test_cli_prints_the_summary(toy_audio, tmp_path, capsys):
-    assert prepare_data.main(["--src", str(toy_audio), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert run_script("prepare_data", ["--src", str(toy_audio), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "waltz" in out and "stratified" in out
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["num_clips"] == 80

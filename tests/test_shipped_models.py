@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 import autoencoder
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "models"
@@ -38,14 +38,12 @@ def test_shipped_vae_vocoder_and_judge_work_together(name):
 
 @pytest.mark.skipif(not (MODELS / "diffusion").is_dir(), reason="no shipped diffusion pipeline")
 def test_shipped_pipeline_samples_from_the_command_line(tmp_path):
-    sys.path.insert(0, str(REPO / "scripts"))
-    import sample
     import soundfile as sf
 
     args = ["--model", str(MODELS / "diffusion"), "--genre", "jazz", "--num", "2", "--steps", "10", "--seed", "3"]
-    assert sample.main(args + ["--out", str(tmp_path / "a")]) == 0
-    assert sample.main(args + ["--out", str(tmp_path / "b")]) == 0
+    assert run_script("sample", args + ["--out", str(tmp_path / "a")]) == 0
+    assert run_script("sample", args + ["--out", str(tmp_path / "b")]) == 0
     a, sr = sf.read(tmp_path / "a" / "jazz_0.wav")
     b, _ = sf.read(tmp_path / "b" / "jazz_0.wav")
     assert sr == 22050 and len(a) == 5 * sr and (a == b).all() and abs(a).max() > 0.01
-    assert sample.main(["--model", str(MODELS / "diffusion"), "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
+    assert run_script("sample", ["--model", str(MODELS / "diffusion"), "--genre", "polka", "--out", str(tmp_path / "c")]) == 2

@@ -7,15 +7,15 @@ import io
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import soundfile as sf
 
 from analysis.report_numbers import Numbers, used_numbers_match, verdict
+from genre_ldm.study_config import STEP_NAMES
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 SECTIONS = ("1. How small can the vector be?", "2. What relations appear", "3. Does the encoder work on new music?",
             "4. Generating by changing latents", "5. Generating with latent diffusion")
 
@@ -28,13 +28,12 @@ def test_verdict_claims_a_winner_only_when_intervals_are_apart():
 
 
 def test_study_runs_end_to_end_and_skips_current_steps(study, capsys):
-    import run_study
 
     record = json.loads((study / "study.json").read_text())
-    assert set(record["seconds"]) == set(run_study.STEPS)
-    assert run_study.main(["--out", str(study), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
+    assert set(record["seconds"]) == set(STEP_NAMES)
+    assert run_script("run_study", ["--out", str(study), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
     printed = capsys.readouterr().out
-    assert printed.count("current") == len(run_study.STEPS) and "running" not in printed
+    assert printed.count("current") == len(STEP_NAMES) and "running" not in printed
 
 
 def test_every_number_in_the_report_comes_from_the_metrics_files(study):
@@ -92,16 +91,29 @@ def test_report_has_every_section_and_decodable_audio_and_a_pdf(study):
 
 
 def test_reuse_links_earlier_outputs_instead_of_recomputing(study, tmp_path, capsys):
-    import run_study
 
     out = tmp_path / "again"
     args = ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml"), "--only", "prepare,vocoder,sweep",
             f"reuse.prepare={study / 'data'}", f"reuse.vocoder={study / 'vocoder' / 'model'}", f"reuse.sweep={study / 'sweep'}"]
-    assert run_study.main(args) == 0
+    assert run_script("run_study", args) == 0
     printed = capsys.readouterr().out
     assert "running" not in printed
     assert (out / "data").resolve() == (study / "data").resolve()
     assert (out / "vocoder" / "model").resolve() == (study / "vocoder" / "model").resolve()
     assert (out / "sweep" / "sweep.json").is_file()
-    assert run_study.main(["--out", str(tmp_path / "bad"), "--config", str(REPO / "configs/study_tiny.yaml"),
+    assert run_script("run_study", ["--out", str(tmp_path / "bad"), "--config", str(REPO / "configs/study_tiny.yaml"),
                            "--only", "prepare", f"reuse.prepare={tmp_path / 'missing'}"]) != 0
+
+
+def test_a_typo_in_the_last_steps_settings_fails_before_the_first_step(tmp_path, capsys):
+    out = tmp_path / "typo"
+    code = run_script("run_study", ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml"),
+                                    "diffusion.set={loop: {max_stepz: 3}}"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "diffusion" in err and "max_stepz" in err and err.count("\n") == 1  # one line, no traceback
+    assert not out.exists()  # not even the prepare step ran
+    bad_file = tmp_path / "study.yaml"
+    bad_file.write_text((REPO / "configs/study_tiny.yaml").read_text().replace("configs/diffusion_tiny.yaml", "configs/nope.yaml"))
+    assert run_script("run_study", ["--out", str(out), "--config", str(bad_file)]) == 2
+    assert "nope.yaml" in capsys.readouterr().err and not out.exists()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from autoencoder.sweep import RuleConfig, choose_size, latent_layout
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 
 
 def _curve(values: dict[int, tuple[float, float, float]]) -> list[dict]:
@@ -49,15 +48,12 @@ def test_latent_layout_splits_global_then_keeps_frames_then_adds_channels(size, 
 
 
 def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, tmp_path, monkeypatch):
-    import sweep_latent_sizes
-    import train_classifier
-    import train_vocoder
 
     import autoencoder.training.sweep_runner as runner
 
-    assert train_vocoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
+    assert run_script("train_vocoder", ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
                                "--out", str(tmp_path / "voc"), "--no-progress"]) == 0
-    assert train_classifier.main(["--data", str(toy_data), "--config", str(REPO / "configs/judge_tiny.yaml"),
+    assert run_script("train_classifier", ["--data", str(toy_data), "--config", str(REPO / "configs/judge_tiny.yaml"),
                                   "--out", str(tmp_path / "judge"), "--no-progress", "loop.max_steps=10"]) == 0
     args = ["--data", str(toy_data), "--vocoder", str(tmp_path / "voc/model"), "--judge", str(tmp_path / "judge/model"),
             "--config", str(REPO / "configs/sweep_tiny.yaml"), "--out", str(tmp_path / "sweep"), "--no-progress"]
@@ -70,12 +66,12 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
         return real_evaluate(cfg, run_dir, *a, **k)
     monkeypatch.setattr(runner, "evaluate_size", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        sweep_latent_sizes.main(args)
+        run_script("sweep_latent_sizes", args)
     monkeypatch.undo()
     first = (tmp_path / "sweep/vae-0008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns
     assert not (tmp_path / "sweep/sweep.json").exists()
 
-    assert sweep_latent_sizes.main(args) == 0
+    assert run_script("sweep_latent_sizes", args) == 0
     assert (tmp_path / "sweep/vae-0008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns == first  # skipped
     record = json.loads((tmp_path / "sweep/sweep.json").read_text())
     assert [r["size"] for r in record["rows"]["test"]] == [8, 16]
@@ -97,7 +93,7 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
         starts[Path(run_dir).name] = runner.latest_checkpoint(Path(run_dir))
         return real_train(task, cfg, run_dir, *a, **k)
     monkeypatch.setattr(runner, "train", recording)
-    assert sweep_latent_sizes.main(full) == 0
+    assert run_script("sweep_latent_sizes", full) == 0
     monkeypatch.undo()
     assert starts["vae-0016"].name == "step-6" and starts["vae-0032"] is None
     assert json.loads((tmp_path / "full/vae-0016/metrics.json").read_text())["step"] == 9

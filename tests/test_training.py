@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 import autoencoder
+from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
-import train_autoencoder  # noqa: E402
-import train_vocoder  # noqa: E402
 
 
 def _events(run: Path) -> list[Path]:
@@ -35,7 +32,7 @@ def _scalar_steps(run: Path, tag: str) -> list[int]:
 @pytest.fixture(scope="module")
 def vocoder_run(toy_data, tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("runs") / "vocoder"
-    code = train_vocoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
+    code = run_script("train_vocoder", ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
                                "--out", str(run), "--no-progress"])
     assert code == 0
     return run
@@ -65,17 +62,17 @@ def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_
     run = tmp_path / "vae"
     args = ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
             "--vocoder", str(vocoder_run / "model"), "--out", str(run), "--no-progress"]
-    assert train_autoencoder.main(args + ["loop.select_metric=mel_l1"]) == 0
+    assert run_script("train_autoencoder", args + ["loop.select_metric=mel_l1"]) == 0
     best = json.loads((run / "best" / "genre_ldm.json").read_text())["metrics"]
     assert best["step"] in (3, 6) and best["mel_l1"] == min(best["mel_l1"], json.loads((run / "metrics.json").read_text())["mel_l1"])
     tags = _tags(run)
     assert {"valid/mel_l1", "valid/kl_per_dim", "valid/active_dims", "valid/pca_mel_l1", "train/lr"} <= tags
     assert {"clip0/original", "clip0/vocoder", "clip0/griffin_lim", "clip0/mel"} <= tags
 
-    assert train_autoencoder.main(args) == 2  # an existing run is never silently overwritten
+    assert run_script("train_autoencoder", args) == 2  # an existing run is never silently overwritten
     assert "--resume" in capsys.readouterr().err
 
-    assert train_autoencoder.main(args + ["--resume", "loop.max_steps=9"]) == 0
+    assert run_script("train_autoencoder", args + ["--resume", "loop.max_steps=9"]) == 0
     assert "resumed from" in capsys.readouterr().out
     assert json.loads((run / "metrics.json").read_text())["step"] == 9
     assert (run / "checkpoints" / "step-9").is_dir()
@@ -87,26 +84,25 @@ def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_
 
 def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
     args = ["--data", str(toy_data), "--out", str(tmp_path / "x"), "--no-progress"]
-    assert train_autoencoder.main(args + ["model.latent_size=100", "model.global_size=0", "model.latent_channels=3"]) == 2
+    assert run_script("train_autoencoder", args + ["model.latent_size=100", "model.global_size=0", "model.latent_channels=3"]) == 2
     assert "latent_size" in capsys.readouterr().err
-    assert train_autoencoder.main(args + ["loop.mixed_precision=fp8"]) == 2
+    assert run_script("train_autoencoder", args + ["loop.mixed_precision=fp8"]) == 2
     assert "mixed_precision" in capsys.readouterr().err
-    assert train_autoencoder.main(args + ["model.latent_sise=64"]) == 2
+    assert run_script("train_autoencoder", args + ["model.latent_sise=64"]) == 2
     assert "latent_sise" in capsys.readouterr().err
 
 
 def test_vocoder_fine_tunes_on_vae_decoded_mels_and_can_be_linked(vocoder_run, toy_data, tmp_path):
-    import link_vocoder
 
     vae_run = tmp_path / "vae"
-    assert train_autoencoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
+    assert run_script("train_autoencoder", ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
                                    "--out", str(vae_run), "--no-progress"]) == 0
     assert autoencoder.load(vae_run / "model").vocoder is None  # trained without a vocoder: Griffin-Lim
     tuned = tmp_path / "tuned"
-    assert train_vocoder.main(["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
+    assert run_script("train_vocoder", ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
                                "--out", str(tuned), "--no-progress", f"init_from={vocoder_run / 'model'}",
                                f"finetune_vae={vae_run / 'model'}"]) == 0
-    assert link_vocoder.main(["--model", str(vae_run / "model"), "--vocoder", str(tuned / "model")]) == 0
+    assert run_script("link_vocoder", ["--model", str(vae_run / "model"), "--vocoder", str(tuned / "model")]) == 0
     codec = autoencoder.load(vae_run / "model")
     assert codec.vocoder is not None
     import torch

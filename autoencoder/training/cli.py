@@ -1,21 +1,20 @@
-"""The command line shared by every training script: data, config, overrides, output, resume."""
+"""The command line shared by every stage-one training script: data, config, overrides, output, resume."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Callable, TypeVar
 
-from ..clips import PreparedDataset
-from ..config import ConfigError, load_config
-from .loop import RunExistsError, train
+from ..config import load_config
+from ..errors import command
 
 T = TypeVar("T")
 
 
-def train_main(doc: str, schema: type[T], make_task: Callable[[T, PreparedDataset, argparse.Namespace], object],
-               argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
-    """Parse ``--data --config --out [--resume] [key=value ...]``, build the task and train it."""
+def train_main(doc: str, schema: type[T], run: Callable[..., dict], argv: list[str] | None = None,
+               extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+    """Parse ``--data --config --out [--resume] [key=value ...]`` and call ``run(cfg, data, out, resume=,
+    progress=, **extra)``; user errors exit 2 with one line, anything else keeps its traceback."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="prepared dataset (scripts/prepare_data.py)")
     parser.add_argument("--config", help="YAML config; defaults are used for what it leaves out")
@@ -26,16 +25,17 @@ def train_main(doc: str, schema: type[T], make_task: Callable[[T, PreparedDatase
         extra_args(parser)
     parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")
     args = parser.parse_args(argv)
-    try:
+    known = {"data", "config", "out", "resume", "no_progress", "overrides"}
+    extra = {k: v for k, v in vars(args).items() if k not in known}
+
+    @command
+    def go() -> int:
         cfg = load_config(schema, args.config, args.overrides)
-        data = PreparedDataset(args.data)
-        task = make_task(cfg, data, args)
-        metrics = train(task, cfg.loop, args.out, cfg, resume=args.resume, progress=not args.no_progress)
-    except (ConfigError, RunExistsError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print_finished(metrics, f"model written to {args.out}/model")
-    return 0
+        metrics = run(cfg, args.data, args.out, resume=args.resume, progress=not args.no_progress, **extra)
+        print_finished(metrics, f"model written to {args.out}/model")
+        return 0
+
+    return go()
 
 
 def print_finished(metrics: dict[str, float], message: str) -> None:

@@ -38,6 +38,7 @@ from tqdm import tqdm
 from ..artifacts import write_json
 from ..config import save_config
 from ..device import DeviceError
+from ..errors import UserError
 
 
 @dataclass
@@ -92,11 +93,11 @@ class Task(Protocol):
         """Move what the task owns (front-end, validation clips, judge, vocoder...) to ``device``."""
 
 
-class RunExistsError(ValueError):
+class RunExistsError(UserError):
     """The run folder already holds a run and --resume was not given."""
 
 
-class ResumeMismatchError(ValueError):
+class ResumeMismatchError(UserError):
     """A checkpoint was written by another number of processes than the one resuming it."""
 
 

@@ -12,6 +12,8 @@ import torch
 from ..artifacts import write_json
 from ..audio import save_audio
 from ..clips import PreparedDataset
+from ..config import ConfigError
+from ..errors import MissingInputError
 from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
 from ..sweep import RULE_METRICS, SweepConfig, choose_size, size_config
@@ -60,7 +62,7 @@ def seed_from(previous_run: Path, run_dir: Path) -> None:
     """
     newest = latest_checkpoint(previous_run)
     if newest is None:
-        raise FileNotFoundError(f"{str(previous_run)!r} has no checkpoint to continue from")
+        raise MissingInputError(f"{str(previous_run)!r} has no checkpoint to continue from")
     shutil.copytree(newest, run_dir / "checkpoints" / newest.name)
     if (previous_run / "best").is_dir():
         shutil.copytree(previous_run / "best", run_dir / "best")
@@ -141,4 +143,17 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     write_json(out / "sweep.json", record)
     log(decision.reason)
     log(f"sizes for the analysis (about D*/2, D*, about 2 D*): {list(decision.analysis_sizes)}")
+    return record
+
+
+def sweep_latent_sizes(cfg: SweepConfig, data: str | Path, vocoder: str | Path, judge: str | Path, out: str | Path, *,
+                       continue_from: str | Path | None = None, progress: bool = True) -> dict:
+    """The whole sweep: train/resume every size, evaluate, apply the rule, write the tables and figures."""
+    from ..sweep_report import write_report
+
+    bad = [s for s in cfg.sizes if not 8 <= s <= 4096]
+    if bad:
+        raise ConfigError(f"sizes must be in 8..4096, got {bad}")
+    record = run_sweep(cfg, str(data), str(vocoder), str(judge), out, progress=progress, continue_from=continue_from)
+    write_report(record, out)
     return record

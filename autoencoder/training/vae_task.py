@@ -12,6 +12,7 @@ from torch import nn
 from .. import metrics as M
 from ..artifacts import reference, save_model
 from ..clips import ClipDataset, PreparedDataset
+from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..pca import MelPCA
@@ -74,7 +75,7 @@ class VAETask:
         self.frontend = MelFrontend(cfg.mel)
         self.num_samples = int(round(cfg.clip_seconds * cfg.mel.sample_rate))
         if data.clips.shape[1] != self.num_samples:
-            raise ValueError(f"dataset clips have {data.clips.shape[1]} samples, config expects {self.num_samples}")
+            raise ConfigError(f"dataset clips have {data.clips.shape[1]} samples, config expects {self.num_samples}")
         m = cfg.model
         self.model = MelVAE(n_mels=cfg.mel.n_mels, num_frames=cfg.mel.num_frames(self.num_samples),
                             latent_channels=m.latent_channels, latent_frames=m.latent_frames,

@@ -12,6 +12,7 @@ from torch import nn
 from .. import metrics as M
 from ..artifacts import save_model
 from ..clips import ClipDataset, PreparedDataset
+from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
@@ -46,7 +47,7 @@ class VocoderTask:
 
     def __init__(self, cfg: VocoderTrainConfig, data: PreparedDataset) -> None:
         if data.sample_rate != cfg.mel.sample_rate:
-            raise ValueError(f"dataset rate {data.sample_rate} Hz differs from mel.sample_rate {cfg.mel.sample_rate}")
+            raise ConfigError(f"dataset rate {data.sample_rate} Hz differs from mel.sample_rate {cfg.mel.sample_rate}")
         self.cfg, self.data = cfg, data
         self.frontend = MelFrontend(cfg.mel)
         if cfg.init_from:
@@ -61,7 +62,7 @@ class VocoderTask:
 
             codec = load(cfg.finetune_vae, vocoder=False)
             if codec.frontend.settings != cfg.mel:
-                raise ValueError(f"the VAE at {cfg.finetune_vae!r} uses other mel settings than this config")
+                raise ConfigError(f"the VAE at {cfg.finetune_vae!r} uses other mel settings than this config")
             self.vae = codec.vae.requires_grad_(False)
         self.mrstft = M.multi_resolution_stft(cfg.mel.sample_rate)
         self.valid_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)

@@ -1,0 +1,95 @@
+"""Encode a prepared dataset into a latents file: a VAE's posterior means, or a baseline's features.
+
+Every non-silent clip of every split is written with its posterior mean (and log-variance when
+asked), track id, genre, split and clip index; the manifest records the model and its hash, mel
+settings, latent layout, per-dimension normalisation over train, and the command. Baselines: MFCC
+statistics (mean and std of 20 MFCCs: 40 floats) and PCA of flattened log-mels (fitted on train).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+import autoencoder
+from autoencoder.artifacts import content_hash, read_record
+from autoencoder.errors import UserError, refuse_overwrite
+from autoencoder.features import mfcc_stats
+from autoencoder.pca import MelPCA
+
+from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
+
+BASELINES = ("mfcc", "pca")
+
+
+def encode_rows(fn: Callable[[torch.Tensor], tuple], data: autoencoder.PreparedDataset, rows: np.ndarray,
+                batch: int = 32, progress: bool = True) -> list[np.ndarray]:
+    """Apply ``fn`` (waves ``(B, samples)`` -> tuple of arrays ``(B, ...)``) to the clips ``rows`` in batches."""
+    outs = []
+    for i in tqdm(range(0, len(rows), batch), desc="encoding", unit="batch", disable=not progress):
+        outs.append(fn(data.waves(rows[i:i + batch])))
+    return [np.concatenate([o[k] for o in outs]) for k in range(len(outs[0]))]
+
+
+def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | None = None, baseline: str | None = None,
+                   dim: int | None = None, logvars: bool = False, force: bool = False, device: str = "auto",
+                   progress: bool = True) -> Latents:
+    """Write the latents file ``out`` for the dataset at ``data``: with exactly one of ``model`` (a VAE
+    folder) or ``baseline`` (``mfcc``, or ``pca`` with ``dim``). Returns what was written."""
+    if (model is None) == (baseline is None):
+        raise UserError("give exactly one of a VAE model folder and a baseline (mfcc or pca)")
+    if baseline is not None and baseline not in BASELINES:
+        raise UserError(f"unknown baseline {baseline!r}; expected one of {list(BASELINES)}")
+    if baseline == "pca" and not dim:
+        raise UserError("the PCA baseline needs a dimension (--dim)")
+    refuse_overwrite([out], force)
+    dataset = autoencoder.PreparedDataset(data)
+    rows = dataset.indices(None)
+    if model is not None:
+        means, logvar, identity = _vae_features(Path(model), dataset, rows, device, progress)
+    else:
+        means, identity = _baseline_features(baseline, dim, dataset, rows, progress)
+        logvar = None
+    split = dataset.splits[rows]
+    mean, std = normalisation_stats(means, split)
+    manifest = {"format_version": FORMAT_VERSION, **identity, "latent_size": int(means.shape[1]), "mean": mean,
+                "std": std, "command": " ".join(sys.argv),
+                "data": {"path": str(data), "fingerprint": dataset.meta["fingerprint"]}}
+    latents = Latents(means.astype(np.float32), dataset.track_ids[rows], dataset.genres[rows], split,
+                      dataset.clip_index[rows], manifest, logvar if logvars else None)
+    save_latents(out, latents)
+    return latents
+
+
+def _vae_features(model: Path, data: autoencoder.PreparedDataset, rows: np.ndarray, device: str, progress: bool):
+    codec = autoencoder.load(model, vocoder=False, device=device)
+    record = read_record(model, "vae")
+
+    def fn(w):
+        post = codec.posterior(w)
+        return post.mean.cpu().numpy(), post.logvar.cpu().numpy()
+
+    means, logvar = encode_rows(fn, data, rows, progress=progress)
+    latent = record["latent"]
+    identity = {"kind": "vae", "model_id": str(model), "model_hash": content_hash(model), "mel": record["mel"],
+                "layout": {"global_size": latent.get("global_size", 0), "channels": latent["channels"],
+                           "frames": latent["frames"]}}
+    return means, logvar, identity
+
+
+def _baseline_features(baseline: str, dim: int | None, data: autoencoder.PreparedDataset, rows: np.ndarray,
+                       progress: bool):
+    frontend = autoencoder.MelFrontend()
+    if baseline == "mfcc":
+        (means,) = encode_rows(lambda w: (mfcc_stats(frontend, w).numpy(),), data, rows, progress=progress)
+    else:
+        pca = MelPCA.fit(data.mels(frontend, "train"), dim)
+        (means,) = encode_rows(lambda w: (pca.encode(frontend(w)).numpy(),), data, rows, progress=progress)
+    identity = {"kind": baseline, "model_id": f"baseline:{baseline}{dim or ''}", "model_hash": data.meta["fingerprint"],
+                "mel": frontend.settings.to_dict(), "layout": None}
+    return means, identity

@@ -1,0 +1,129 @@
+"""Out-of-dataset evaluation: how well the stage-one model encodes music from elsewhere.
+
+Each file is cut into 5 s windows, encoded and decoded; its reconstruction is scored beside a
+sample of the dataset's test clips (intervals resample files and tracks), and its latents are
+placed among the training latents (nearest-training distances against the test clips' own).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import autoencoder
+from autoencoder.audio import AUDIO_EXTENSIONS, AudioLoadError
+from autoencoder.errors import MissingInputError, UserError
+from autoencoder.files import write_csv, write_json, write_text
+from autoencoder.metrics import compare
+from autoencoder.stats import bootstrap_mean_ci, nearest_distances
+
+from .figures import maps_figure
+from .latents import check_made_by, load_latents
+
+METRICS = ("log_mel_l1", "mr_stft", "onset_corr", "chroma_corr", "centroid_corr")
+
+
+def clip_windows(codec, path: Path) -> torch.Tensor:
+    """Non-overlapping 5 s windows of a file (a shorter file is zero-padded to one window)."""
+    wave = autoencoder.load_audio(path, codec.sample_rate)
+    n = max(1, len(wave) // codec.clip_samples)
+    wave = torch.nn.functional.pad(wave, (0, max(0, n * codec.clip_samples - len(wave))))
+    return wave[: n * codec.clip_samples].reshape(n, codec.clip_samples)
+
+
+def score(codec, judge, waves: torch.Tensor) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for i in range(0, len(waves), 8):
+        w = waves[i:i + 8]
+        z = codec.encode(w)
+        recon = codec.decode(z)
+        for name, values in compare(codec.frontend, w, recon).items():
+            if name in METRICS:
+                out[name] += values.tolist()
+        out["z"] += z.cpu().numpy().tolist()
+        if judge is not None:
+            out["judge"] += [judge.genres[g] for g in judge.predict(w).tolist()]
+            out["judge_recon"] += [judge.genres[g] for g in judge.predict(recon).tolist()]
+    return out
+
+
+def evaluate_ood(model: str | Path, src: str | Path, latents_path: str | Path, out: str | Path, *,
+                 judge: str | Path | None = None, data: str | Path | None = None, max_test_clips: int = 96,
+                 umap: bool = True, audio: int = 4, device: str = "auto") -> dict:
+    """Score every audio file under ``src`` with the VAE at ``model``; writes ``out/summary.json``,
+    ``files.csv``, ``summary.md``, ``maps.png`` and ``audio/``; returns the summary."""
+    codec = autoencoder.load(model, device=device)
+    latents = load_latents(latents_path)
+    check_made_by(latents, model, str(latents_path))
+    judge_model = autoencoder.load_judge(judge, device=codec.device) if judge else None
+    if not Path(src).is_dir():
+        raise MissingInputError(f"out-of-dataset folder {str(src)!r} does not exist")
+    files = sorted(p for p in Path(src).rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
+    if not files:
+        raise UserError(f"no audio files in {str(src)!r} (looked for {', '.join(sorted(AUDIO_EXTENSIONS))})")
+    out = Path(out)
+    rows, skipped, ood = [], [], defaultdict(list)
+    for path in files:
+        try:
+            waves = clip_windows(codec, path)
+        except AudioLoadError as exc:
+            skipped.append({"path": str(path), "reason": exc.reason})
+            continue
+        s = score(codec, judge_model, waves)
+        if len(rows) < audio:  # the middle window of the first files, to listen to (and for the report)
+            first = waves[len(waves) // 2: len(waves) // 2 + 1]
+            autoencoder.save_audio(out / "audio" / f"{path.stem}_original.ogg", first[0], codec.sample_rate)
+            autoencoder.save_audio(out / "audio" / f"{path.stem}_reconstruction.ogg", codec.decode(codec.encode(first))[0],
+                                   codec.sample_rate)
+        for k, v in s.items():
+            ood[k] += v
+        ood["file"] += [path.name] * len(waves)
+        rows.append({"file": path.name, "clips": len(waves), **{m: float(np.mean(s[m])) for m in METRICS},
+                     "judge_genre": max(set(s["judge"]), key=s["judge"].count) if judge_model else ""})
+    if not rows:
+        raise UserError(f"none of the {len(files)} files in {str(src)!r} could be read: {skipped[:3]}")
+    dataset = autoencoder.PreparedDataset(data or latents.manifest["data"]["path"])
+    test_rows = dataset.indices("test")
+    test_rows = np.sort(np.random.default_rng(0).choice(test_rows, min(max_test_clips, len(test_rows)), replace=False))
+    gtzan = score(codec, judge_model, dataset.waves(test_rows))
+
+    # distances in the normalised latent space: new clips and GTZAN test clips to their nearest training clip
+    train = latents.normalized()[latents.rows("train")]
+    test_idx = latents.rows("test")
+    test_dist = nearest_distances(train, latents.normalized()[test_idx])
+    ood_dist = nearest_distances(train, latents.normalize(ood["z"]))
+    percentile = np.searchsorted(np.sort(test_dist), ood_dist) / len(test_dist) * 100  # share of test clips nearer
+    summary = {"files": len(rows), "clips": len(ood_dist), "skipped": skipped,
+               "ood": {m: bootstrap_mean_ci(ood[m], ood["file"]) for m in METRICS},
+               "gtzan_test": {m: bootstrap_mean_ci(gtzan[m], dataset.track_ids[test_rows].tolist()) for m in METRICS},
+               "nearest_train_distance": {"ood_median": float(np.median(ood_dist)), "gtzan_test_median": float(np.median(test_dist)),
+                                          "gtzan_test_p95": float(np.percentile(test_dist, 95)),
+                                          "ood_share_beyond_test_p95": float((ood_dist > np.percentile(test_dist, 95)).mean())},
+               "judge_test_scores": judge_model.metrics if judge_model else {}}
+    out.mkdir(parents=True, exist_ok=True)
+    for row, pct in zip(rows, _per_file(percentile, ood["file"], rows)):
+        row["median_distance_percentile_in_test"] = pct
+    write_csv(out / "files.csv", rows)
+    write_json(out / "summary.json", summary)
+    methods = ("pca", "tsne", "umap") if umap else ("pca", "tsne")
+    maps_figure(latents.normalized(), latents.genre, "GTZAN latents with out-of-dataset clips (stars)", out / "maps.png",
+                methods, extra=(latents.normalize(ood["z"]), "out of dataset"))
+    lines = ["| metric | out of dataset | GTZAN test |", "|---|---|---|"]
+    for m in METRICS:
+        o, g = summary["ood"][m], summary["gtzan_test"][m]
+        lines.append(f"| {m} | {o[0]:.3f} [{o[1]:.3f}, {o[2]:.3f}] | {g[0]:.3f} [{g[1]:.3f}, {g[2]:.3f}] |")
+    d = summary["nearest_train_distance"]
+    lines += ["", f"nearest-training-latent distance: median {d['ood_median']:.2f} out of dataset vs {d['gtzan_test_median']:.2f} "
+                  f"for GTZAN test clips; {d['ood_share_beyond_test_p95'] * 100:.0f}% of new clips lie beyond the test clips' 95th percentile."]
+    write_text(out / "summary.md", "\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return summary
+
+
+
+
+def _per_file(percentile: list[float], files: list[str], rows: list[dict]) -> list[float]:
+    return [float(np.median([p for p, f in zip(percentile, files) if f == row["file"]])) for row in rows]

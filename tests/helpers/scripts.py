@@ -1,0 +1,23 @@
+"""Run a command-line script in this process, as a user runs it, and return its exit code."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def run_script(name: str, argv: list) -> int:
+    """``python scripts/<name>.py *argv``: the exit code (0 when it returns without one)."""
+    path = SCRIPTS / f"{name}.py"
+    saved = sys.argv
+    sys.argv = [str(path), *map(str, argv)]
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
