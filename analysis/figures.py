@@ -12,6 +12,8 @@ import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
+from autoencoder.plots import save_figure  # noqa: E402
+
 
 def embed_2d(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     """``(N, D) -> (N, 2)`` by ``pca``, ``tsne`` or ``umap``."""
@@ -46,8 +48,7 @@ def maps_figure(X: np.ndarray, genre: np.ndarray, title: str, path: Path, method
     axes[0, -1].legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def clustering_figure(kmeans_rows: list[dict], k_elbow: int, k_balance: int, title: str, path: Path) -> None:
@@ -65,8 +66,7 @@ def clustering_figure(kmeans_rows: list[dict], k_elbow: int, k_balance: int, tit
     b.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def comparison_figure(rows: list[dict], path: Path) -> None:
@@ -86,8 +86,7 @@ def comparison_figure(rows: list[dict], path: Path) -> None:
     b.set_xticks(x, names, rotation=20, fontsize=8)
     b.set_ylabel("k-means V-measure at k = #genres")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def confusion_figure(confusion: dict, title: str, path: Path) -> None:
@@ -108,5 +107,4 @@ def confusion_figure(confusion: dict, title: str, path: Path) -> None:
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)

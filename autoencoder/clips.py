@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .device import module_device
 from .errors import UserError
 from .prepare import FORMAT_VERSION, MANIFEST_COLUMNS
 
@@ -90,7 +91,8 @@ class PreparedDataset:
         rows = self.indices(split)
         if len(rows) == 0:
             rows = self.indices("train")
-        return torch.cat([frontend(self.waves(rows[i:i + batch])) for i in range(0, len(rows), batch)])
+        device = module_device(frontend)
+        return torch.cat([frontend(self.waves(rows[i:i + batch]).to(device)) for i in range(0, len(rows), batch)])
 
     def label(self, index: int) -> int:
         return self.genre_names.index(self.genres[index])

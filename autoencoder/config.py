@@ -14,6 +14,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import UserError
+from .files import write_text
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ def load_config(schema: type[T], path: str | os.PathLike | None = None, override
 
 def save_config(cfg: Any, path: str | os.PathLike) -> None:
     """Write a config dataclass as YAML (readable back with :func:`load_config`)."""
-    Path(path).write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    write_text(path, OmegaConf.to_yaml(OmegaConf.structured(cfg)))
 
 
 def _short(exc: Exception) -> str:

@@ -27,6 +27,7 @@ from .clips import DatasetError, PreparedDataset
 from .codec import StageOne
 from .judge import Judge
 from .pca import MelPCA
+from .stats import bootstrap_ci
 
 
 def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
@@ -50,7 +51,7 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     per_clip: dict[str, list[float]] = defaultdict(list)
     predictions: dict[str, list[int]] = defaultdict(list)
     for i in tqdm(range(0, len(rows), batch), desc=f"evaluating {split}", disable=not progress):
-        waves = data.waves(rows[i:i + batch])
+        waves = data.waves(rows[i:i + batch]).to(codec.device)
         with torch.no_grad():
             mel = fe(waves)
             vae_mel = codec.vae.decode(codec.vae.encode(mel).mean)
@@ -75,9 +76,10 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     summary = {key: dict(zip(("mean", "ci_low", "ci_high"), M.bootstrap_mean_ci(values, tracks)))
                for key, values in per_clip.items()}
     if pca is not None:
-        ratio = np.array(per_clip["vae_mel_l1"]) / np.array(per_clip["pca_mel_l1"])
-        summary["vae_over_pca_mel_l1"] = {"mean": float(np.mean(per_clip["vae_mel_l1"]) / np.mean(per_clip["pca_mel_l1"])),
-                                          **dict(zip(("ci_low", "ci_high"), M.bootstrap_mean_ci(ratio, tracks)[1:]))}
+        # The ratio of the two means, and its interval from the same statistic over resampled tracks.
+        vae, base = np.array(per_clip["vae_mel_l1"]), np.array(per_clip["pca_mel_l1"])
+        lo, hi = bootstrap_ci(lambda idx: vae[idx].mean() / base[idx].mean(), tracks)
+        summary["vae_over_pca_mel_l1"] = {"mean": float(vae.mean() / base.mean()), "ci_low": lo, "ci_high": hi}
     if judge is not None:
         truth = [judge.genres.index(g) if g in judge.genres else -1 for g in data.genres[rows]]
         with warnings.catch_warnings():  # a subset of clips may miss genres the judge predicts: expected

@@ -5,6 +5,9 @@ from __future__ import annotations
 import torch
 
 
+EXACT_MAX_CLIPS = 1024  # exact PCA up to this many training clips, randomized above
+
+
 class MelPCA:
     """PCA fitted on flattened mels. ``encode``: ``(N, n_mels, T) -> (N, D)``; ``decode`` the reverse."""
 
@@ -23,11 +26,19 @@ class MelPCA:
         n = mels.shape[0]
         if not 1 <= dim < n:
             raise ValueError(f"PCA at dimension {dim} needs more than {dim} training clips, got {n}: not applicable")
-        flat = mels.reshape(n, -1).double()
+        if n <= EXACT_MAX_CLIPS:
+            # Thin SVD of the centred data in float64: N x F with N << F, cheap at this size.
+            flat = mels.reshape(n, -1).double()
+            mean = flat.mean(0)
+            _, _, vh = torch.linalg.svd(flat - mean, full_matrices=False)
+            return cls(mean.float(), vh[:dim].float(), mels.shape[1:])
+        # The thin SVD costs N^2 F: 107 s and 5 GB at 3,000 clips (a 4x GTZAN copy). A randomized SVD
+        # of the top components costs N F (dim + 32) per pass: 8 s, no extra memory there; on the
+        # shared GTZAN train split its valid L1 at dim 512 was within 0.04 % of the exact one.
+        flat = mels.reshape(n, -1).float()
         mean = flat.mean(0)
-        # Thin SVD of the centred data: N x F with N << F, so this is cheap.
-        _, _, vh = torch.linalg.svd(flat - mean, full_matrices=False)
-        return cls(mean.float(), vh[:dim].float(), mels.shape[1:])
+        _, _, v = torch.svd_lowrank(flat - mean, q=min(dim + 32, n), niter=4)
+        return cls(mean, v[:, :dim].T.contiguous(), mels.shape[1:])
 
     @property
     def dim(self) -> int:
@@ -41,3 +52,25 @@ class MelPCA:
 
     def reconstruct(self, mels: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(mels))
+
+
+def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)) -> dict:
+    """How far simple baselines take the decoded-mel L1 on ``split`` of a prepared dataset: PCA (fitted on
+    train) at each size, the training split's mean mel, and each clip's own mean spectrum (80 floats)."""
+    from .mel import MelFrontend
+
+    frontend = MelFrontend()
+    train, held_out = data.mels(frontend, "train"), data.mels(frontend, split)
+    usable = [s for s in sizes if s < len(train)]
+    full = MelPCA.fit(train, max(usable)) if usable else None
+    result = {"split": split, "train_clips": len(train), "held_out_clips": len(held_out),
+              "train_mean_mel_l1": float((train.mean(0, keepdim=True) - held_out).abs().mean()),
+              "clip_mean_spectrum_l1": float((held_out.mean(-1, keepdim=True) - held_out).abs().mean()),
+              "pca_mel_l1": {}}
+    for size in sizes:
+        if size not in usable:
+            result["pca_mel_l1"][size] = None  # not applicable: at least as many floats as training clips
+            continue
+        pca = MelPCA(full.mean, full.components[:size], full.mel_shape)
+        result["pca_mel_l1"][size] = float((pca.reconstruct(held_out) - held_out).abs().mean())
+    return result

@@ -10,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from .files import write_text  # noqa: E402
+from .plots import save_figure  # noqa: E402
+
 PANELS = (  # (title, [(row column, label, style)])
     ("decoded-mel L1 (lower is better)", [("vae_mel_l1", "VAE", "o-"), ("pca_mel_l1", "PCA, same size", "s--")]),
     ("onset-envelope correlation (rhythm)", [("onset_corr", "VAE + vocoder", "o-"), ("griffin_lim_onset_corr", "VAE + Griffin-Lim", "^:"),
@@ -51,8 +54,7 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
                  f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.2f}, "
                  f"kappa {judge.get('test_cohen_kappa', float('nan')):.2f}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
@@ -60,9 +62,8 @@ def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
     import autoencoder
     from autoencoder.plots import save_mels
     from autoencoder.training.common import fixed_clips
-    from autoencoder.training.sweep_runner import model_dir
 
-    codecs = {s: autoencoder.load(model_dir(out / f"vae-{s:04d}"), vocoder=False) for s in sizes}
+    codecs = {s: autoencoder.load(autoencoder.trained_model(out / f"vae-{s:04d}"), vocoder=False) for s in sizes}
     first = next(iter(codecs.values()))
     data = autoencoder.PreparedDataset(_data_path(out))
     wave, rows = fixed_clips(data, "test", 1)
@@ -109,4 +110,4 @@ def write_report(record: dict, out: str | Path) -> None:
             f"(chance {judge.get('test_chance_balanced_accuracy', float('nan')):.3f}).\n",
             "## Test split (mean [95% CI over tracks])\n", markdown_table(record, "test"),
             "\n## Valid split (where the rule is applied)\n", markdown_table(record, "valid")]
-    (out / "table.md").write_text("\n".join(text) + "\n")
+    write_text(out / "table.md", "\n".join(text) + "\n")

@@ -28,6 +28,7 @@ from autoencoder import (
     resolve_device,
     resolve_reference,
     write_record,
+    write_text,
 )
 
 from .denoiser import LatentDenoiser, guided
@@ -112,7 +113,7 @@ def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: st
               "metrics": metrics or {}, "created": created(), **(extra or {})}
     record["mel"] = read_record(stage_one, "vae")["mel"]
     write_record(folder, record)
-    (folder / "README.md").write_text(card or f"# genre-ldm latent diffusion\n\nGenres: {', '.join(pipeline.genres)}.\n")
+    write_text(folder / "README.md", card or f"# genre-ldm latent diffusion\n\nGenres: {', '.join(pipeline.genres)}.\n")
     return folder
 
 

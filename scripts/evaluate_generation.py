@@ -3,15 +3,8 @@
     python scripts/evaluate_generation.py --model models/diffusion --judge models/judge \
         --latents latents/vae-512.npz --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5,8]
 
-1. Guidance sweep on valid: for each scale, clips in valid's genre mix; judge accuracy and the
-   Fréchet distance (judge embedding, 32-d) to the real valid clips. The scale with the lowest
-   distance is chosen here, once, and used for every headline number.
-2. On test, with equal numbers of clips in test's genre mix: the judge's accuracy on generated
-   clips, on the real test clips, and its verdicts on samples of the VAE prior; Fréchet distance
-   of generated clips to real test clips, and as the reference, of reconstructed training clips
-   (stage one, same genre mix) to real test clips (bootstrap intervals); diversity (mean pairwise
-   distance, judge embedding and normalised latents); memorisation (share of generated clips
-   nearer a training latent than the 5th percentile of test clips are; about 5 % means no copying).
+What is measured, and why (guidance chosen on valid by the lowest Fréchet distance; judge accuracy,
+Fréchet distances, diversity and memorisation on test): diffusion/generation.py.
 Writes generation.json, table.md, summary.md, guidance_sweep.png, per_genre.png and a few clips
 per genre under audio/ (listen, do not commit).
 """

@@ -13,13 +13,11 @@ import argparse
 import json
 import sys
 
-
-from autoencoder.artifacts import write_json
-
-from autoencoder import MelFrontend, PreparedDataset
-from autoencoder.pca import MelPCA
+from autoencoder import PreparedDataset, command, write_json
+from autoencoder.pca import mel_baselines
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True)
@@ -27,21 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="16,32,64,128,256,512,1024")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
-    data, frontend = PreparedDataset(args.data), MelFrontend()
-    train, held_out = data.mels(frontend, "train"), data.mels(frontend, args.split)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    usable = [s for s in sizes if s < len(train)]
-    full = MelPCA.fit(train, max(usable))
-    result = {"split": args.split, "train_clips": len(train), "held_out_clips": len(held_out),
-              "train_mean_mel_l1": float((train.mean(0, keepdim=True) - held_out).abs().mean()),
-              "clip_mean_spectrum_l1": float((held_out.mean(-1, keepdim=True) - held_out).abs().mean()),
-              "pca_mel_l1": {}}
-    for size in sizes:
-        if size not in usable:
-            result["pca_mel_l1"][size] = None  # not applicable: at least as many floats as training clips
-            continue
-        pca = MelPCA(full.mean, full.components[:size], full.mel_shape)
-        result["pca_mel_l1"][size] = float((pca.reconstruct(held_out) - held_out).abs().mean())
+    result = mel_baselines(PreparedDataset(args.data), args.split, tuple(int(s) for s in args.sizes.split(",")))
     print(json.dumps(result, indent=2))
     if args.out:
         write_json(args.out, result)

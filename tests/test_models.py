@@ -111,3 +111,16 @@ def test_vocoder_loss_is_finite_and_falls_on_one_batch():
         opt.step()
         losses.append(loss.item())
     assert all(torch.isfinite(torch.tensor(losses))) and losses[-1] < losses[0] / 1.4
+
+
+def test_pca_baseline_is_exact_when_small_and_near_exact_when_randomized(monkeypatch):
+    import autoencoder.pca as P
+
+    torch.manual_seed(0)
+    mels = torch.randn(300, 8, 20) @ torch.randn(20, 20)  # rank-limited spectra
+    exact = P.MelPCA.fit(mels, 10)
+    residual = (exact.reconstruct(mels) - mels).abs().mean()
+    monkeypatch.setattr(P, "EXACT_MAX_CLIPS", 100)  # force the randomized path
+    approx = P.MelPCA.fit(mels, 10)
+    assert (approx.reconstruct(mels) - mels).abs().mean() <= residual * 1.01
+    assert approx.components.shape == exact.components.shape == (10, 160)

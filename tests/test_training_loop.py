@@ -131,11 +131,14 @@ def test_two_processes_train_identical_replicas_with_a_scaled_schedule(tiny_late
     """Two data-parallel processes: on two GPUs where they exist, else two CPU processes (gloo)."""
     accelerate = Path(sys.executable).parent / "accelerate"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    if torch.cuda.device_count() < 2:
+    if torch.cuda.device_count() >= 2:
+        launch = ["--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+                  "--dynamo_backend", "no", "--main_process_port", "0"]
+    else:  # the shipped two-process CPU config, as the README shows it
         env["CUDA_VISIBLE_DEVICES"] = ""  # the launcher resets ACCELERATE_USE_CPU; hiding the GPUs is what sticks
-    cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "0",
-           str(REPO / "tests" / "helpers" / "ddp_diffusion.py"), str(tiny_latents), str(tiny_stage_one), str(tmp_path)]
+        launch = ["--config_file", str(REPO / "configs" / "accelerate" / "cpu2.yaml")]
+    cmd = [str(accelerate), "launch", *launch, str(REPO / "tests" / "helpers" / "ddp_diffusion.py"), str(tiny_latents),
+           str(tiny_stage_one), str(tmp_path)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{i}.json").read_text()) for i in range(2)]
@@ -149,3 +152,13 @@ def test_two_processes_train_identical_replicas_with_a_scaled_schedule(tiny_late
     assert (tmp_path / "run" / "model" / "model_index.json").is_file()
     ckpt = latest_checkpoint(tmp_path / "run")
     assert json.loads((ckpt / STATE_FILE).read_text())["num_processes"] == 2
+
+
+@pytest.mark.parametrize("name,processes", [("gpu1", 1), ("gpu4", 4), ("gpu8", 8), ("cpu2", 2)])
+def test_shipped_accelerate_configs_parse(name, processes):
+    from accelerate.commands.config.config_args import load_config_from_file
+    from accelerate.utils import DistributedType
+
+    cfg = load_config_from_file(str(REPO / "configs" / "accelerate" / f"{name}.yaml"))
+    assert cfg.num_processes == processes and cfg.mixed_precision == "no"
+    assert cfg.distributed_type == (DistributedType.NO if processes == 1 else DistributedType.MULTI_GPU)

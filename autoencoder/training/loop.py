@@ -145,9 +145,10 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
                              "or choose another --out")
     cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")
     if cpu and cfg.mixed_precision != "no":
-        # Measured with scripts/bench.py --train on the 2-core CPU: bf16 autocast is slower than fp32 there.
+        # Mixed precision is for CUDA. On the CPU the STFT losses would run under bf16 autocast with an
+        # effect on convergence nobody has measured, and its speed depends on the CPU (scripts/bench_training.py).
         raise DeviceError(f"loop.mixed_precision={cfg.mixed_precision!r} needs a CUDA device; this run is on the CPU, "
-                          "where it is slower than fp32: use loop.mixed_precision=no")
+                          "where training runs in fp32: use loop.mixed_precision=no")
     accelerator = Accelerator(gradient_accumulation_steps=cfg.grad_accum_steps, mixed_precision=cfg.mixed_precision,
                               cpu=cpu)
     processes = accelerator.num_processes

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from ..artifacts import write_json
+from ..artifacts import trained_model, write_json
 from ..audio import save_audio
 from ..clips import PreparedDataset
 from ..config import ConfigError
@@ -49,11 +49,6 @@ def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
     return row
 
 
-def model_dir(run_dir: Path) -> Path:
-    """The model a size is judged by: the best on valid when the run kept one, else the last."""
-    return run_dir / "best" if (run_dir / "best").is_dir() else run_dir / "model"
-
-
 def seed_from(previous_run: Path, run_dir: Path) -> None:
     """Start ``run_dir`` from the newest checkpoint (and best model) of a finished shorter run.
 
@@ -87,17 +82,18 @@ def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_
     path = run_dir / f"eval_{split}.json"
     if path.is_file():
         return json.loads(path.read_text())
-    result = evaluate_stage_one(load(model_dir(run_dir)), data, split, cfg.eval_max_clips,
-                                judge=load_judge(judge_dir), progress=progress)
+    codec = load(trained_model(run_dir), device="auto")
+    result = evaluate_stage_one(codec, data, split, cfg.eval_max_clips, judge=load_judge(judge_dir, codec.device),
+                                progress=progress)
     write_json(path, result)
     return result
 
 
 def write_audio(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, out: Path) -> None:
     """The same test clips at this size (vocoder and Griffin-Lim), for listening; kept out of git."""
-    codec = load(model_dir(run_dir))
+    codec = load(trained_model(run_dir), device="auto")
     waves, rows = fixed_clips(data, "test", cfg.audio_clips)
-    z = codec.encode(waves)
+    z = codec.encode(waves)  # on the codec's device; save_audio brings waves back to the CPU
     size = codec.latent_size
     for wave, row, voc, gl in zip(waves, rows, codec.decode(z), codec.decode(z, griffin_lim=True)):
         name = f"{data.track_ids[row]}_clip{data.clip_index[row]}"
