@@ -93,7 +93,7 @@ def seam_flux(wave: torch.Tensor, seams: list[int], frontend: autoencoder.MelFro
     the ``window_seconds`` before and after (a change of texture that a crossfade only blurs).
     Returns each at the seams, inside, and their ratio (1.0 = a seam is like any other moment).
     """
-    mel = frontend(wave.reshape(1, -1))[0].numpy()
+    mel = frontend(wave.reshape(1, -1).to(autoencoder.module_device(frontend)))[0].cpu().numpy()
     flux = np.abs(np.diff(mel, axis=1)).mean(0)
     hop, sr = frontend.settings.hop_length, frontend.settings.sample_rate
     radius = max(1, int(radius_seconds * sr / hop))

@@ -166,7 +166,7 @@ class Study:
                             self.path("generation"), opts, force=True)
 
     def step_samples(self) -> None:
-        pipe = load_pipeline(self.pipeline())
+        pipe = load_pipeline(self.pipeline(), device="auto")
         # The guidance scale chosen on valid by the generation step.
         guidance = json.loads(self.path("generation", "generation.json").read_text())["guidance"]
         common = dict(guidance=guidance, steps=self.cfg.sample_steps, seed=self.cfg.seed, force=True)
@@ -187,8 +187,8 @@ class Study:
         for r in picks:
             files.append(self.path("manipulate", "inputs", f"{data.track_ids[r]}_clip{data.clip_index[r]}.wav"))
             autoencoder.save_audio(files[-1], data.wave(r), data.sample_rate)
-        codec = autoencoder.load(self.vae(d_star))
-        judge = autoencoder.load_judge(self.path("judge", "model"))
+        codec = autoencoder.load(self.vae(d_star), device="auto")
+        judge = autoencoder.load_judge(self.path("judge", "model"), device=codec.device)
         M.interpolate_files(codec, judge, str(files[0]), str(files[1]), 6, self.path("manipulate", "interpolate"), force=True)
         M.shift_file(codec, judge, str(files[0]), genres[-1], self.latents(f"vae-{d_star}"), self.path("manipulate", "shift"),
                      source=genres[0], strength=1.0, force=True)

@@ -12,63 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+
+from autoencoder import command, load_config
+from diffusion.denoiser_comparison import compare_denoisers
+from diffusion.training import DiffusionTrainConfig
 
 
-import torch
-from diffusers import UNet2DModel
-from torch import nn
-
-from analysis.latents import load_latents
-from autoencoder import write_json
-from autoencoder.config import load_config
-from diffusion.training import DiffusionTask, DiffusionTrainConfig, denoiser_layout
-
-
-class UNet2DDenoiser(nn.Module):
-    """UNet2DModel behind the LatentDenoiser interface (flat latents in and out)."""
-
-    def __init__(self, reference, channels: int, frames: int, widths: tuple[int, ...]) -> None:
-        super().__init__()
-        self.reference, self.channels, self.frames = [reference], channels, frames  # list: not a submodule
-        self.null_class = reference.null_class
-        blocks = len(widths)
-        self.unet = UNet2DModel(sample_size=(channels, frames), in_channels=1, out_channels=1, block_out_channels=widths,
-                                layers_per_block=1, down_block_types=("DownBlock2D",) * blocks,
-                                up_block_types=("UpBlock2D",) * blocks, num_class_embeds=reference.num_genres + 1,
-                                norm_num_groups=8)
-
-    def normalize(self, z):
-        return self.reference[0].normalize(z)
-
-    def forward(self, x, t, labels):
-        n = len(x)
-        out = self.unet(x.view(n, 1, self.channels, self.frames), t, class_labels=labels).sample
-        return out.reshape(n, -1)
-
-
-def run(task: DiffusionTask, model: nn.Module, steps: int, batch: int, lr: float, seed: int) -> dict:
-    torch.manual_seed(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr)
-    data = task.train_dataset()
-    gen = torch.Generator().manual_seed(seed)
-    curve, start = [], time.perf_counter()
-    for step in range(1, steps + 1):
-        idx = torch.randint(0, len(data), (batch,), generator=gen)
-        loss = task.loss(model, tuple(t[idx] for t in data.tensors), step)["loss"]
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % max(1, steps // 6) == 0 or step == steps:
-            model.eval()
-            with torch.no_grad():
-                curve.append({"step": step, "valid_loss": task.validate(model, step)["loss"]})
-            model.train()
-            print(f"  step {step}: valid loss {curve[-1]['valid_loss']:.4f}")
-    return {"parameters": sum(p.numel() for p in model.parameters()), "curve": curve,
-            "final_valid_loss": curve[-1]["valid_loss"], "seconds_per_step": (time.perf_counter() - start) / steps}
-
-
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latents", required=True)
@@ -80,19 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="JSON file for the results")
     args = parser.parse_args(argv)
-    latents = load_latents(args.latents)
-    cfg = load_config(DiffusionTrainConfig, args.config)
-    # The stage-one folder is only needed for media and export, neither of which runs here.
-    task = DiffusionTask(cfg, latents, latents.manifest["model_id"])
-    channels, frames = denoiser_layout(latents)
-    widths = tuple(int(w) for w in args.unet_widths.split(","))
-    results = {}
-    for name, model in (("film_1d", task.model), ("unet_2d", UNet2DDenoiser(task.model, channels, frames, widths))):
-        print(f"{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
-        results[name] = run(task, model.train(), args.steps, args.batch_size, args.lr, args.seed)
-    write_json(args.out, {"latents": args.latents, "steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
-                          "unet_widths": widths, "results": results})
-    for name, r in results.items():
+    record = compare_denoisers(load_config(DiffusionTrainConfig, args.config), args.latents, args.out, steps=args.steps,
+                               batch_size=args.batch_size, lr=args.lr,
+                               unet_widths=tuple(int(w) for w in args.unet_widths.split(",")), seed=args.seed)
+    for name, r in record["results"].items():
         print(f"{name:>8}: {r['parameters'] / 1e6:.2f} M params, valid loss {r['final_valid_loss']:.4f}, "
               f"{1000 * r['seconds_per_step']:.0f} ms/step")
     return 0

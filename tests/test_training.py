@@ -109,3 +109,12 @@ def test_vocoder_fine_tunes_on_vae_decoded_mels_and_can_be_linked(vocoder_run, t
 
     base, _ = autoencoder.load_vocoder(vocoder_run / "model")
     assert not torch.equal(next(codec.vocoder.parameters()), next(base.parameters()))  # it did train
+
+
+def test_plot_runs_draws_validation_curves_from_tensorboard(vocoder_run, tmp_path):
+    from autoencoder.training.curves import scalars
+
+    assert sorted(scalars(vocoder_run, "valid/vocoder_mr_stft")) == [3, 6]
+    out = tmp_path / "curves.png"
+    assert run_script("plot_runs", [vocoder_run, "--tags", "valid/vocoder_mr_stft", "--out", out]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"

@@ -41,7 +41,7 @@ def judge_scores(judge_logits: torch.Tensor, labels: np.ndarray) -> dict[str, fl
     """Accuracy, balanced accuracy (over the genres present) and Cohen's kappa."""
     import warnings
 
-    pred = judge_logits.argmax(-1).numpy()
+    pred = judge_logits.argmax(-1).cpu().numpy()
     with warnings.catch_warnings():  # a split may lack a genre the judge predicts (valid has no rock)
         warnings.simplefilter("ignore", UserWarning)
         balanced = float(balanced_accuracy_score(labels, pred))
