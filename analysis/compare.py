@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autoencoder.files import write_csv, write_json, write_text
+from autoencoder.stats import N_BOOT
 
 from .figures import clustering_figure, comparison_figure, confusion_figure, maps_figure
 from .latents import load_latents
@@ -38,7 +39,8 @@ def comparison_row(name: str, result: dict) -> dict:
     return row
 
 
-def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, umap: bool = True) -> dict:
+def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, umap: bool = True,
+                  n_boot: int = N_BOOT) -> dict:
     """Analyse each latents file in ``paths``; writes ``analysis.json``, ``comparison.{json,csv,png}``,
     ``summary.md`` and per-file figures into ``out``; returns the per-file results."""
     out = Path(out)
@@ -48,7 +50,7 @@ def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, um
     results, rows = {}, []
     for name, latents in files.items():
         print(f"analysing {name} ({len(latents.means)} clips x {latents.size})", flush=True)
-        results[name] = result = analyse(latents, seed)
+        results[name] = result = analyse(latents, seed, n_boot=n_boot)
         rows.append(comparison_row(name, result))
         flat = result["views"]["flat/clip"]
         clustering_figure(flat["kmeans"], flat["k_elbow"], flat["k_balance"], f"{name}: k-means on clips", out / f"{name}_kmeans.png")

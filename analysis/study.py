@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
+from autoencoder.stats import N_BOOT
+
 from .clustering import (
     agglomerative,
     balance_k,
@@ -45,8 +47,9 @@ def song_level(X: np.ndarray, latents: Latents) -> tuple[np.ndarray, np.ndarray,
     return means, latents.genre[first], tracks, latents.split[first]
 
 
-def analyse(latents: Latents, seed: int = 0, max_k: int = 20) -> dict:
-    """All numbers for one file: per view and level, clustering, probes, retrieval, PCA spectrum."""
+def analyse(latents: Latents, seed: int = 0, max_k: int = 20, n_boot: int = N_BOOT) -> dict:
+    """All numbers for one file: per view and level, clustering, probes, retrieval, PCA spectrum.
+    ``n_boot``: resamples of the probes' intervals over tracks."""
     genres = latents.genre_names
     result: dict = {"manifest": {k: latents.manifest[k] for k in ("kind", "latent_size", "model_id", "layout")},
                     "genres": genres, "views": {}}
@@ -57,11 +60,11 @@ def analyse(latents: Latents, seed: int = 0, max_k: int = 20) -> dict:
             else:
                 data, genre, groups, split = song_level(X, latents)
             y = np.array([genres.index(g) for g in genre])
-            result["views"][f"{view}/{level}"] = _analyse_array(data, y, groups, split, len(genres), seed, max_k)
+            result["views"][f"{view}/{level}"] = _analyse_array(data, y, groups, split, len(genres), seed, max_k, n_boot)
     return result
 
 
-def _analyse_array(X, y, groups, split, n_genres, seed, max_k) -> dict:
+def _analyse_array(X, y, groups, split, n_genres, seed, max_k, n_boot) -> dict:
     ks = range(2, min(max_k, len(X) - 1) + 1)
     sweep = kmeans_sweep(X, y, ks, seed)
     at_genres = next((r for r in sweep if r["k"] == n_genres), sweep[-1])
@@ -69,7 +72,7 @@ def _analyse_array(X, y, groups, split, n_genres, seed, max_k) -> dict:
     pca = PCA(n_components=min(X.shape[0], X.shape[1], 20), random_state=seed).fit(X)
     probes = {}
     for name in ("logistic", "knn"):
-        probes[name] = {"held_out": _safe(held_out_probe, name, X, y, split, groups, seed=seed),
+        probes[name] = {"held_out": _safe(held_out_probe, name, X, y, split, groups, seed=seed, n_boot=n_boot),
                         "cv": _safe(cv_probe, name, X, y, groups, folds=min(5, _min_class_groups(y, groups)), seed=seed)}
     return {
         "n": int(len(X)), "dim": int(X.shape[1]),

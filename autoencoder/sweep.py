@@ -106,4 +106,9 @@ def choose_size(rows: list[dict], rule: RuleConfig) -> RuleDecision:
 
 
 def _neighbours(size: int) -> tuple[int, int, int]:
-    return max(8, size // 2), size, min(4096, size * 2)
+    """Three distinct sizes around D*: half, D*, double; at the ends of 8..4096 the three nearest that exist."""
+    if size // 2 < 8:
+        return size, size * 2, size * 4
+    if size * 2 > 4096:
+        return size // 4, size // 2, size
+    return size // 2, size, size * 2

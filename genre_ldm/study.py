@@ -137,7 +137,7 @@ class Study:
     def step_analysis(self) -> None:
         files = json.loads(self.path("latents", "done.json").read_text())["files"]
         analyze_files([self.path("latents", f) for f in files], self.path("analysis"), seed=self.cfg.seed,
-                      umap=self.cfg.umap)
+                      umap=self.cfg.umap, n_boot=self.cfg.analysis_n_boot)
 
     def step_ood(self) -> None:
         src = self.cfg.ood_src

@@ -43,6 +43,7 @@ class StudyConfig:
     guidance_grid: list[float] = field(default_factory=lambda: [1.0, 2.0, 3.0, 5.0, 8.0])
     generation_max_clips: int = 0  # 0: every real clip of valid and test
     umap: bool = True
+    analysis_n_boot: int = 1000  # resamples of the probes' track-level intervals (fewer only in test configs)
     seed: int = 0
     # step -> existing output to link instead of computing: a model folder for vocoder, judge and
     # diffusion; the step's whole output folder for the others (e.g. sweep: an earlier sweep's --out).

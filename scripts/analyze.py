@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-umap", action="store_true", help="skip UMAP maps (it needs ~20 s to compile)")
+    parser.add_argument("--n-boot", type=int, default=1000, help="resamples of the probes' intervals over tracks")
     args = parser.parse_args(argv)
-    analyze_files(args.latents, args.out, seed=args.seed, umap=not args.no_umap)
+    analyze_files(args.latents, args.out, seed=args.seed, umap=not args.no_umap, n_boot=args.n_boot)
     return 0
 
 

@@ -22,6 +22,9 @@ def test_rule_picks_the_smallest_size_meeting_every_threshold():
     decision = choose_size(rows, RuleConfig())
     assert decision.size == 64 and decision.qualified
     assert decision.analysis_sizes == (32, 64, 128)
+    from autoencoder.sweep import _neighbours
+
+    assert _neighbours(8) == (8, 16, 32) and _neighbours(4096) == (1024, 2048, 4096)  # always three distinct sizes
     assert "smallest size" in decision.reason and "[16, 32]" in decision.reason
 
 
