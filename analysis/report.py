@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 from pathlib import Path
 
 from autoencoder.files import write_json, write_text
@@ -17,6 +18,7 @@ from autoencoder.files import write_json, write_text
 from .report_numbers import Numbers, verdict
 
 AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
+TITLE = "genre-ldm: compact latent vectors of music, and music generated from them"
 
 
 def _ogg_data_uri(path: Path) -> str:
@@ -66,11 +68,21 @@ class Report:
         self.root, self.dataset_audio = root, dataset_audio
         self.n = Numbers(root)
         self.sections: list[str] = []
-        self.pdf_items: list[tuple[str, object]] = []  # ("text", str) | ("figure", Path) | ("table", (header, rows))
+        # ("title" | "heading" | "text", str) | ("figure", Path) | ("table", (header, rows)), in reading order
+        self.pdf_items: list[tuple[str, object]] = []
+        self._section_start = 0
+        study = root / "study.json"
+        record = json.loads(study.read_text()) if study.is_file() else {}
+        # What the run's data and maps are, for labels: a toy run's test clips are not GTZAN's.
+        self.data_name = "toy" if record.get("src", "toy") == "toy" else "GTZAN"
+        config = record.get("config", {})
+        self.umap = bool(config.get("study", config).get("umap", True))
 
     def section(self, title: str, parts: list[str]) -> None:
         self.sections.append(f"<section><h2>{html.escape(title)}</h2>{''.join(parts)}</section>")
-        self.pdf_items.append(("text", title))
+        # The parts were built (and their PDF items added) before this call: the heading goes before them.
+        self.pdf_items.insert(self._section_start, ("heading", title))
+        self._section_start = len(self.pdf_items)
 
     def para(self, text: str) -> str:
         self.pdf_items.append(("text", text))
@@ -140,7 +152,7 @@ def part_analysis(r: Report) -> None:
                                         "MFCC statistics", n.raw(rel, mfcc, "logistic_cv_ci"),
                                         "genre probe balanced accuracy", lower_is_better=False)))
     for name in [row["name"] for row in n.raw(rel)]:
-        parts.append(r.figure(f"analysis/{name}_maps.png", f"{name}: PCA, t-SNE and UMAP maps coloured by genre."))
+        parts.append(r.figure(f"analysis/{name}_maps.png", f"{name}: {'PCA, t-SNE and UMAP' if r.umap else 'PCA and t-SNE'} maps coloured by genre."))
     for name in [row["name"] for row in n.raw(rel) if row["kind"] != "pca"]:
         parts.append(r.figure(f"analysis/{name}_confusion.png", f"{name}: which genres the logistic probe confuses (test clips)."))
     r.section("2. What relations appear between the vectors, and how does size change them?", parts)
@@ -155,15 +167,15 @@ def part_ood(r: Report) -> None:
              f"{n.text(rel, 'gtzan_test', m, 0)} [{n.text(rel, 'gtzan_test', m, 1)}, {n.text(rel, 'gtzan_test', m, 2)}]"]
             for m in n.raw(rel, "ood")]
     parts = [r.para(f"{n.text(rel, 'files', spec='.0f')} files ({n.text(rel, 'clips', spec='.0f')} clips of 5 s) from outside "
-                    "the dataset, encoded and decoded by the D* model, beside GTZAN test clips."),
-             r.table(["metric", "out of dataset", "GTZAN test"], rows),
-             r.para(verdict("new music", n.raw(rel, "ood", "log_mel_l1")[1:], "GTZAN test clips",
+                    f"the dataset, encoded and decoded by the D* model, beside {r.data_name} test clips."),
+             r.table(["metric", "out of dataset", f"{r.data_name} test"], rows),
+             r.para(verdict("new music", n.raw(rel, "ood", "log_mel_l1")[1:], f"{r.data_name} test clips",
                             n.raw(rel, "gtzan_test", "log_mel_l1")[1:], "log-mel L1 of the reconstruction")),
              r.para(f"Nearest-training-latent distance: median {n.text(rel, 'nearest_train_distance', 'ood_median', spec='.2f')} "
-                    f"for new clips vs {n.text(rel, 'nearest_train_distance', 'gtzan_test_median', spec='.2f')} for GTZAN test clips; "
+                    f"for new clips vs {n.text(rel, 'nearest_train_distance', 'gtzan_test_median', spec='.2f')} for {r.data_name} test clips; "
                     f"{n.text(rel, 'nearest_train_distance', 'ood_share_beyond_test_p95', spec='.0f', scale=100)} % of new clips "
                     "lie beyond the test clips' 95th percentile."),
-             r.figure("ood/maps.png", "GTZAN latents with the out-of-dataset clips (stars).")]
+             r.figure("ood/maps.png", f"{r.data_name} latents with the out-of-dataset clips (stars).")]
     for orig in sorted((r.root / "ood" / "audio").glob("*_original.ogg")):
         stem = orig.name[: -len("_original.ogg")]
         parts.append(r.audio_row(stem, [(orig, "original"), (orig.with_name(f"{stem}_reconstruction.ogg"), "reconstruction")]))
@@ -253,11 +265,14 @@ def build_report(root: str | Path, dataset_audio: bool = True, out: str | Path |
     out = Path(out) if out is not None else root / "report"
     out.mkdir(parents=True, exist_ok=True)
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>genre-ldm study</title><style>{CSS}</style></head>"
-            f"<body><h1>genre-ldm: compact latent vectors of music, and music generated from them</h1>"
+            f"<body><h1>{html.escape(TITLE)}</h1>"
             f"<p>Study folder: {html.escape(root.name)}. Every number below is read from this run's metrics files "
             f"(listed in numbers.json); every result sits beside its baseline with a 95 % interval.</p>"
             f"{''.join(r.sections)}</body></html>")
     html_path = write_text(out / "report.html", page)
     write_json(out / "numbers.json", r.n.used)
-    pdf_path = write_pdf(r.pdf_items, out / "report.pdf")
+    intro = [("title", TITLE), ("text", f"Study folder: {root.name}. Every number is read from this run's metrics files "
+                                        "(listed in numbers.json); every result sits beside its baseline with a 95 % interval. "
+                                        "The HTML report beside this file has the audio.")]
+    pdf_path = write_pdf(intro + r.pdf_items, out / "report.pdf")
     return html_path, pdf_path

@@ -22,9 +22,22 @@ def sampling_defaults(pipe: GenreLatentPipeline) -> float:
     return float(getattr(pipe, "record", {}).get("sampling", {}).get("guidance", 3.0))
 
 
+def sample_audio(pipe: GenreLatentPipeline, genre: str, num: int, seconds: float | None, out: str | Path,
+                 **kwargs) -> list[Path]:
+    """Clips (``seconds`` None or at most one clip: cut to ``seconds``) or songs (longer), as the command line asks."""
+    if seconds is not None and not seconds > 0:
+        raise UserError(f"--seconds must be > 0, got {seconds:g}")
+    clip_seconds = pipe.codec.clip_samples / pipe.codec.sample_rate
+    if seconds is None or seconds <= clip_seconds:
+        return sample_clips(pipe, genre, num, out, seconds=seconds, **kwargs)
+    return sample_songs(pipe, genre, num, seconds, out, **kwargs)
+
+
 def sample_clips(pipe: GenreLatentPipeline, genre: str, num: int, out: str | Path, *, guidance: float | None = None,
-                 steps: int = 50, sampler: str = "ddim", seed: int = 0, force: bool = False) -> list[Path]:
-    """``num`` clips of ``genre`` as ``<out>/<genre>_<i>.wav`` plus ``mels.png``."""
+                 steps: int = 50, sampler: str = "ddim", seed: int = 0, force: bool = False,
+                 seconds: float | None = None, overlap_frames: int | None = None) -> list[Path]:
+    """``num`` clips of ``genre`` as ``<out>/<genre>_<i>.wav`` plus ``mels.png``; ``seconds`` (at most one
+    clip) keeps the start of each clip. ``overlap_frames`` is unused (songs only)."""
     _check(pipe, genre, num)
     guidance = sampling_defaults(pipe) if guidance is None else guidance
     out = Path(out)
@@ -32,8 +45,9 @@ def sample_clips(pipe: GenreLatentPipeline, genre: str, num: int, out: str | Pat
     refuse_overwrite(paths + [out / "mels.png"], force)
     z = pipe.sample_latents([genre] * num, steps, guidance, torch.Generator().manual_seed(seed), sampler)
     mels = pipe.codec.decode_mel(z)
+    keep = int(round(seconds * pipe.codec.sample_rate)) if seconds else None
     for path, wave in zip(paths, pipe.codec.mel_to_wave(mels)):
-        save_audio(path, wave, pipe.codec.sample_rate)
+        save_audio(path, wave[:keep], pipe.codec.sample_rate)
     save_mels(out / "mels.png", [(f"{genre} {i}", m) for i, m in enumerate(mels)],
               f"{genre}, guidance {guidance}, {steps} {sampler} steps, seed {seed}")
     return paths

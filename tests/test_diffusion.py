@@ -116,9 +116,14 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tmp_path):
     assert (tmp_path / "a" / "mels.png").stat().st_size > 1000
     assert run_script("sample", base + ["--num", "2", "--out", str(tmp_path / "a")]) == 2  # no silent overwrite
     assert run_script("sample", ["--model", model, "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
-    assert run_script("sample", base + ["--num", "1", "--seconds", "12", "--out", str(tmp_path / "song")]) == 0
+    assert run_script("sample", base + ["--seconds", "12", "--out", str(tmp_path / "song")]) == 0
+    assert sorted(p.name for p in (tmp_path / "song").glob("*.wav")) == [f"{genre}_song_0.wav"]  # one song by default
     song, sr = sf.read(tmp_path / "song" / f"{genre}_song_0.wav")
     assert len(song) == 12 * sr
+    assert run_script("sample", base + ["--num", "1", "--seconds", "3", "--out", str(tmp_path / "short")]) == 0
+    assert len(sf.read(tmp_path / "short" / f"{genre}_0.wav")[0]) == 3 * sr  # cut from a 5 s clip
+    for bad in ("0", "-5"):
+        assert run_script("sample", base + ["--seconds", bad, "--out", str(tmp_path / "bad")]) == 2
     seams = json.loads((tmp_path / "song" / "seams.json").read_text())
     assert seams["songs"][0]["chained"]["num_seams"] >= 2
 

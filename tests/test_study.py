@@ -117,3 +117,16 @@ def test_a_typo_in_the_last_steps_settings_fails_before_the_first_step(tmp_path,
     bad_file.write_text((REPO / "configs/study_tiny.yaml").read_text().replace("configs/diffusion_tiny.yaml", "configs/nope.yaml"))
     assert run_script("run_study", ["--out", str(out), "--config", str(bad_file)]) == 2
     assert "nope.yaml" in capsys.readouterr().err and not out.exists()
+
+
+def test_pdf_items_have_each_heading_before_its_section(study):
+    from analysis.report import Report, part_analysis, part_stage_one
+
+    r = Report(study, dataset_audio=False)
+    part_stage_one(r)
+    first_section_items = len(r.pdf_items)
+    part_analysis(r)
+    kinds = [kind for kind, _ in r.pdf_items]
+    assert kinds[0] == "heading" and r.pdf_items[0][1].startswith("1.")
+    assert r.pdf_items[first_section_items] == ("heading", "2. What relations appear between the vectors, and how does size change them?")
+    assert kinds.count("heading") == 2 and r.data_name == "toy"
