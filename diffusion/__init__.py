@@ -4,11 +4,12 @@ Public surface::
 
     pipe = diffusion.load_pipeline(folder)           # denoiser + scheduler + the stage-one model it refers to
     z = pipe.sample_latents(["jazz", "metal"], num_inference_steps=50, guidance_scale=3.0, generator=g)  # (N, D)
-    waves = pipe(["jazz"])                           # (N, clip_samples)
+    audio = pipe(genre="jazz", audio_length_in_s=5.0).audios   # (N, samples) at 22050 Hz (AudioPipelineOutput)
+    # diffusers' stock loader works too: DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)
     wave, trajectory = diffusion.sample_song(pipe, "jazz", seconds=30)
 
-Stage one is used only through :mod:`autoencoder`'s public API (``autoencoder.load`` and the
-model-folder records); the training task lives in :mod:`diffusion.training`.
+Stage one is used only through :mod:`autoencoder`'s public API (its models, front-end, ``StageOne`` and
+the model-folder records); the training task lives in :mod:`diffusion.training`.
 """
 
 from .denoiser import LatentDenoiser, drop_labels, guided

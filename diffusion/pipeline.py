@@ -1,17 +1,22 @@
 """The stage-two pipeline: genre names in, latents or audio out.
 
 A pipeline folder is what ``DiffusionPipeline.save_pretrained`` writes (``model_index.json``,
-``denoiser/``, ``scheduler/``) plus ``genre_ldm.json``, which refers to the stage-one model by a
-relative path and its content hash (as a VAE refers to its vocoder), and a model card.
+``denoiser/``, ``scheduler/``, ``vae/``, ``vocoder/``), a ``pipeline.py`` that lets diffusers'
+stock ``DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)`` find the class, and
+``genre_ldm.json``, which names the stage-one model the VAE and vocoder were copied from by a
+relative path and its content hash (as a VAE refers to its vocoder), plus a model card.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from pathlib import Path
 
 import torch
 from diffusers import (
+    AudioPipelineOutput,
     DDIMScheduler,
     DDPMScheduler,
     DiffusionPipeline,
@@ -31,18 +36,53 @@ from autoencoder import (
     write_text,
 )
 
+from autoencoder.mel import MelSettings
+from autoencoder.vae import MelVAE
+from autoencoder.vocoder import Vocoder
+
 from .denoiser import LatentDenoiser, guided
 
 SAMPLERS = {"ddim": DDIMScheduler, "dpm": DPMSolverMultistepScheduler, "ddpm": DDPMScheduler}
 
 
 class GenreLatentPipeline(DiffusionPipeline):
-    """Denoiser + noise scheduler; with a stage-one codec attached (:func:`load`) it returns audio."""
+    """Denoiser + noise scheduler + the stage-one VAE and vocoder: genre names in, audio out.
 
-    def __init__(self, denoiser: LatentDenoiser, scheduler: DDPMScheduler) -> None:
+    Saved folders load with the project's :func:`load` or with diffusers' own
+    ``DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)``. Without ``vae`` (a
+    training run's media, the tests) it samples latents only, unless a codec is attached.
+    """
+
+    # vae and vocoder have no default so that diffusers counts them as components (saved in their own
+    # folders); None is allowed for both.
+    _optional_components = ["vae", "vocoder"]
+
+    def __init__(self, denoiser: LatentDenoiser, scheduler: DDPMScheduler, vae: MelVAE | None,
+                 vocoder: Vocoder | None, mel: dict | None = None, clip_seconds: float = 5.0) -> None:
         super().__init__()
-        self.register_modules(denoiser=denoiser, scheduler=scheduler)
+        self.register_modules(denoiser=denoiser, scheduler=scheduler, vae=vae, vocoder=vocoder)
+        self.register_to_config(mel=mel, clip_seconds=clip_seconds)
         self.codec: autoencoder.StageOne | None = None
+        if vae is not None:
+            if mel is None:
+                raise ModelFolderError("a pipeline with a VAE needs its mel settings (mel=...)")
+            self.codec = autoencoder.StageOne(vae, vocoder, autoencoder.MelFrontend(MelSettings(**mel)), clip_seconds)
+
+    def to(self, *args, **kwargs) -> "GenreLatentPipeline":
+        """Move every component, the codec's front-end and Griffin-Lim included."""
+        super().to(*args, **kwargs)
+        if self.codec is not None:
+            self.codec.to(self.denoiser.device)
+        return self
+
+    @property
+    def default_guidance(self) -> float:
+        """The guidance scale chosen on valid and stored in the folder's record (3 when none was)."""
+        record = getattr(self, "record", None)
+        if record is None:  # loaded by diffusers' stock from_pretrained: read the folder's record
+            path = Path(getattr(self.config, "_name_or_path", "") or ".") / "genre_ldm.json"
+            record = json.loads(path.read_text()) if path.is_file() else {}
+        return float(record.get("sampling", {}).get("guidance", 3.0))
 
     @property
     def genres(self) -> list[str]:
@@ -89,13 +129,37 @@ class GenreLatentPipeline(DiffusionPipeline):
         return model.denormalize(x)
 
     @torch.no_grad()
-    def __call__(self, genres: list[str], num_inference_steps: int = 50, guidance_scale: float = 3.0,
-                 generator: torch.Generator | None = None, sampler: str = "ddim") -> torch.Tensor:
-        """Genre names -> waveforms ``(N, clip_samples)`` at ``self.codec.sample_rate``."""
+    def __call__(self, genre: str | list[str], num_inference_steps: int = 50, guidance_scale: float | None = None,
+                 generator: torch.Generator | None = None, audio_length_in_s: float | None = None,
+                 num_waveforms_per_prompt: int = 1, sampler: str = "ddim", output_type: str = "np",
+                 return_dict: bool = True) -> AudioPipelineOutput | tuple:
+        """Audio of each genre (a name or a list), ``num_waveforms_per_prompt`` each, at ``self.codec.sample_rate``.
+
+        ``audio_length_in_s``: None for one clip (5 s); shorter cuts a clip; longer chains clips by
+        latent inpainting (:func:`diffusion.sample_song`). ``guidance_scale`` defaults to the scale
+        chosen on valid (stored in the record), else 3. Returns ``AudioPipelineOutput(audios=(N, samples))``
+        as numpy (``output_type="np"``) or torch (``"pt"``).
+        """
         if self.codec is None:
-            raise RuntimeError("no stage-one model attached; load the pipeline with diffusion.load(folder)")
-        z = self.sample_latents(genres, num_inference_steps, guidance_scale, generator, sampler)
-        return self.codec.decode(z)
+            raise UserError("this pipeline has no stage-one model; load a shipped folder with diffusion.load_pipeline(folder)")
+        genres = [genre] if isinstance(genre, str) else list(genre)
+        genres = [g for g in genres for _ in range(num_waveforms_per_prompt)]
+        if guidance_scale is None:
+            guidance_scale = self.default_guidance
+        clip_seconds = self.codec.clip_samples / self.codec.sample_rate
+        if audio_length_in_s is not None and not audio_length_in_s > 0:
+            raise UserError(f"audio_length_in_s must be > 0, got {audio_length_in_s:g}")
+        if audio_length_in_s is None or audio_length_in_s <= clip_seconds:
+            z = self.sample_latents(genres, num_inference_steps, guidance_scale, generator, sampler)
+            audio = self.codec.decode(z)[:, : int(round((audio_length_in_s or clip_seconds) * self.codec.sample_rate))]
+        else:
+            from .song import sample_song
+
+            audio = torch.stack([sample_song(self, g, audio_length_in_s, num_inference_steps=num_inference_steps,
+                                             guidance_scale=guidance_scale, generator=generator, sampler=sampler)[0]
+                                 for g in genres])
+        audio = audio.float().cpu().numpy() if output_type == "np" else audio
+        return AudioPipelineOutput(audios=audio) if return_dict else (audio,)
 
 
 def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
@@ -103,35 +167,69 @@ def _randn(shape: tuple[int, ...], generator: torch.Generator | None, device: to
     return torch.randn(shape, generator=generator, device=where).to(device)
 
 
+STOCK_LOADER = """# Lets diffusers load this folder on its own:
+#   DiffusionPipeline.from_pretrained(folder, trust_remote_code=True)
+# The class lives in the installed genre-ldm package (pip install -e . in its repository).
+from diffusion.pipeline import GenreLatentPipeline  # noqa: F401
+"""
+
+
 def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: str | os.PathLike, *,
-         metrics: dict | None = None, extra: dict | None = None, card: str = "") -> Path:
-    """Write the pipeline folder with its reference to the stage-one model ``stage_one``."""
+         metrics: dict | None = None, extra: dict | None = None, card: str = "",
+         dtype: torch.dtype = torch.float32) -> Path:
+    """Write the pipeline folder: denoiser, scheduler and the stage-one VAE and vocoder of ``stage_one`` as
+    components, a ``pipeline.py`` for diffusers' stock loader, and the record with its hash-checked reference
+    to ``stage_one`` (provenance)."""
     folder = Path(folder)
-    pipeline.save_pretrained(str(folder), safe_serialization=True)
+    stage = autoencoder.load(stage_one)
+    mel = read_record(stage_one, "vae")["mel"]
+    # Copies in the stored dtype (fp16 halves a shipped folder); loading always runs in float32.
+    parts = [copy.deepcopy(m).to(dtype) if m is not None else None for m in (pipeline.denoiser, stage.vae, stage.vocoder)]
+    full = GenreLatentPipeline(parts[0], pipeline.scheduler, parts[1], parts[2], mel, stage.clip_samples / stage.sample_rate)
+    full.save_pretrained(str(folder), safe_serialization=True)
+    index = json.loads((folder / "model_index.json").read_text())
+    index["_class_name"] = ["pipeline", "GenreLatentPipeline"]  # diffusers imports it from ./pipeline.py
+    write_text(folder / "model_index.json", json.dumps(index, indent=2) + "\n")
+    write_text(folder / "pipeline.py", STOCK_LOADER)
     record = {"format_version": 1, "kind": "diffusion", "references": {"stage_one": reference(stage_one, folder)},
               "genres": pipeline.genres, "parameters": sum(p.numel() for p in pipeline.denoiser.parameters()),
-              "metrics": metrics or {}, "created": created(), **(extra or {})}
-    record["mel"] = read_record(stage_one, "vae")["mel"]
+              "metrics": metrics or {}, "created": created(), "mel": mel, **(extra or {})}
     write_record(folder, record)
     write_text(folder / "README.md", card or f"# genre-ldm latent diffusion\n\nGenres: {', '.join(pipeline.genres)}.\n")
     return folder
 
 
 def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.device = "cpu") -> GenreLatentPipeline:
-    """Load a pipeline folder and (hash-checked) the stage-one model it refers to, on ``device``."""
+    """Load a pipeline folder on ``device``: with its stage-one VAE and vocoder unless ``stage_one=False``.
+
+    The components used are the folder's own. The record names the stage-one model they were copied
+    from (provenance); when that folder is at hand its hash is checked, so a VAE retrained since is
+    noticed. A :class:`ModelFolderError` names what is missing or changed.
+    """
     folder = Path(folder)
     record = read_record(folder, "diffusion")
+    ref = record.get("references", {}).get("stage_one")
+    if stage_one and ref and (folder / ref["path"]).is_dir():
+        resolve_reference(ref, folder, "stage-one model")
     for part in ("denoiser", "scheduler"):
         if not (folder / part).is_dir():
             raise ModelFolderError(f"{str(folder)!r} has no {part}/ folder; is it a diffusion pipeline?")
     device = resolve_device(device)
-    denoiser = LatentDenoiser.from_pretrained(str(folder / "denoiser"), torch_dtype=torch.float32).eval().to(device)
-    pipeline = GenreLatentPipeline(denoiser, DDPMScheduler.from_pretrained(str(folder / "scheduler")))
+    denoiser = LatentDenoiser.from_pretrained(str(folder / "denoiser"), torch_dtype=torch.float32).eval()
+    scheduler = DDPMScheduler.from_pretrained(str(folder / "scheduler"))
+    vae = vocoder = None
     if stage_one:
-        pipeline.codec = autoencoder.load(resolve_reference(record["references"]["stage_one"], folder, "stage-one model"),
-                                          device=device)
+        if not (folder / "vae").is_dir():
+            raise ModelFolderError(f"{str(folder)!r} has no vae/ folder: it was saved by an older genre-ldm; "
+                                   "ship it again with scripts/ship_models.py")
+        vae = MelVAE.from_pretrained(str(folder / "vae"), torch_dtype=torch.float32).eval()
+        if (folder / "vocoder").is_dir():
+            vocoder = Vocoder.from_pretrained(str(folder / "vocoder"), torch_dtype=torch.float32).eval()
+    index = json.loads((folder / "model_index.json").read_text())
+    pipeline = GenreLatentPipeline(denoiser, scheduler, vae, vocoder, index.get("mel") or record["mel"],
+                                   float(index.get("clip_seconds", 5.0)))
     pipeline.record = record
-    return pipeline
+    return pipeline.to(device)
 
 
 def write_metrics(folder: str | os.PathLike, metrics: dict, sampling: dict | None = None) -> None:

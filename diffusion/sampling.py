@@ -17,11 +17,6 @@ from .pipeline import GenreLatentPipeline
 from .song import sample_song, seam_flux, seam_positions
 
 
-def sampling_defaults(pipe: GenreLatentPipeline) -> float:
-    """The guidance scale chosen on valid and stored in the pipeline's record (3 when none was)."""
-    return float(getattr(pipe, "record", {}).get("sampling", {}).get("guidance", 3.0))
-
-
 def sample_audio(pipe: GenreLatentPipeline, genre: str, num: int, seconds: float | None, out: str | Path,
                  **kwargs) -> list[Path]:
     """Clips (``seconds`` None or at most one clip: cut to ``seconds``) or songs (longer), as the command line asks."""
@@ -39,7 +34,7 @@ def sample_clips(pipe: GenreLatentPipeline, genre: str, num: int, out: str | Pat
     """``num`` clips of ``genre`` as ``<out>/<genre>_<i>.wav`` plus ``mels.png``; ``seconds`` (at most one
     clip) keeps the start of each clip. ``overlap_frames`` is unused (songs only)."""
     _check(pipe, genre, num)
-    guidance = sampling_defaults(pipe) if guidance is None else guidance
+    guidance = pipe.default_guidance if guidance is None else guidance
     out = Path(out)
     paths = [out / f"{genre}_{i}.wav" for i in range(num)]
     refuse_overwrite(paths + [out / "mels.png"], force)
@@ -63,7 +58,7 @@ def sample_songs(pipe: GenreLatentPipeline, genre: str, num: int, seconds: float
     if not seconds * codec.sample_rate > codec.clip_samples:
         raise UserError(f"--seconds must be longer than one clip ({codec.clip_samples / codec.sample_rate:g} s) "
                         f"for a song, got {seconds:g}; leave it out for single clips")
-    guidance = sampling_defaults(pipe) if guidance is None else guidance
+    guidance = pipe.default_guidance if guidance is None else guidance
     out = Path(out)
     paths = [out / f"{genre}_song_{i}.wav" for i in range(num)]
     refuse_overwrite(paths + [out / "mels.png", out / "seams.json"], force)

@@ -162,7 +162,7 @@ class DiffusionTask:
 
     def log_media(self, model: nn.Module, writer, step: int) -> None:
         """One decoded sample per genre (audio and mel image), same seed every time."""
-        pipe = GenreLatentPipeline(model, self.scheduler)
+        pipe = GenreLatentPipeline(model, self.scheduler, None, None)
         z = pipe.sample_latents(self.genres, self.cfg.media_steps, self.cfg.media_guidance,
                                 torch.Generator().manual_seed(0))
         codec = self.codec()
@@ -173,7 +173,7 @@ class DiffusionTask:
 
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
         m = self.latents.manifest
-        save(GenreLatentPipeline(model, self.scheduler), folder, self.stage_one, metrics=metrics,
+        save(GenreLatentPipeline(model, self.scheduler, None, None), folder, self.stage_one, metrics=metrics,
              extra={"latents": {"model_hash": m["model_hash"], "latent_size": m["latent_size"],
                                 "data": m.get("data"), "clips_per_split": {s: int((self.latents.split == s).sum())
                                                                            for s in ("train", "valid", "test")}},

@@ -18,7 +18,7 @@ from autoencoder.files import write_text
 from autoencoder.judge import GenreJudge
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
-from diffusion import load_pipeline
+from diffusion import load_pipeline, save
 
 CLASSES = {"vocoder": Vocoder, "vae": MelVAE, "judge": GenreJudge}
 
@@ -41,14 +41,15 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
 
 
 def ship_pipeline(src: Path, dst: Path, stage_one: Path) -> Path:
-    """A diffusion pipeline folder with fp16 denoiser weights, referring to the shipped VAE ``stage_one``."""
+    """A diffusion pipeline folder with fp16 weights holding the shipped VAE ``stage_one`` and its vocoder
+    as components (and referring to it by hash), loadable by diffusers' stock ``from_pretrained``."""
     record = read_record(src, "diffusion")
     pipe = load_pipeline(src, stage_one=False)
     if dst.exists():
         shutil.rmtree(dst)
-    pipe.denoiser.half()
-    pipe.save_pretrained(str(dst), safe_serialization=True)
-    _clean_config(dst / "denoiser" / "config.json")
+    save(pipe, dst, stage_one, dtype=torch.float16)
+    for part in ("denoiser", "vae", "vocoder"):
+        _clean_config(dst / part / "config.json")
     record.update({"shipped_from": str(src), "weights_dtype": "float16",
                    "references": {"stage_one": reference(stage_one, dst)}})
     write_record(dst, json.loads(_relative_paths(json.dumps(record))))
@@ -67,7 +68,10 @@ def pipeline_card(record: dict, name: str) -> str:
   (hash-checked), clips per split {lat.get('clips_per_split')}; trained on the training split only
 - training: {record.get('training')}; DDPM objective, EMA weights, label dropout for classifier-free guidance
 - made by: `{record.get('created', {}).get('command', 'scripts/train_diffusion.py')}`, shipped from `{record.get('shipped_from')}`
-- sample: `python scripts/sample.py --model models/{name} --genre jazz --num 4 --guidance 3 --steps 50 --seed 0 --out samples/jazz`
+- sample: `python scripts/sample.py --model models/{name} --genre jazz --num 4 --steps 50 --seed 0 --out samples/jazz`
+- components: denoiser, scheduler, and copies of that VAE and its vocoder; loads with `diffusion.load_pipeline("models/{name}")`
+  or diffusers' own `DiffusionPipeline.from_pretrained("models/{name}", trust_remote_code=True)`, and
+  `pipe(genre="jazz", audio_length_in_s=10.0).audios` is audio at 22,050 Hz
 - evaluation (judge accuracy, Fréchet distance, memorisation) and limitations: `models/README.md`
 
 ## Validation losses at export (valid split)

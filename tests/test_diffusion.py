@@ -84,11 +84,17 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
     pipe = load_pipeline(out / "model")
     assert isinstance(pipe, GenreLatentPipeline) and pipe.codec is not None
     genres = pipe.genres[:2]
-    a = pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(7))
-    b = pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(7))
-    c = pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(8))
+    a, b, c = (pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(seed), output_type="pt").audios
+               for seed in (7, 7, 8))
     assert a.shape == (2, pipe.codec.clip_samples)
     assert torch.equal(a, b) and not torch.allclose(a, c)
+    rate = pipe.codec.sample_rate
+    short = pipe(genres[0], num_inference_steps=2, audio_length_in_s=2.0, num_waveforms_per_prompt=3).audios
+    song = pipe(genres[0], num_inference_steps=2, audio_length_in_s=11.0).audios
+    assert short.shape == (3, 2 * rate) and song.shape == (1, 11 * rate) and np.isfinite(song).all()
+    for bad in (0.0, -5.0):
+        with pytest.raises(ValueError, match="audio_length_in_s"):
+            pipe(genres[0], audio_length_in_s=bad)
     for sampler in ("dpm", "ddpm"):
         z = pipe.sample_latents(genres, 3, 2.0, torch.Generator().manual_seed(0), sampler=sampler)
         assert z.shape == (2, 16) and torch.isfinite(z).all()
@@ -181,6 +187,6 @@ def test_samplers_reproduce_the_data_spread_with_an_exact_denoiser(sampler):
     from diffusion.training import DiffusionTrainConfig, make_scheduler
 
     scheduler = make_scheduler(load_config(DiffusionTrainConfig).scheduler)
-    pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler)
+    pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler, None, None)
     z = pipe.sample_latents(["a"] * 400, 25, 1.0, torch.Generator().manual_seed(0), sampler=sampler)
     assert abs(z.std().item() - 1.0) < 0.06, z.std().item()

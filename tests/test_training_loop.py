@@ -123,7 +123,7 @@ def test_training_and_sampling_keep_modules_and_tensors_on_the_accelerator_devic
     assert {p.device.type for p in task.model.parameters()} == {device.type}
     pipe = load_pipeline(tmp_path / "run" / "model", device=device)
     assert pipe.codec.device.type == device.type
-    waves = pipe([pipe.genres[0]], num_inference_steps=2, generator=torch.Generator().manual_seed(0))
+    waves = pipe(pipe.genres[0], num_inference_steps=2, generator=torch.Generator().manual_seed(0), output_type="pt").audios
     assert waves.device.type == device.type and torch.isfinite(waves).all()
 
 
