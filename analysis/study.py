@@ -16,15 +16,7 @@ from sklearn.decomposition import PCA
 
 from autoencoder.stats import N_BOOT
 
-from .clustering import (
-    agglomerative,
-    balance_k,
-    centroid_distances,
-    elbow_k,
-    gmm_bic,
-    kmeans_sweep,
-    precision_at_k,
-)
+from .clustering import agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep, precision_at_k
 from .latents import Latents
 from .probes import ProbeNotApplicable, cv_probe, held_out_probe
 

@@ -15,27 +15,12 @@ import os
 from pathlib import Path
 
 import torch
-from diffusers import (
-    AudioPipelineOutput,
-    DDIMScheduler,
-    DDPMScheduler,
-    DiffusionPipeline,
-    DPMSolverMultistepScheduler,
-)
+from diffusers import (AudioPipelineOutput, DDIMScheduler, DDPMScheduler, DiffusionPipeline,
+                       DPMSolverMultistepScheduler)
 
 import autoencoder
-from autoencoder import (
-    ModelFolderError,
-    UserError,
-    created,
-    read_record,
-    reference,
-    resolve_device,
-    resolve_reference,
-    write_record,
-    write_text,
-)
-
+from autoencoder import (ModelFolderError, UserError, created, read_record, reference, resolve_device,
+                         resolve_reference, write_record, write_text)
 from autoencoder.mel import MelSettings
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder

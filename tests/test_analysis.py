@@ -5,15 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.clustering import (
-    agglomerative,
-    balance_k,
-    centroid_distances,
-    elbow_k,
-    gmm_bic,
-    kmeans_sweep,
-    precision_at_k,
-)
+from analysis.clustering import (agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep,
+                                 precision_at_k)
 from analysis.probes import cv_probe, held_out_probe
 from tests.helpers.scripts import run_script
 

@@ -9,13 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion import (
-    GenreLatentPipeline,
-    LatentDenoiser,
-    drop_labels,
-    guided,
-    load_pipeline,
-)
+from diffusion import GenreLatentPipeline, LatentDenoiser, drop_labels, guided, load_pipeline
 from diffusion import evaluation as E
 from tests.helpers.scripts import run_script
 
@@ -102,7 +96,7 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
         pipe(["polka"])
 
 
-def test_sample_script_clips_songs_and_errors(tiny_latents, tmp_path):
+def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_path):
     import soundfile as sf
 
     from autoencoder import ModelFolderError
@@ -139,6 +133,16 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tmp_path):
                           generator=torch.Generator().manual_seed(0))
     grid = traj.z.reshape(len(traj.z), 2, 8)
     torch.testing.assert_close(grid[1:, :, :3], grid[:-1, :, -3:])
+
+    # Shipping: fp16 copies, the pipeline holding the shipped VAE and vocoder, loadable on its own.
+    from genre_ldm.shipping import ship_models
+
+    shipped = tmp_path / "shipped"
+    ship_models(shipped, tiny_stage_one.parent / "voc", {"vae": tiny_stage_one}, diffusion=("diffusion", model, "vae"))
+    assert {p.name for p in (shipped / "diffusion").iterdir()} >= {"denoiser", "scheduler", "vae", "vocoder", "pipeline.py"}
+    again = load_pipeline(shipped / "diffusion")
+    audio = again(genre, num_inference_steps=2, generator=torch.Generator().manual_seed(0)).audios
+    assert audio.shape == (1, again.codec.clip_samples) and np.isfinite(audio).all()
 
     # A stage-one model that changed after training is refused by hash.
     record = json.loads((run / "model" / "genre_ldm.json").read_text())

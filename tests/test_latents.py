@@ -8,15 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.latents import (
-    FORMAT_VERSION,
-    Latents,
-    LatentsFileError,
-    check_same_model,
-    load_latents,
-    normalisation_stats,
-    save_latents,
-)
+from analysis.latents import (FORMAT_VERSION, Latents, LatentsFileError, check_same_model, load_latents,
+                              normalisation_stats, save_latents)
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
