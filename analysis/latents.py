@@ -113,8 +113,9 @@ def load_latents(path: str | os.PathLike) -> Latents:
     return latents
 
 
-def check_made_by(latents: Latents, model: str | os.PathLike, where: str = "the latents file") -> None:
-    """Refuse latents that the stage-one model at ``model`` did not make (by content hash).
+def check_made_by(latents: Latents, model: str | os.PathLike | None, where: str = "the latents file", *,
+                  model_hash: str | None = None) -> None:
+    """Refuse latents that the stage-one model at ``model`` (or with content hash ``model_hash``) did not make.
 
     Raises :class:`LatentsFileError` naming both when the file holds baseline features or another
     model's latents, or when the model folder has changed since the file was written.
@@ -124,10 +125,10 @@ def check_made_by(latents: Latents, model: str | os.PathLike, where: str = "the 
     m = latents.manifest
     if m["kind"] != "vae":
         raise LatentsFileError(f"{where} holds {m['kind']!r} features ({m['model_id']}), not latents of a VAE")
-    actual = content_hash(model)
+    actual = model_hash if model_hash is not None else content_hash(model)
     if actual != m["model_hash"]:
         raise LatentsFileError(f"{where} was made by {m['model_id']} (hash {m['model_hash'][:12]}), not by "
-                               f"{str(model)!r} (hash {actual[:12]}); encode the dataset again with this model")
+                               f"{str(model or 'this pipeline')!r} (hash {actual[:12]}); encode the dataset again with this model")
 
 
 def check_same_model(files: list[Latents], names: list[str]) -> None:

@@ -79,7 +79,7 @@ def _evaluate(model: Path, judge_dir: Path, latents_path: Path, data_dir: Path |
     pipe = load_pipeline(model, device=device)
     judge = autoencoder.load_judge(judge_dir, device=pipe.codec.device)
     latents = load_latents(latents_path)
-    check_made_by(latents, pipe.codec.folder, str(latents_path))
+    check_made_by(latents, model, str(latents_path), model_hash=pipe.stage_one_hash)
     data = autoencoder.PreparedDataset(data_dir or latents.manifest["data"]["path"])
     sweep = guidance_sweep(pipe, judge, data, list(opts.guidance_grid), opts)
     best = min(sweep, key=lambda r: r["frechet"]["value"])["guidance"]

@@ -70,6 +70,12 @@ class GenreLatentPipeline(DiffusionPipeline):
         return float(record.get("sampling", {}).get("guidance", 3.0))
 
     @property
+    def stage_one_hash(self) -> str | None:
+        """Content hash of the stage-one VAE this pipeline's components were copied from (its latents' model)."""
+        ref = getattr(self, "record", {}).get("references", {}).get("stage_one")
+        return ref["sha256"] if ref else None
+
+    @property
     def genres(self) -> list[str]:
         return list(self.denoiser.config.genres)
 
@@ -169,7 +175,8 @@ def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: st
     stage = autoencoder.load(stage_one)
     mel = read_record(stage_one, "vae")["mel"]
     # Copies in the stored dtype (fp16 halves a shipped folder); loading always runs in float32.
-    parts = [copy.deepcopy(m).to(dtype) if m is not None else None for m in (pipeline.denoiser, stage.vae, stage.vocoder)]
+    parts = [copy.deepcopy(m).to(dtype) if m is not None and dtype != torch.float32 else m
+             for m in (pipeline.denoiser, stage.vae, stage.vocoder)]
     full = GenreLatentPipeline(parts[0], pipeline.scheduler, parts[1], parts[2], mel, stage.clip_samples / stage.sample_rate)
     full.save_pretrained(str(folder), safe_serialization=True)
     index = json.loads((folder / "model_index.json").read_text())
