@@ -37,7 +37,7 @@ def clip_windows(codec, path: Path) -> torch.Tensor:
 def score(codec, judge, waves: torch.Tensor) -> dict[str, list]:
     out: dict[str, list] = defaultdict(list)
     for i in range(0, len(waves), 8):
-        w = waves[i:i + 8]
+        w = waves[i:i + 8].to(codec.device)  # metrics run where the codec is
         z = codec.encode(w)
         recon = codec.decode(z)
         for name, values in compare(codec.frontend, w, recon).items():

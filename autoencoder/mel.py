@@ -63,6 +63,9 @@ class MelFrontend(nn.Module):
         )
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        # Waves are measured where the front-end lives (a no-op in training, where both are on the
+        # accelerator): every caller of the one front-end is device-safe, CPU clips included.
+        wave = wave.to(self.mel.spectrogram.window.device)
         # The STFT runs in float32 even under autocast: fp16 magnitudes lose the quiet bins.
         with torch.autocast(wave.device.type, enabled=False):
             mel = self.mel(wave.float())

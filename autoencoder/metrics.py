@@ -14,6 +14,7 @@ from __future__ import annotations
 import auraloss
 import torch
 
+from .device import module_device
 from .mel import MelFrontend
 from .stats import bootstrap_mean_ci  # noqa: F401  (re-exported: intervals of metric means)
 
@@ -75,7 +76,8 @@ def compare(frontend: MelFrontend, original: torch.Tensor, reconstruction: torch
 
     The reconstruction is cut or zero-padded to the original's length first.
     """
-    original, reconstruction = _as_batch(original), _as_batch(reconstruction)
+    device = module_device(frontend)  # both waves are measured where the front-end is
+    original, reconstruction = _as_batch(original).to(device), _as_batch(reconstruction).to(device)
     reconstruction = _match_length(reconstruction, original.shape[-1])
     mel_o, mel_r = frontend(original), frontend(reconstruction)
     mag_o, mag_r = _magnitude(frontend, original), _magnitude(frontend, reconstruction)
