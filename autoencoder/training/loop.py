@@ -27,6 +27,7 @@ from typing import Any, Iterator, Protocol
 
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from accelerate.utils import parse_flag_from_env, set_seed
 from diffusers.optimization import get_cosine_schedule_with_warmup
 from diffusers.training_utils import EMAModel
@@ -149,6 +150,10 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
         # effect on convergence nobody has measured, and its speed depends on the CPU (scripts/bench_training.py).
         raise DeviceError(f"loop.mixed_precision={cfg.mixed_precision!r} needs a CUDA device; this run is on the CPU, "
                           "where training runs in fp32: use loop.mixed_precision=no")
+    # One process may train several models (the study does); accelerate keeps one global state and
+    # refuses another mixed precision on it, so each training starts from a fresh one. The process
+    # group (PartialState) is kept.
+    AcceleratorState._reset_state()
     accelerator = Accelerator(gradient_accumulation_steps=cfg.grad_accum_steps, mixed_precision=cfg.mixed_precision,
                               cpu=cpu)
     processes = accelerator.num_processes
@@ -178,6 +183,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
         accelerator.register_for_checkpointing(ema)
     if resume and previous is not None:
         accelerator.load_state(str(previous))
+        if ema is not None:  # its shadow weights come back from the checkpoint on the CPU
+            ema.to(accelerator.device)
         set_seed(cfg.seed + state.step, device_specific=True)  # fresh crops after a resume, still reproducible
         accelerator.print(f"resumed from {previous} at step {state.step} (best {cfg.select_metric or 'metric'} "
                           f"so far: {state.best})")
