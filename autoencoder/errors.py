@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 from typing import Callable
 
 
@@ -40,8 +41,6 @@ def command(main: Callable[..., int | None]) -> Callable[..., int]:
 
 def refuse_overwrite(paths, force: bool) -> None:
     """Raise :class:`OutputExistsError` naming the first of ``paths`` that exists, unless ``force``."""
-    from pathlib import Path
-
     existing = [str(p) for p in paths if Path(p).exists()]
     if existing and not force:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""

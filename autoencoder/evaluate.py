@@ -27,7 +27,7 @@ from .clips import DatasetError, PreparedDataset
 from .codec import StageOne
 from .judge import Judge
 from .pca import MelPCA
-from .stats import bootstrap_ci
+from .stats import bootstrap_ci, bootstrap_mean_ci
 
 
 def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
@@ -73,7 +73,7 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
                     predictions[path] += guess.tolist()
                     per_clip[f"{path}/judge_agreement"] += (guess == original).float().tolist()
     tracks = data.track_ids[rows].tolist()
-    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), M.bootstrap_mean_ci(values, tracks)))
+    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks)))
                for key, values in per_clip.items()}
     if pca is not None:
         # The ratio of the two means, and its interval from the same statistic over resampled tracks.

@@ -13,6 +13,8 @@ from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 from torch import nn
 
+from .device import module_device
+
 
 class GenreJudge(ModelMixin, ConfigMixin):
     """``forward(mel (N, n_mels, T)) -> logits (N, num_genres)``; ``embed`` gives ``(N, embedding_dim)``."""
@@ -58,7 +60,7 @@ class Judge:
 
     @property
     def device(self) -> torch.device:
-        return next(self.model.parameters()).device
+        return module_device(self.model)
 
     def to(self, device: torch.device | str) -> "Judge":
         """Move the network and its front-end to ``device``; inputs are moved there by every method."""

@@ -16,7 +16,6 @@ import torch
 
 from .device import module_device
 from .mel import MelFrontend
-from .stats import bootstrap_mean_ci  # noqa: F401  (re-exported: intervals of metric means)
 
 METRIC_NAMES = ("log_mel_l1", "mr_stft", "spectral_convergence", "si_sdr", "onset_corr", "chroma_corr", "centroid_corr")
 
@@ -108,5 +107,5 @@ def _match_length(wave: torch.Tensor, length: int) -> torch.Tensor:
     return torch.nn.functional.pad(wave, (0, length - wave.shape[-1]))
 
 
-__all__ = ["METRIC_NAMES", "bootstrap_mean_ci", "chroma", "compare", "multi_resolution_stft", "onset_envelope",
+__all__ = ["METRIC_NAMES", "chroma", "compare", "multi_resolution_stft", "onset_envelope",
            "pearson", "si_sdr", "spectral_centroid"]

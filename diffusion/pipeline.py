@@ -69,6 +69,13 @@ class GenreLatentPipeline(DiffusionPipeline):
             record = json.loads(path.read_text()) if path.is_file() else {}
         return float(record.get("sampling", {}).get("guidance", 3.0))
 
+    def is_song(self, seconds: float | None, name: str = "audio_length_in_s") -> bool:
+        """Whether ``seconds`` of audio needs chained clips (longer than one clip); None means one clip.
+        A length of 0 or less is refused with a :class:`UserError` naming ``name``."""
+        if seconds is not None and not seconds > 0:
+            raise UserError(f"{name} must be > 0, got {seconds:g}")
+        return seconds is not None and seconds * self.codec.sample_rate > self.codec.clip_samples
+
     @property
     def stage_one_hash(self) -> str | None:
         """Content hash of the stage-one VAE this pipeline's components were copied from (its latents' model)."""
@@ -137,12 +144,10 @@ class GenreLatentPipeline(DiffusionPipeline):
         genres = [g for g in genres for _ in range(num_waveforms_per_prompt)]
         if guidance_scale is None:
             guidance_scale = self.default_guidance
-        clip_seconds = self.codec.clip_samples / self.codec.sample_rate
-        if audio_length_in_s is not None and not audio_length_in_s > 0:
-            raise UserError(f"audio_length_in_s must be > 0, got {audio_length_in_s:g}")
-        if audio_length_in_s is None or audio_length_in_s <= clip_seconds:
+        if not self.is_song(audio_length_in_s):
             z = self.sample_latents(genres, num_inference_steps, guidance_scale, generator, sampler)
-            audio = self.codec.decode(z)[:, : int(round((audio_length_in_s or clip_seconds) * self.codec.sample_rate))]
+            keep = int(round(audio_length_in_s * self.codec.sample_rate)) if audio_length_in_s else None
+            audio = self.codec.decode(z)[:, :keep]
         else:
             from .song import sample_song
 

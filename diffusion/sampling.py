@@ -19,20 +19,19 @@ from .song import sample_song, seam_flux, seam_positions
 
 def sample_audio(pipe: GenreLatentPipeline, genre: str, num: int, seconds: float | None, out: str | Path,
                  **kwargs) -> list[Path]:
-    """Clips (``seconds`` None or at most one clip: cut to ``seconds``) or songs (longer), as the command line asks."""
-    if seconds is not None and not seconds > 0:
-        raise UserError(f"--seconds must be > 0, got {seconds:g}")
-    clip_seconds = pipe.codec.clip_samples / pipe.codec.sample_rate
-    if seconds is None or seconds <= clip_seconds:
-        return sample_clips(pipe, genre, num, out, seconds=seconds, **kwargs)
-    return sample_songs(pipe, genre, num, seconds, out, **kwargs)
+    """Clips (``seconds`` None or at most one clip: cut to ``seconds``) or songs (longer), as the command line asks;
+    ``overlap_frames`` in ``kwargs`` applies to songs only."""
+    overlap_frames = kwargs.pop("overlap_frames", None)
+    if pipe.is_song(seconds, "--seconds"):
+        return sample_songs(pipe, genre, num, seconds, out, overlap_frames=overlap_frames, **kwargs)
+    return sample_clips(pipe, genre, num, out, seconds=seconds, **kwargs)
 
 
 def sample_clips(pipe: GenreLatentPipeline, genre: str, num: int, out: str | Path, *, guidance: float | None = None,
                  steps: int = 50, sampler: str = "ddim", seed: int = 0, force: bool = False,
-                 seconds: float | None = None, overlap_frames: int | None = None) -> list[Path]:
+                 seconds: float | None = None) -> list[Path]:
     """``num`` clips of ``genre`` as ``<out>/<genre>_<i>.wav`` plus ``mels.png``; ``seconds`` (at most one
-    clip) keeps the start of each clip. ``overlap_frames`` is unused (songs only)."""
+    clip) keeps the start of each clip."""
     _check(pipe, genre, num)
     guidance = pipe.default_guidance if guidance is None else guidance
     out = Path(out)
@@ -55,7 +54,7 @@ def sample_songs(pipe: GenreLatentPipeline, genre: str, num: int, seconds: float
     (each seam beside the same number of independently sampled clips joined by the same crossfade)."""
     _check(pipe, genre, num)
     codec = pipe.codec
-    if not seconds * codec.sample_rate > codec.clip_samples:
+    if not pipe.is_song(seconds, "--seconds"):
         raise UserError(f"--seconds must be longer than one clip ({codec.clip_samples / codec.sample_rate:g} s) "
                         f"for a song, got {seconds:g}; leave it out for single clips")
     guidance = pipe.default_guidance if guidance is None else guidance

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from autoencoder.mel import MelFrontend
-from autoencoder.metrics import bootstrap_mean_ci, compare, pearson
+from autoencoder.metrics import compare, pearson
+from autoencoder.stats import bootstrap_mean_ci
 
 RATE = 22050
 
