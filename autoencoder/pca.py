@@ -32,9 +32,9 @@ class MelPCA:
             mean = flat.mean(0)
             _, _, vh = torch.linalg.svd(flat - mean, full_matrices=False)
             return cls(mean.float(), vh[:dim].float(), mels.shape[1:])
-        # The thin SVD costs N^2 F: 107 s and 5 GB at 3,000 clips (a 4x GTZAN copy). A randomized SVD
-        # of the top components costs N F (dim + 32) per pass: 8 s, no extra memory there; on the
-        # shared GTZAN train split its valid L1 at dim 512 was within 0.04 % of the exact one.
+        # The thin SVD costs N^2 F: 101 s and 3.1 GB extra at 3,035 clips. A randomized SVD of the top
+        # components costs N F (dim + 32) per pass: 8 s and 0.2 GB there, valid L1 at dim 512 within
+        # 0.04 % of the exact one (scripts/bench_pca.py, results/bench/pca_*.json).
         flat = mels.reshape(n, -1).float()
         mean = flat.mean(0)
         _, _, v = torch.svd_lowrank(flat - mean, q=min(dim + 32, n), niter=4)
