@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import warnings
+
+import numpy as np
+from sklearn.metrics import balanced_accuracy_score
+
 from autoencoder.files import write_csv, write_json, write_text
-from autoencoder.stats import N_BOOT
+from autoencoder.stats import N_BOOT, bootstrap_ci
 
 from .figures import clustering_figure, comparison_figure, confusion_figure, maps_figure
 from .latents import load_latents
@@ -20,23 +25,91 @@ def comparison_row(name: str, result: dict) -> dict:
     row = {"name": name, "kind": result["manifest"]["kind"], "size": result["manifest"]["latent_size"],
            "chance": 1 / len(result["genres"]), "kmeans_v": v["kmeans_at_n_genres"]["v_measure"],
            "kmeans_ari": v["kmeans_at_n_genres"]["ari"], "silhouette": v["kmeans_at_n_genres"]["silhouette"],
-           "k_elbow": v["k_elbow"], "k_balance": v["k_balance"], "k_bic": v["k_bic"], "precision_at_10": v["precision_at_10"]}
+           "k_elbow": v["k_elbow"], "k_balance": v["k_balance"], "k_bic": v["k_bic"], "precision_at_10": v["precision_at_10"],
+           "distance_preprocessing": v["distance_preprocessing"]}
     for probe in ("logistic", "knn"):
-        cv, held = v["probes"][probe]["cv"], v["probes"][probe]["held_out"]
-        row[f"{probe}_cv"] = cv.get("balanced_accuracy", float("nan"))
-        row[f"{probe}_cv_ci"] = cv.get("balanced_accuracy_ci", [float("nan")] * 2)
-        row[f"{probe}_test_acc"] = held.get("accuracy", float("nan"))
-        row[f"{probe}_test_acc_ci"] = held.get("accuracy_ci", [float("nan")] * 2)
+        held = v["probes"][probe]
+        row[f"{probe}_test"] = held.get("balanced_accuracy", float("nan"))
+        row[f"{probe}_test_ci"] = held.get("balanced_accuracy_ci", [float("nan")] * 2)
+        row[f"{probe}_valid"] = held.get("chosen", {}).get("valid_balanced_accuracy", float("nan"))
+        row[f"{probe}_chosen"] = held.get("chosen", {})
     song = result["views"]["flat/song"]
-    row["song_logistic_cv"] = song["probes"]["logistic"]["cv"].get("balanced_accuracy", float("nan"))
+    row["song_logistic_test"] = song["probes"]["logistic"].get("balanced_accuracy", float("nan"))
+    row["song_logistic_test_ci"] = song["probes"]["logistic"].get("balanced_accuracy_ci", [float("nan")] * 2)
     row["song_kmeans_v"] = song["kmeans_at_n_genres"]["v_measure"]
     # A probe the data could not support is n/a, with its reason in the table, never a silent NaN.
-    row["probe_errors"] = "; ".join(f"{view} {probe} {protocol}: {r['error']}" for view, res in result["views"].items()
-                                    for probe, protocols in res["probes"].items()
-                                    for protocol, r in protocols.items() if "error" in r)
+    row["probe_errors"] = "; ".join(f"{view} {probe}: {r['error']}" for view, res in result["views"].items()
+                                    for probe, r in res["probes"].items() if "error" in r)
     pooled = result["views"].get("pooled/clip")
-    row["pooled_logistic_cv"] = pooled["probes"]["logistic"]["cv"].get("balanced_accuracy") if pooled else None
+    row["pooled_logistic_test"] = pooled["probes"]["logistic"].get("balanced_accuracy") if pooled else None
     return row
+
+
+def paired_probe_differences(files: dict, results: dict, n_boot: int = N_BOOT) -> list[dict]:
+    """Logistic test balanced accuracy of every file minus every baseline's (MFCC statistics, PCA, musicnn)
+    on the same test clips, with a paired bootstrap over test tracks (one resample scores both)."""
+    out = []
+    names = list(files)
+    base = [n for n in names if files[n].manifest["kind"] in ("mfcc", "pca", "musicnn")]
+    for a in names:
+        for b in base:
+            if a == b or not _same_clips(files[a], files[b]):
+                continue
+            pa, pb = (np.asarray(results[n]["views"]["flat/clip"]["probes"]["logistic"].get("predictions", []))
+                      for n in (a, b))
+            if len(pa) == 0 or len(pb) == 0:
+                continue
+            test = files[a].split == "test"
+            genres = results[a]["genres"]
+            y = np.array([genres.index(g) for g in files[a].genre[test]])
+            groups = files[a].track_id[test]
+
+            def diff(idx, pa=pa, pb=pb, y=y):
+                return balanced_accuracy(y[idx], pa[idx]) - balanced_accuracy(y[idx], pb[idx])
+            lo, hi = bootstrap_ci(diff, groups, n_boot)
+            out.append({"a": a, "b": b, "metric": "logistic test balanced accuracy",
+                        "difference": float(diff(np.arange(len(y)))), "ci": [lo, hi]})
+    return out
+
+
+def balanced_accuracy(y, pred) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return float(balanced_accuracy_score(y, pred))
+
+
+def _same_clips(a, b) -> bool:
+    return len(a.track_id) == len(b.track_id) and bool((a.track_id == b.track_id).all() and (a.clip == b.clip).all())
+
+
+def _ci(r: dict, key: str) -> str:
+    v, ci = r[key], r[f"{key}_ci"]
+    return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def summary_text(rows: list[dict], differences: list[dict]) -> str:
+    header = ("| file | kind | D | logistic (test) | k-NN (test) | chosen on valid (logistic; k-NN) | k-means V (k=#genres) "
+              "| ARI | P@10 | k elbow / balance / BIC | per-song logistic (test) | pooled logistic (test) |")
+    lines = [header, "|---" * 12 + "|"]
+    for r in rows:
+        pooled = "-" if r["pooled_logistic_test"] is None else f"{r['pooled_logistic_test']:.3f}"
+        lc, kc = r["logistic_chosen"], r["knn_chosen"]
+        chosen = (f"{lc.get('preprocessing', '-')} C={lc.get('value', '-')}; {kc.get('preprocessing', '-')} "
+                  f"k={kc.get('value', '-')}")
+        best = " (best PCA on valid)" if r.get("pca_best_on_valid") else ""
+        lines.append(f"| {r['name']}{best} | {r['kind']} | {r['size']} | {_ci(r, 'logistic_test')} | {_ci(r, 'knn_test')} | "
+                     f"{chosen} | {r['kmeans_v']:.3f} | {r['kmeans_ari']:.3f} | {r['precision_at_10']:.3f} | "
+                     f"{r['k_elbow']} / {r['k_balance']} / {r['k_bic']} | {_ci(r, 'song_logistic_test')} | {pooled} |")
+    diff_lines = ["", "Paired differences on the same test clips (logistic balanced accuracy, a - b, 95 % CI over "
+                      "test tracks; an interval that excludes 0 is a difference):", "",
+                  "| a | b | difference |", "|---|---|---|"]
+    diff_lines += [f"| {d['a']} | {d['b']} | {d['difference']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] |"
+                   for d in differences]
+    notes = [f"- {r['name']}: not run: {r['probe_errors']}" for r in rows if r["probe_errors"]]
+    intro = [f"chance: {rows[0]['chance']:.3f}. Each probe's preprocessing (standardised or not) and C or k were "
+             "chosen on valid, the probe fitted on train and scored once on test; intervals resample test tracks."]
+    return "\n".join(["# Latent-space analysis", ""] + intro + [""] + lines + (diff_lines if differences else [])
+                     + ([""] + notes if notes else []))
 
 
 def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, umap: bool = True,
@@ -55,24 +128,20 @@ def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, um
         flat = result["views"]["flat/clip"]
         clustering_figure(flat["kmeans"], flat["k_elbow"], flat["k_balance"], f"{name}: k-means on clips", out / f"{name}_kmeans.png")
         maps_figure(views(latents)["flat"], latents.genre, f"{name}: clips by genre", out / f"{name}_maps.png", methods, seed)
-        confusion = dict(flat["probes"]["logistic"]["held_out"]["confusion"])
+        confusion = dict(flat["probes"]["logistic"]["confusion"])
         confusion["labels"] = [result["genres"][int(i)] for i in confusion["labels"]]  # class index -> genre name
         confusion_figure(confusion, f"{name}: logistic probe on test clips (counts)", out / f"{name}_confusion.png")
+    pca_rows = [r for r in rows if r["kind"] == "pca"]
+    best_pca = max(pca_rows, key=lambda r: r["logistic_valid"]) if pca_rows else None
+    for r in rows:  # PCA at the dimension best on valid, beside PCA at the VAE's sizes
+        r["pca_best_on_valid"] = r is best_pca
+    differences = paired_probe_differences(files, results, n_boot)
     write_json(out / "analysis.json", results)
     write_json(out / "comparison.json", rows)
+    write_json(out / "differences.json", differences)
     write_csv(out / "comparison.csv", rows)
     comparison_figure(rows, out / "comparison.png")
-    lines = ["| file | kind | D | logistic bal. acc (CV) | k-NN bal. acc (CV) | logistic test acc | k-means V (k=#genres) | ARI | P@10 | k elbow / balance / BIC | song logistic (CV) | pooled logistic (CV) |",
-             "|---" * 12 + "|"]
-    for r in rows:
-        pooled = "-" if r["pooled_logistic_cv"] is None else f"{r['pooled_logistic_cv']:.3f}"
-        lines.append(f"| {r['name']} | {r['kind']} | {r['size']} | {r['logistic_cv']:.3f} [{r['logistic_cv_ci'][0]:.3f}, {r['logistic_cv_ci'][1]:.3f}] | "
-                     f"{r['knn_cv']:.3f} [{r['knn_cv_ci'][0]:.3f}, {r['knn_cv_ci'][1]:.3f}] | {r['logistic_test_acc']:.3f} "
-                     f"[{r['logistic_test_acc_ci'][0]:.3f}, {r['logistic_test_acc_ci'][1]:.3f}] | {r['kmeans_v']:.3f} | {r['kmeans_ari']:.3f} | "
-                     f"{r['precision_at_10']:.3f} | {r['k_elbow']} / {r['k_balance']} / {r['k_bic']} | {r['song_logistic_cv']:.3f} | {pooled} |")
-    notes = [f"- {r['name']}: not run: {r['probe_errors']}" for r in rows if r["probe_errors"]]
-    summary = "\n".join(["# Latent-space analysis", "", f"chance: {rows[0]['chance']:.3f}", ""] + lines
-                        + ([""] + notes if notes else []))
+    summary = summary_text(rows, differences)
     write_text(out / "summary.md", summary + "\n")
     print(summary)
     return results

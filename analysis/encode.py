@@ -24,7 +24,7 @@ from autoencoder.pca import MelPCA
 
 from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
 
-BASELINES = ("mfcc", "pca")
+BASELINES = ("mfcc", "pca", "musicnn")
 
 
 def encode_rows(fn: Callable[[torch.Tensor], tuple], data: autoencoder.PreparedDataset, rows: np.ndarray,
@@ -40,9 +40,10 @@ def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | Non
                    dim: int | None = None, logvars: bool = False, force: bool = False, device: str = "auto",
                    progress: bool = True) -> Latents:
     """Write the latents file ``out`` for the dataset at ``data``: with exactly one of ``model`` (a VAE
-    folder) or ``baseline`` (``mfcc``, or ``pca`` with ``dim``). Returns what was written."""
+    folder) or ``baseline`` (``mfcc``; ``pca`` with ``dim``; ``musicnn``: the independent embedding's
+    200-float penultimate layer, a reference that never saw this dataset). Returns what was written."""
     if (model is None) == (baseline is None):
-        raise UserError("give exactly one of a VAE model folder and a baseline (mfcc or pca)")
+        raise UserError("give exactly one of a VAE model folder and a baseline (mfcc, pca or musicnn)")
     if baseline is not None and baseline not in BASELINES:
         raise UserError(f"unknown baseline {baseline!r}; expected one of {list(BASELINES)}")
     if baseline == "pca" and not dim:
@@ -53,7 +54,8 @@ def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | Non
     if model is not None:
         means, logvar, identity = _vae_features(Path(model), dataset, rows, device, progress)
     else:
-        means, identity = _baseline_features(baseline, dim, dataset, rows, progress)
+        means, identity = (_musicnn_features(dataset, rows, device, progress) if baseline == "musicnn"
+                           else _baseline_features(baseline, dim, dataset, rows, progress))
         logvar = None
     split = dataset.splits[rows]
     mean, std = normalisation_stats(means, split)
@@ -92,4 +94,26 @@ def _baseline_features(baseline: str, dim: int | None, data: autoencoder.Prepare
         (means,) = encode_rows(lambda w: (pca.encode(frontend(w)).numpy(),), data, rows, progress=progress)
     identity = {"kind": baseline, "model_id": f"baseline:{baseline}{dim or ''}", "model_hash": data.meta["fingerprint"],
                 "mel": frontend.settings.to_dict(), "layout": None}
+    return means, identity
+
+
+def _musicnn_features(data: autoencoder.PreparedDataset, rows: np.ndarray, device: str, progress: bool):
+    from autoencoder.independent import FAD_LAYER, load_embedding
+    from autoencoder.independent.cache import split_embeddings
+
+    embedding = load_embedding(device=device)
+    position = {int(r): i for i, r in enumerate(rows)}
+    means = np.zeros((len(rows), 200), np.float32)
+    for split in ("train", "valid", "test"):  # the per-split embeddings are cached beside the dataset
+        split_rows = data.indices(split)
+        if len(split_rows):
+            feats = split_embeddings(data, embedding, split, progress=progress)[FAD_LAYER]
+            means[[position[int(r)] for r in split_rows]] = feats
+    missing = sorted(set(position) - {int(r) for s in ("train", "valid", "test") for r in data.indices(s)})
+    if missing:
+        (extra,) = encode_rows(lambda w: (embedding.embed(w, data.sample_rate)[FAD_LAYER],), data, np.asarray(missing),
+                               progress=progress)
+        means[[position[r] for r in missing]] = extra
+    identity = {"kind": "musicnn", "model_id": f"musicnn:{FAD_LAYER}", "model_hash": content_hash(embedding.folder),
+                "mel": None, "layout": None}
     return means, identity

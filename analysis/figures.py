@@ -74,7 +74,7 @@ def comparison_figure(rows: list[dict], path: Path) -> None:
     names = [r["name"] for r in rows]
     x = np.arange(len(rows))
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for offset, key, label in ((-0.2, "logistic_cv", "logistic (5-fold CV)"), (0.2, "knn_cv", "k-NN (5-fold CV)")):
+    for offset, key, label in ((-0.2, "logistic_test", "logistic (test)"), (0.2, "knn_test", "k-NN (test)")):
         vals = [r[key] for r in rows]
         err = np.array([[v - r[f"{key}_ci"][0], r[f"{key}_ci"][1] - v] for v, r in zip(vals, rows)]).T
         a.bar(x + offset, vals, 0.4, yerr=err, capsize=3, label=label)

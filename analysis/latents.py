@@ -4,7 +4,7 @@ A ``.npz`` holding, per clip, ``means`` (N, D) float32 and optionally ``logvars`
 ``track_id``, ``genre``, ``split`` (str) and ``clip`` (int, position in the track), plus
 ``manifest``: a JSON string with at least
 
-* ``format_version``, ``kind`` (``vae``, ``mfcc`` or ``pca``), ``latent_size`` (D);
+* ``format_version``, ``kind`` (``vae``, ``mfcc``, ``pca`` or ``musicnn``), ``latent_size`` (D);
 * ``model_id`` and ``model_hash`` (the stage-one folder and its content hash; for baselines an
   id of the baseline and the dataset fingerprint);
 * ``mel`` (the front-end settings), ``layout`` (``global_size``, ``channels``, ``frames``: how a
@@ -29,7 +29,7 @@ from autoencoder.errors import UserError
 from autoencoder.files import atomic_path
 
 FORMAT_VERSION = 1
-KINDS = ("vae", "mfcc", "pca")
+KINDS = ("vae", "mfcc", "pca", "musicnn")
 REQUIRED_ARRAYS = ("means", "track_id", "genre", "split", "clip", "manifest")
 REQUIRED_MANIFEST = ("format_version", "kind", "latent_size", "model_id", "model_hash", "mel", "layout", "mean",
                      "std", "command", "data")

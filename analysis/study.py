@@ -7,6 +7,10 @@ Views of a file:
   frames -- what stays when *when* things happen is forgotten.
 
 Levels: ``clip`` (one vector per 5 s clip) and ``song`` (the mean of a track's clip vectors).
+
+Preprocessing is chosen per file, view and level on valid (:mod:`.probes`): the logistic probe gets
+its own choice; the distance-based analyses (k-means, mixtures, Ward, precision@10) use the one
+chosen for the k-NN probe, the distance-based probe.
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from autoencoder.stats import N_BOOT
 
 from .clustering import agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep, precision_at_k
 from .latents import Latents
-from .probes import ProbeNotApplicable, cv_probe, held_out_probe
+from .probes import ProbeNotApplicable, held_out_probe
 
 
-def views(latents: Latents) -> dict[str, np.ndarray]:
-    """Normalised ``(N, D')`` arrays by view name."""
-    X = latents.normalized()
+def views(latents: Latents, normalised: bool = True) -> dict[str, np.ndarray]:
+    """``(N, D')`` arrays by view name: standardised over train (for maps) or as stored."""
+    X = latents.normalized() if normalised else latents.means.astype(np.float64)
     out = {"flat": X}
     layout = latents.manifest.get("layout")
     if layout and layout["frames"] > 1:
@@ -45,7 +49,7 @@ def analyse(latents: Latents, seed: int = 0, max_k: int = 20, n_boot: int = N_BO
     genres = latents.genre_names
     result: dict = {"manifest": {k: latents.manifest[k] for k in ("kind", "latent_size", "model_id", "layout")},
                     "genres": genres, "views": {}}
-    for view, X in views(latents).items():
+    for view, X in views(latents, normalised=False).items():
         for level in ("clip", "song"):
             if level == "clip":
                 data, genre, groups, split = X, latents.genre, latents.track_id, latents.split
@@ -56,18 +60,27 @@ def analyse(latents: Latents, seed: int = 0, max_k: int = 20, n_boot: int = N_BO
     return result
 
 
+def preprocess(X: np.ndarray, split: np.ndarray, preprocessing: str) -> np.ndarray:
+    """``X`` standardised with the train rows' mean and std, or unchanged."""
+    if preprocessing == "none":
+        return X
+    ref = X[split == "train"] if (split == "train").any() else X
+    std = ref.std(0)
+    return (X - ref.mean(0)) / np.where(std > 0, std, 1.0)
+
+
 def _analyse_array(X, y, groups, split, n_genres, seed, max_k, n_boot) -> dict:
+    probes = {name: _safe(held_out_probe, name, X, y, split, groups, seed=seed, n_boot=n_boot)
+              for name in ("logistic", "knn")}
+    preprocessing = probes["knn"].get("chosen", {}).get("preprocessing", "standardise")
+    X = preprocess(X, split, preprocessing)
     ks = range(2, min(max_k, len(X) - 1) + 1)
     sweep = kmeans_sweep(X, y, ks, seed)
     at_genres = next((r for r in sweep if r["k"] == n_genres), sweep[-1])
     gmm_rows, k_bic = gmm_bic(X, y, ks, seed)
     pca = PCA(n_components=min(X.shape[0], X.shape[1], 20), random_state=seed).fit(X)
-    probes = {}
-    for name in ("logistic", "knn"):
-        probes[name] = {"held_out": _safe(held_out_probe, name, X, y, split, groups, seed=seed, n_boot=n_boot),
-                        "cv": _safe(cv_probe, name, X, y, groups, folds=min(5, _min_class_groups(y, groups)), seed=seed)}
     return {
-        "n": int(len(X)), "dim": int(X.shape[1]),
+        "n": int(len(X)), "dim": int(X.shape[1]), "distance_preprocessing": preprocessing,
         "pca_explained_variance": pca.explained_variance_ratio_.tolist(),
         "kmeans": sweep, "k_elbow": elbow_k(sweep), "k_balance": balance_k(sweep), "kmeans_at_n_genres": at_genres,
         "gmm": gmm_rows, "k_bic": k_bic, "gmm_at_bic": next(r for r in gmm_rows if r["k"] == k_bic),
@@ -76,10 +89,6 @@ def _analyse_array(X, y, groups, split, n_genres, seed, max_k, n_boot) -> dict:
         "centroid_distances": centroid_distances(X, y, n_genres).tolist(),
         "probes": probes,
     }
-
-
-def _min_class_groups(y: np.ndarray, groups: np.ndarray) -> int:
-    return max(2, min(len(np.unique(groups[y == c])) for c in np.unique(y)))
 
 
 def _safe(fn, *args, **kwargs) -> dict:

@@ -6,6 +6,11 @@ Decoding paths, all scored against the original clip:
 * ``vae_vocoder`` / ``vae_griffin_lim``: the VAE's posterior mean decoded, then turned into audio;
 * ``pca_vocoder``: PCA of the flattened log-mels at the same size D (fitted on train), same vocoder.
 
+With the independent judge (:mod:`autoencoder.independent`): its agreement and KL divergence between
+each path and the original, its balanced accuracy on each path, and the Fréchet audio distance of
+each path from the real training clips (matched genre mix) beside the originals' own (the floor).
+Differences between paths on the same clips (VAE - PCA, vocoder - Griffin-Lim) get paired intervals.
+
 Besides the waveform metrics (:mod:`autoencoder.metrics`), ``mel_l1`` is the distance of the
 decoded mel itself (before any vocoder) for the VAE and PCA: the rate-distortion figure.
 Every mean comes with a 95 % bootstrap interval over tracks.
@@ -25,18 +30,24 @@ from tqdm import tqdm
 from . import metrics as M
 from .clips import DatasetError, PreparedDataset
 from .codec import StageOne
+from .independent.cache import split_embeddings
+from .independent.collect import ORIGINAL, ReconstructionScores
+from .independent.judge import IndependentJudge
+from .independent.measures import FAD_LAYER
 from .judge import Judge
 from .pca import MelPCA
-from .stats import bootstrap_ci, bootstrap_mean_ci
+from .stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
 
 
 def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
-                       batch: int = 8, progress: bool = True, judge: Judge | None = None) -> dict:
+                       batch: int = 8, progress: bool = True, judge: Judge | None = None,
+                       independent: IndependentJudge | None = None, n_boot: int = N_BOOT) -> dict:
     """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``.
 
     With a ``judge``, also its agreement between each reconstruction and its original
     (``<path>/judge_agreement``, 0 or 1 per clip) and its balanced accuracy on every path against
-    the true genres (``judge_balanced_accuracy``), beside its own on the originals.
+    the true genres (``judge_balanced_accuracy``), beside its own on the originals. With the
+    ``independent`` judge, the measures listed in the module docstring.
     """
     rows = data.indices(split)
     if len(rows) == 0:
@@ -50,6 +61,7 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     fe = codec.frontend
     per_clip: dict[str, list[float]] = defaultdict(list)
     predictions: dict[str, list[int]] = defaultdict(list)
+    scores = ReconstructionScores(independent) if independent is not None else None
     for i in tqdm(range(0, len(rows), batch), desc=f"evaluating {split}", disable=not progress):
         waves = data.waves(rows[i:i + batch]).to(codec.device)
         with torch.no_grad():
@@ -72,13 +84,19 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
                     guess = judge.predict(out)
                     predictions[path] += guess.tolist()
                     per_clip[f"{path}/judge_agreement"] += (guess == original).float().tolist()
+            if scores is not None:
+                scores.add(ORIGINAL, waves, codec.sample_rate)
+                for path, out in paths.items():
+                    scores.add(path, out, codec.sample_rate)
+    if scores is not None:
+        per_clip.update(scores.per_clip())
     tracks = data.track_ids[rows].tolist()
-    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks)))
+    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
                for key, values in per_clip.items()}
     if pca is not None:
         # The ratio of the two means, and its interval from the same statistic over resampled tracks.
         vae, base = np.array(per_clip["vae_mel_l1"]), np.array(per_clip["pca_mel_l1"])
-        lo, hi = bootstrap_ci(lambda idx: vae[idx].mean() / base[idx].mean(), tracks)
+        lo, hi = bootstrap_ci(lambda idx: vae[idx].mean() / base[idx].mean(), tracks, n_boot)
         summary["vae_over_pca_mel_l1"] = {"mean": float(vae.mean() / base.mean()), "ci_low": lo, "ci_high": hi}
     if judge is not None:
         truth = [judge.genres.index(g) if g in judge.genres else -1 for g in data.genres[rows]]
@@ -87,9 +105,33 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
             summary["judge_balanced_accuracy"] = {path: float(balanced_accuracy_score(truth, guess))
                                                   for path, guess in predictions.items()}
         summary["judge_test_scores"] = {k: v for k, v in judge.metrics.items() if k.startswith("test_")}
+    summary["differences"] = paired_differences(per_clip, tracks, n_boot)
+    if scores is not None:
+        train = split_embeddings(data, independent.embedding, "train", progress=progress)
+        train_rows = data.indices("train")
+        summary.update(scores.summary(data.genres[rows], np.asarray(tracks), train[FAD_LAYER],
+                                      data.genres[train_rows], data.track_ids[train_rows], n_boot=n_boot))
     return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "latent_size": codec.latent_size,
             "pca_applicable": pca is not None, "summary": summary,
             "clips": {"track_id": tracks, **per_clip}}
+
+
+PAIRS = (("vae_vocoder", "pca_vocoder"), ("vocoder_true_mel", "griffin_lim_true_mel"),
+         ("vae_vocoder", "vae_griffin_lim"))
+
+
+def paired_differences(per_clip: dict[str, list[float]], tracks: list, n_boot: int = N_BOOT) -> dict:
+    """Mean per-clip difference ``a - b`` of every metric for the path pairs :data:`PAIRS`, with an
+    interval over tracks: paths scored on the same clips are compared clip by clip."""
+    out = {}
+    for a, b in PAIRS:
+        for key in [k for k in per_clip if k.startswith(a + "/")]:
+            other = b + key[len(a):]
+            if other in per_clip:
+                diff = np.asarray(per_clip[key]) - np.asarray(per_clip[other])
+                out[f"{a}-{b}/{key[len(a) + 1:]}"] = dict(zip(("mean", "ci_low", "ci_high"),
+                                                              bootstrap_mean_ci(diff, tracks, n_boot)))
+    return out
 
 
 def format_table(result: dict) -> str:
@@ -97,8 +139,7 @@ def format_table(result: dict) -> str:
     s = result["summary"]
     paths = ["vae_vocoder", "vae_griffin_lim", "pca_vocoder", "vocoder_true_mel", "griffin_lim_true_mel"]
     names = ["log_mel_l1", "mr_stft", "spectral_convergence", "onset_corr", "chroma_corr", "centroid_corr", "si_sdr"]
-    if "vae_vocoder/judge_agreement" in s:
-        names.append("judge_agreement")
+    names += [n for n in ("judge_agreement", "ind_agreement", "ind_kl") if f"vae_vocoder/{n}" in s]
     lines = [f"D = {result['latent_size']}, {result['split']} split: {result['num_clips']} clips of "
              f"{result['num_tracks']} tracks; mean [95 % CI over tracks]", "",
              "| path | decoded-mel L1 | " + " | ".join(f"heard {n}" for n in names) + " |",
@@ -117,7 +158,38 @@ def format_table(result: dict) -> str:
         lines += ["", f"judge balanced accuracy against true genres: {scores} (judge on real test clips: balanced "
                       f"accuracy {real.get('test_balanced_accuracy', float('nan')):.3f}, Cohen's kappa "
                       f"{real.get('test_cohen_kappa', float('nan')):.3f}; chance {real.get('test_chance_balanced_accuracy', float('nan')):.3f})"]
-    return "\n".join(lines)
+    return "\n".join(lines + _independent_lines(s) + _difference_lines(s))
+
+
+def _independent_lines(s: dict) -> list[str]:
+    lines = []
+    fad = s.get("fad", {}).get("sets")
+    if fad:
+        n = fad[ORIGINAL]["n"]
+        lines += ["", f"Fréchet audio distance from {n[1]} real train clips ({fad[ORIGINAL]['groups'][1]} tracks), "
+                      f"{n[0]} clips each, genres {', '.join(s['fad']['genres'])} (musicnn {s['fad']['layer']}; "
+                      "95 % intervals over tracks; ratio to the originals' own distance, paired):", "",
+                  "| clips | FAD | ratio to originals |", "|---|---|---|"]
+        for name, v in fad.items():
+            ratio = (f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
+                     if "ratio_ci" in v else "1 (the floor)")
+            lines.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
+    acc = s.get("independent_balanced_accuracy")
+    if acc:
+        lines += ["", "Independent judge balanced accuracy against the true genres: " + ", ".join(
+            f"{k} {v['balanced_accuracy']:.3f} [{v['balanced_accuracy_ci'][0]:.3f}, {v['balanced_accuracy_ci'][1]:.3f}]"
+            for k, v in acc.items())]
+    return lines
+
+
+def _difference_lines(s: dict) -> list[str]:
+    shown = ("log_mel_l1", "mr_stft", "onset_corr", "chroma_corr", "ind_agreement", "ind_kl")
+    rows = [(k, v) for k, v in s.get("differences", {}).items() if k.split("/")[1] in shown]
+    if not rows:
+        return []
+    lines = ["", "Paired differences on the same clips (mean of a - b [95 % CI over tracks]; an interval "
+                 "that excludes 0 is a difference):", "", "| a - b | metric | difference |", "|---|---|---|"]
+    return lines + [f"| {k.split('/')[0]} | {k.split('/')[1]} | {_fmt(v)} |" for k, v in rows]
 
 
 def _fmt(stat: dict) -> str:
@@ -126,8 +198,11 @@ def _fmt(stat: dict) -> str:
 
 def evaluate_to_folder(model: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, *, split: str = "test",
                        max_clips: int | None = None, judge: str | os.PathLike | None = None,
-                       device: str = "auto") -> dict:
-    """Evaluate the VAE at ``model`` on a split; writes ``out/metrics.json`` and ``out/table.md``."""
+                       independent: str | os.PathLike | None = None, device: str = "auto") -> dict:
+    """Evaluate the VAE at ``model`` on a split; writes ``out/metrics.json`` and ``out/table.md``.
+
+    ``judge``: the in-house judge (a second opinion, optional); ``independent``: the independent judge
+    folder (default the shipped ``models/independent-judge``)."""
     import sys
     from pathlib import Path
 
@@ -135,8 +210,11 @@ def evaluate_to_folder(model: str | os.PathLike, data: str | os.PathLike, out: s
     from .files import write_json, write_text
 
     codec = load(model, device=device)
+    from .independent.judge import load_independent_judge
+
     judge_model = load_judge(judge, device=codec.device) if judge else None
-    result = evaluate_stage_one(codec, PreparedDataset(data), split, max_clips, judge=judge_model)
+    result = evaluate_stage_one(codec, PreparedDataset(data), split, max_clips, judge=judge_model,
+                                independent=load_independent_judge(independent, device=codec.device))
     result["command"] = " ".join(sys.argv)
     write_json(Path(out) / "metrics.json", result)
     write_text(Path(out) / "table.md", format_table(result) + "\n")

@@ -1,9 +1,14 @@
 """The latent-size study: one VAE per size, evaluated beside PCA, and the rule that picks D*.
 
-The rule is configuration, fixed before the sweep runs, and applied by code on the valid split:
-D* is the smallest size whose onset correlation, chroma correlation and judge agreement (VAE +
-vocoder against the original, both judged as audio) all reach their thresholds. If none does,
-the rule says so and falls back to the size with the smallest relative shortfall.
+The rule is configuration, fixed before the sweep runs, and applied by code on the valid split,
+relative to ceilings measured in the same run: the ceiling of a measure is the better of the
+vocoder and Griffin-Lim on true mels (no latent at all). A size qualifies when its VAE + vocoder
+reconstructions reach, on valid, ``onset_fraction`` of the onset-correlation ceiling,
+``chroma_fraction`` of the chroma ceiling, ``agreement_fraction`` of the independent judge's
+agreement ceiling, and a Fréchet audio distance from the real train clips at most ``fad_ratio``
+times that of the real valid clips themselves. D* is the smallest qualifying size. If none
+qualifies, the rule says so and falls back to the smallest relative shortfall; sizes whose
+shortfall intervals overlap the best one's are reported as undetermined, and the smallest is taken.
 """
 
 from __future__ import annotations
@@ -14,14 +19,38 @@ from typing import NamedTuple
 
 from .training.vae_task import VAETrainConfig
 
-RULE_METRICS = ("onset_corr", "chroma_corr", "judge_agreement")
+RELATIVE = {"onset_corr": "onset_fraction", "chroma_corr": "chroma_fraction", "ind_agreement": "agreement_fraction"}
+RULE_METRICS = (*RELATIVE, "fad_ratio")  # the row columns the rule reads (and "ceiling_<name>" for RELATIVE)
 
 
 @dataclass
 class RuleConfig:
-    onset_corr: float = 0.75
-    chroma_corr: float = 0.75
-    judge_agreement: float = 0.85
+    onset_fraction: float = 0.8  # of the ceiling's onset-envelope correlation
+    chroma_fraction: float = 0.8  # of the ceiling's chroma correlation
+    agreement_fraction: float = 0.7  # of the ceiling's independent-judge agreement
+    fad_ratio: float = 2.0  # FAD(reconstructed valid, train) / FAD(real valid, train) at most
+
+    def __post_init__(self) -> None:
+        for name in ("onset_fraction", "chroma_fraction", "agreement_fraction"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"rule.{name} must be in (0, 1], got {getattr(self, name)}")
+        if self.fad_ratio < 1:
+            raise ValueError(f"rule.fad_ratio must be at least 1 (the real clips' own distance), got {self.fad_ratio}")
+
+    def thresholds(self, ceilings: dict[str, float]) -> dict[str, float]:
+        """Absolute thresholds for the row columns: fractions of ``ceilings`` and the FAD ratio."""
+        out = {name: getattr(self, field) * ceilings[name] for name, field in RELATIVE.items()}
+        out["fad_ratio"] = self.fad_ratio
+        return out
+
+
+def shortfall(values: dict[str, float], thresholds: dict[str, float]) -> float:
+    """Sum of relative shortfalls below each threshold (above it, for the FAD ratio); 0 = qualifies."""
+    total = 0.0
+    for name, t in thresholds.items():
+        v = values[name]
+        total += max(0.0, v - t) / t if name == "fad_ratio" else max(0.0, t - v) / t
+    return total
 
 
 @dataclass
@@ -33,6 +62,7 @@ class SweepConfig:
     rule: RuleConfig = field(default_factory=RuleConfig)
     eval_max_clips: int = 96  # per split and size: a seeded subset keeps a sweep in CPU-hours
     audio_clips: int = 3  # clips written as audio at every size (in the run folder, never committed)
+    n_boot: int = 1000  # bootstrap resamples of every interval (fewer only in test configs)
     # The full budget: the three sizes the rule picks continue from their brief checkpoints to
     # full_max_steps and are evaluated on up to full_eval_max_clips clips per split.
     full_max_steps: int = 3000
@@ -79,30 +109,43 @@ def size_config(base: VAETrainConfig, size: int, max_frames: int, global_fractio
     return cfg
 
 
-def choose_size(rows: list[dict], rule: RuleConfig) -> RuleDecision:
-    """Apply the rule to valid-split rows ``{"size": D, "onset_corr": ..., "chroma_corr": ..., "judge_agreement": ...}``."""
+def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) -> RuleDecision:
+    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>..., "shortfall_ci": [lo, hi]?}``.
+
+    ``ceilings``: the better of vocoder and Griffin-Lim on true mels for each of :data:`RELATIVE`.
+    """
     if not rows:
         raise ValueError("the rule needs at least one evaluated size")
-    thresholds = {name: getattr(rule, name) for name in RULE_METRICS}
+    thresholds = rule.thresholds(ceilings)
     rows = sorted(rows, key=lambda r: r["size"])
-    stated = ", ".join(f"{k} >= {v:g}" for k, v in thresholds.items())
+    stated = ", ".join(f"{k} {'<=' if k == 'fad_ratio' else '>='} {v:.3f}" for k, v in thresholds.items())
+
+    def values(row: dict) -> str:
+        return ", ".join(f"{k} {row[k]:.3f}" for k in thresholds)
     for row in rows:
-        if all(row[name] >= t for name, t in thresholds.items()):
+        if shortfall(row, thresholds) == 0:
             d = row["size"]
-            values = ", ".join(f"{k} {row[k]:.3f}" for k in thresholds)
             smaller = [r["size"] for r in rows if r["size"] < d]
-            why = f"D* = {d}: the smallest size with {stated} on valid ({values})"
+            why = f"D* = {d}: the smallest size with {stated} on valid ({values(row)})"
             if smaller:
                 why += f"; sizes {smaller} miss at least one threshold"
             return RuleDecision(d, True, why, _neighbours(d))
+    best = min(rows, key=lambda r: (shortfall(r, thresholds), r["size"]))
+    close = [r["size"] for r in rows if _overlaps(r, best)]
+    d = min(close)
+    why = (f"no size reaches {stated} on valid; the closest is D* = {best['size']} ({values(best)}; relative "
+           f"shortfall {shortfall(best, thresholds):.3f})")
+    if len(close) > 1:
+        why += (f"; D* is undetermined between sizes {close} (their shortfall intervals overlap), so the "
+                f"smallest, {d}, is taken")
+    return RuleDecision(d, False, why, _neighbours(d))
 
-    def shortfall(row: dict) -> float:
-        return sum(max(0.0, t - row[name]) / t for name, t in thresholds.items())
-    best = min(rows, key=lambda r: (shortfall(r), r["size"]))
-    values = ", ".join(f"{k} {best[k]:.3f}" for k in thresholds)
-    why = (f"no size reaches {stated} on valid; falling back to the closest, D* = {best['size']} "
-           f"({values}; relative shortfall {shortfall(best):.3f})")
-    return RuleDecision(best["size"], False, why, _neighbours(best["size"]))
+
+def _overlaps(row: dict, best: dict) -> bool:
+    if row is best:
+        return True
+    a, b = row.get("shortfall_ci"), best.get("shortfall_ci")
+    return bool(a and b and a[0] <= b[1] and b[0] <= a[1])
 
 
 def _neighbours(size: int) -> tuple[int, int, int]:

@@ -13,19 +13,22 @@ import torch  # noqa: E402
 from .files import write_text  # noqa: E402
 from .plots import save_figure  # noqa: E402
 
+CEILING = "ceiling: best of vocoder, Griffin-Lim on true mel"
 PANELS = (  # (title, [(row column, label, style)])
     ("decoded-mel L1 (lower is better)", [("vae_mel_l1", "VAE", "o-"), ("pca_mel_l1", "PCA, same size", "s--")]),
     ("onset-envelope correlation (rhythm)", [("onset_corr", "VAE + vocoder", "o-"), ("griffin_lim_onset_corr", "VAE + Griffin-Lim", "^:"),
-                                             ("pca_onset_corr", "PCA + vocoder", "s--"), ("ceiling_onset_corr", "vocoder on true mel", "k-")]),
+                                             ("pca_onset_corr", "PCA + vocoder", "s--"), ("ceiling_onset_corr", CEILING, "k-")]),
     ("chroma correlation (harmony)", [("chroma_corr", "VAE + vocoder", "o-"), ("griffin_lim_chroma_corr", "VAE + Griffin-Lim", "^:"),
-                                      ("pca_chroma_corr", "PCA + vocoder", "s--"), ("ceiling_chroma_corr", "vocoder on true mel", "k-")]),
-    ("judge agreement with the original", [("judge_agreement", "VAE + vocoder", "o-"), ("pca_judge_agreement", "PCA + vocoder", "s--"),
-                                           ("ceiling_judge_agreement", "vocoder on true mel", "k-")]),
+                                      ("pca_chroma_corr", "PCA + vocoder", "s--"), ("ceiling_chroma_corr", CEILING, "k-")]),
+    ("independent judge agreement with the original", [("ind_agreement", "VAE + vocoder", "o-"),
+                                                       ("pca_ind_agreement", "PCA + vocoder", "s--"),
+                                                       ("ceiling_ind_agreement", CEILING, "k-")]),
+    ("FAD / real clips' own FAD (lower is better)", [("fad_ratio", "VAE + vocoder", "o-"), ("pca_fad_ratio", "PCA + vocoder", "s--")]),
     ("MR-STFT distance (lower is better)", [("mr_stft", "VAE + vocoder", "o-"), ("ceiling_mr_stft", "vocoder on true mel", "k-")]),
-    ("centroid correlation (timbre)", [("centroid_corr", "VAE + vocoder", "o-")]),
 )
 THRESHOLD_OF = {"onset-envelope correlation (rhythm)": "onset_corr", "chroma correlation (harmony)": "chroma_corr",
-                "judge agreement with the original": "judge_agreement"}
+                "independent judge agreement with the original": "ind_agreement",
+                "FAD / real clips' own FAD (lower is better)": "fad_ratio"}
 
 
 def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
@@ -40,8 +43,8 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
             x, y, ci = zip(*pts)
             err = [[v - c[0] for v, c in zip(y, ci)], [c[1] - v for v, c in zip(y, ci)]] if all(ci) else None
             ax.errorbar(x, y, yerr=err, fmt=style, label=label, capsize=3, markersize=4)
-        if title in THRESHOLD_OF:
-            ax.axhline(record["rule"][THRESHOLD_OF[title]], color="red", lw=0.8, ls=":", label="rule threshold")
+        if title in THRESHOLD_OF and THRESHOLD_OF[title] in record.get("thresholds", {}):
+            ax.axhline(record["thresholds"][THRESHOLD_OF[title]], color="red", lw=0.8, ls=":", label="rule threshold")
         ax.axvline(d_star, color="green", lw=0.8, ls="--")
         ax.set_xscale("log", base=2)
         ax.set_xticks(record["sizes"], [str(v) for v in record["sizes"]])
@@ -49,10 +52,10 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("latent floats per 5 s clip")
         ax.legend(fontsize=7)
-    judge = record.get("judge_test_scores", {})
+    judge = record.get("independent_judge", {}).get("test", {})
     fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); D* = {d_star} chosen on valid (green). "
-                 f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.2f}, "
-                 f"kappa {judge.get('test_cohen_kappa', float('nan')):.2f}", fontsize=10)
+                 f"Independent judge on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.2f}, "
+                 f"kappa {judge.get('kappa', float('nan')):.2f}", fontsize=10)
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -82,8 +85,9 @@ def _data_path(out: Path) -> str:
 def markdown_table(record: dict, split: str) -> str:
     cols = [("size", "D"), ("vae_mel_l1", "VAE mel L1"), ("pca_mel_l1", "PCA mel L1"), ("vae_over_pca", "VAE/PCA"),
             ("onset_corr", "onset"), ("pca_onset_corr", "PCA onset"), ("chroma_corr", "chroma"),
-            ("pca_chroma_corr", "PCA chroma"), ("judge_agreement", "judge agr."), ("centroid_corr", "centroid"),
-            ("mr_stft", "MR-STFT"), ("active_dims", "active dims")]
+            ("pca_chroma_corr", "PCA chroma"), ("ind_agreement", "ind. judge agr."), ("fad_ratio", "FAD ratio"),
+            ("pca_fad_ratio", "PCA FAD ratio"), ("judge_agreement", "in-house judge agr."), ("mr_stft", "MR-STFT"),
+            ("shortfall", "rule shortfall"), ("active_dims", "active dims")]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|---" * len(cols) + "|"]
     for r in record["rows"][split]:
         cells = []
@@ -102,10 +106,14 @@ def write_report(record: dict, out: str | Path) -> None:
     rate_distortion_figure(record, "valid", out / "rate_distortion_valid.png")
     mel_grid_figure(out, record["sizes"], out / "mel_grid.png")
     judge = record.get("judge_test_scores", {})
-    text = ["# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}\n",
+    ind = record.get("independent_judge", {}).get("test", {})
+    text = ["# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}; ceilings "
+            f"measured in this run {record.get('ceilings')}, so thresholds {record.get('thresholds')}\n",
             f"**{record['decision']['reason']}**\n",
             f"Sizes for the analysis: {record['decision']['analysis_sizes']}\n",
-            f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
+            f"Independent judge on real test clips: balanced accuracy {ind.get('balanced_accuracy', float('nan')):.3f} "
+            f"{ind.get('balanced_accuracy_ci')}, Cohen's kappa {ind.get('kappa', float('nan')):.3f}. In-house judge "
+            f"(second opinion): balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
             f"Cohen's kappa {judge.get('test_cohen_kappa', float('nan')):.3f} "
             f"(chance {judge.get('test_chance_balanced_accuracy', float('nan')):.3f}).\n",
             "## Test split (mean [95% CI over tracks])\n", markdown_table(record, "test"),

@@ -1,4 +1,5 @@
-"""Measures of generated clips: Fréchet distance, diversity, memorisation, judge accuracy.
+"""Measures of generated clips: memorisation and the in-house judge's accuracy (the Fréchet audio
+distance and the independent judge live in :mod:`autoencoder.independent`).
 
 All work on plain arrays (judge embeddings, normalised latents, labels) so they can be tested
 on synthetic data with known answers.
@@ -9,34 +10,9 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import linalg
 from sklearn.metrics import balanced_accuracy_score
 
 from autoencoder.stats import wilson_interval
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Fréchet distance between Gaussians fitted to ``a (N, d)`` and ``b (M, d)``."""
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)  # singular products are handled below
-        root = linalg.sqrtm(cov_a @ cov_b)
-        if not np.isfinite(root).all():  # nearly singular product: regularise (standard FID practice)
-            eps = 1e-6 * np.eye(len(mu_a))
-            root = linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
-    root = root.real
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(root))
-
-
-def bootstrap_frechet(a: np.ndarray, b: np.ndarray, n_boot: int = 200, seed: int = 0,
-                      level: float = 0.95) -> dict:
-    """Fréchet distance with a percentile bootstrap interval (both sets resampled)."""
-    rng = np.random.default_rng(seed)
-    values = [frechet_distance(a[rng.integers(0, len(a), len(a))], b[rng.integers(0, len(b), len(b))])
-              for _ in range(n_boot)]
-    lo, hi = np.percentile(values, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
-    return {"value": frechet_distance(a, b), "ci": [float(lo), float(hi)], "n": [len(a), len(b)]}
 
 
 def memorisation(generated_nn: np.ndarray, test_nn: np.ndarray, percentile: float = 5.0) -> dict:

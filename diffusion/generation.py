@@ -1,14 +1,15 @@
-"""Evaluate genre-conditioned generation with the judge, beside real clips, reconstructions and the prior.
+"""Evaluate genre-conditioned generation with the independent judge and embedding, beside real clips.
 
-1. Guidance sweep on valid: for each scale, clips in valid's genre mix; judge accuracy and the
-   Fréchet distance (judge embedding) to the real valid clips. The scale with the lowest
-   distance is chosen here, once, and used for every headline number.
-2. On test, with equal numbers of clips in test's genre mix: the judge's accuracy on generated
-   clips, on the real test clips, and its verdicts on samples of the VAE prior; Fréchet distance
-   of generated clips to real test clips, and as the reference, of reconstructed training clips
-   (stage one, same genre mix) to real test clips (bootstrap intervals); diversity (mean pairwise
-   distance, judge embedding and normalised latents); memorisation (share of generated clips
-   nearer a training latent than the 5th percentile of test clips are; about 5 % means no copying).
+1. Guidance (unless given): for each scale of the grid, clips in valid's genre mix; the Fréchet
+   audio distance (musicnn embedding) from the real train clips, paired with the real valid clips'
+   own (the floor), and the independent judge's recognition. The lowest FAD is chosen, once.
+2. On test, every set in the test split's genre mix and size: generated clips, the real test clips
+   (the floor), their stage-one reconstructions (what stage two can at best reach) and samples of
+   the VAE prior. Against the real train clips (subsampled to the same mix): FAD with paired ratios to
+   the floor; density/coverage and precision/recall; per genre: the judge's recognition, within-genre
+   diversity and coverage. Second floor: real valid vs real train on their shared genres.
+   Memorisation: share of generated clips nearer a training clip than 5 % of test clips are, in the
+   embedding and in the latent space. The in-house judge, when given, adds its accuracy as a second opinion.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ import torch
 import autoencoder
 from analysis.latents import check_made_by, load_latents
 from autoencoder import refuse_overwrite, save_audio, write_json, write_text
-from autoencoder.stats import mean_pairwise_distance, nearest_distances
+from autoencoder.independent import (FAD_LAYER, classification, density_coverage, fad, fad_against,
+                                     load_independent_judge, matched, precision_recall)
+from autoencoder.independent.cache import split_embeddings
+from autoencoder.stats import mean_pairwise_distance, nearest_distances, wilson_interval
 
-from .evaluation import accuracy_by_genre, bootstrap_frechet, memorisation
+from .evaluation import accuracy_by_genre, memorisation
 from .pipeline import load as load_pipeline
 from .pipeline import write_metrics
 from .report import summary_markdown, write_figures
@@ -33,9 +37,10 @@ from .report import summary_markdown, write_figures
 @dataclass
 class GenerationEvalOptions:
     guidance_grid: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0, 8.0)
+    guidance: float | None = None  # a fixed scale: no sweep (e.g. the pipeline's recorded one)
     steps: int = 25  # DDIM steps
     max_clips: int | None = None  # cap on real clips per split (None: all)
-    n_boot: int = 200  # Fréchet resamples (each one a matrix square root)
+    n_boot: int = 1000
     audio_per_genre: int = 2
     seed: int = 0
 
@@ -48,102 +53,157 @@ def generate(pipe, genres: list[str], guidance: float, steps: int, seed: int, ba
     return z, waves
 
 
-def real_clips(data, split: str, limit: int | None, seed: int) -> tuple[torch.Tensor, np.ndarray]:
-    rows = data.indices(split)
-    if limit is not None and len(rows) > limit:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
-    return data.waves(rows), data.genres[rows]
+class Real:
+    """The real clips of one split: rows, genres, tracks and their (cached) embeddings."""
+
+    def __init__(self, data, judge, split: str, limit: int | None, seed: int, progress: bool = False) -> None:
+        rows = data.indices(split)
+        feats = split_embeddings(data, judge.embedding, split, progress=progress)
+        keep = np.arange(len(rows))
+        if limit is not None and len(rows) > limit:
+            keep = np.sort(np.random.default_rng(seed).choice(len(rows), limit, replace=False))
+        self.rows, self.genres, self.tracks = rows[keep], data.genres[rows[keep]], data.track_ids[rows[keep]]
+        self.features = {k: v[keep] for k, v in feats.items()}
 
 
-def judged(judge, waves: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    names = np.array(judge.genres)
-    return names[judge.predict(waves).cpu().numpy()], judge.embed(waves).cpu().numpy()
+def recognition(judge, feats: dict[str, np.ndarray], genres: np.ndarray, groups=None) -> dict:
+    """The judge's verdicts on clips asked (or known) to be ``genres``: overall and per genre; intervals
+    over ``groups`` (tracks of real clips) or Wilson intervals for independent (generated) clips."""
+    predicted = np.asarray(judge.genres)[judge.probabilities_of(feats[judge.layer]).argmax(1)]
+    if groups is not None:
+        return classification(genres, predicted, groups, labels=sorted(set(genres.tolist())))
+    out = classification(genres, predicted, np.arange(len(genres)), labels=sorted(set(genres.tolist())))
+    for g, v in out["per_genre"].items():  # independent clips: the exact binomial interval
+        hits = int(round(v["recall"] * v["n"]))
+        v["ci"] = wilson_interval(hits, v["n"])
+    return out
 
 
-def guidance_sweep(pipe, judge, data, grid: list[float], opts: GenerationEvalOptions) -> list[dict]:
-    waves, genres = real_clips(data, "valid", opts.max_clips, opts.seed)
-    _, real_embed = judged(judge, waves)
+def guidance_sweep(pipe, judge, valid: Real, train: Real, grid: list[float], opts: GenerationEvalOptions) -> list[dict]:
+    rows_v, rows_t, _ = matched(valid.genres, train.genres, opts.seed)
     rows = []
     for g in grid:
-        _, fake = generate(pipe, list(genres), g, opts.steps, opts.seed)
-        pred, embed = judged(judge, fake)
-        rows.append({"guidance": g, "accuracy": accuracy_by_genre(pred, genres, pipe.genres),
-                     "frechet": bootstrap_frechet(embed, real_embed, opts.n_boot, opts.seed)})
-        print(f"valid  guidance {g:>4}: judge accuracy {rows[-1]['accuracy']['accuracy']:.3f}  "
-              f"Fréchet {rows[-1]['frechet']['value']:.3f}")
+        _, fake = generate(pipe, list(valid.genres), g, opts.steps, opts.seed)
+        feats = judge.embedding.embed(fake, pipe.codec.sample_rate)
+        sets = {"real_valid": valid.features[FAD_LAYER][rows_v], "generated": feats[FAD_LAYER][rows_v]}
+        distance = fad_against(sets, valid.tracks[rows_v], train.features[FAD_LAYER][rows_t], train.tracks[rows_t],
+                               base="real_valid", n_boot=opts.n_boot, seed=opts.seed)
+        rows.append({"guidance": g, "fad": distance["generated"], "floor": distance["real_valid"],
+                     "recognition": recognition(judge, feats, valid.genres)})
+        print(f"valid  guidance {g:>4}: FAD {distance['generated']['value']:.1f} (real valid {distance['real_valid']['value']:.1f}), "
+              f"recognised {rows[-1]['recognition']['balanced_accuracy']:.3f}")
     return rows
 
 
-def _evaluate(model: Path, judge_dir: Path, latents_path: Path, data_dir: Path | None, out: Path,
-              opts: GenerationEvalOptions, device: str) -> dict:
+def _fidelity(real: np.ndarray, fake: np.ndarray) -> dict:
+    return {**density_coverage(real, fake), **precision_recall(real, fake)}
+
+
+def _per_genre(sets: dict[str, np.ndarray], genres: np.ndarray, train: np.ndarray, train_genres: np.ndarray) -> dict:
+    """Within-genre diversity of every set and its density/coverage against that genre's training clips."""
+    out = {}
+    for g in sorted(set(genres.tolist())):
+        rows, ref = genres == g, train[train_genres == g]
+        out[g] = {name: {"diversity": mean_pairwise_distance(x[rows]), **_fidelity(ref, x[rows])}
+                  for name, x in sets.items()}
+    return out
+
+
+def _test_sets(pipe, judge, data, test: Real, guidance: float, opts: GenerationEvalOptions):
+    sr = pipe.codec.sample_rate
+    z_gen, gen_waves = generate(pipe, list(test.genres), guidance, opts.steps, opts.seed + 1)
+    recon = torch.cat([pipe.codec.decode(pipe.codec.encode(data.waves(test.rows[i:i + 64])))
+                       for i in range(0, len(test.rows), 64)])
+    prior = pipe.codec.decode(torch.randn((len(test.rows), pipe.codec.latent_size),
+                                          generator=torch.Generator().manual_seed(opts.seed)))
+    feats = {"real_test": test.features, "generated": judge.embedding.embed(gen_waves, sr),
+             "reconstructed_test": judge.embedding.embed(recon, sr), "prior": judge.embedding.embed(prior, sr)}
+    return z_gen, gen_waves, feats
+
+
+def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir: Path | None, out: Path,
+              opts: GenerationEvalOptions, device: str, independent_dir: Path | None) -> dict:
     pipe = load_pipeline(model, device=device)
-    judge = autoencoder.load_judge(judge_dir, device=pipe.codec.device)
+    judge = load_independent_judge(independent_dir, device=pipe.codec.device)
     latents = load_latents(latents_path)
     check_made_by(latents, model, str(latents_path), model_hash=pipe.stage_one_hash)
     data = autoencoder.PreparedDataset(data_dir or latents.manifest["data"]["path"])
-    sweep = guidance_sweep(pipe, judge, data, list(opts.guidance_grid), opts)
-    best = min(sweep, key=lambda r: r["frechet"]["value"])["guidance"]
-    print(f"guidance chosen on valid (lowest Fréchet distance): {best}")
+    train, valid, test = (Real(data, judge, s, None if s == "train" else opts.max_clips, opts.seed)
+                          for s in ("train", "valid", "test"))
+    sweep = [] if opts.guidance is not None else guidance_sweep(pipe, judge, valid, train, list(opts.guidance_grid), opts)
+    guidance = opts.guidance if opts.guidance is not None else min(sweep, key=lambda r: r["fad"]["value"])["guidance"]
+    print(f"guidance: {guidance} ({'given' if opts.guidance is not None else 'chosen on valid: lowest FAD'})")
 
-    test_waves, test_genres = real_clips(data, "test", opts.max_clips, opts.seed)
-    test_pred, test_embed = judged(judge, test_waves)
-    z_gen, gen_waves = generate(pipe, list(test_genres), best, opts.steps, opts.seed + 1)
-    gen_pred, gen_embed = judged(judge, gen_waves)
-    # Reference: stage-one reconstructions of training clips in the test split's genre mix.
-    train_rows = data.indices("train")
-    rng = np.random.default_rng(opts.seed)
-    ref_rows = np.concatenate([rng.choice(train_rows[data.genres[train_rows] == g], int((test_genres == g).sum()),
-                                          replace=int((test_genres == g).sum()) > int((data.genres[train_rows] == g).sum()))
-                               for g in np.unique(test_genres)])
-    recon = torch.cat([pipe.codec.decode(pipe.codec.encode(data.waves(ref_rows[i:i + 64]))) for i in range(0, len(ref_rows), 64)])
-    recon_pred, recon_embed = judged(judge, recon)
-    prior = pipe.codec.decode(torch.randn((len(test_genres), pipe.codec.latent_size),
-                                         generator=torch.Generator().manual_seed(opts.seed)))
-    prior_pred, prior_embed = judged(judge, prior)
-
-    train_z = latents.normalized()[latents.rows("train")]
-    test_z = latents.normalized()[latents.rows("test")]
+    z_gen, gen_waves, feats = _test_sets(pipe, judge, data, test, guidance, opts)
+    emb = {k: v[FAD_LAYER] for k, v in feats.items()}
+    rows_test, rows_train, kept = matched(test.genres, train.genres, opts.seed)
+    ref, ref_tracks = train.features[FAD_LAYER][rows_train], train.tracks[rows_train]
+    distances = fad_against({k: v[rows_test] for k, v in emb.items()}, test.tracks[rows_test], ref, ref_tracks,
+                            base="real_test", n_boot=opts.n_boot, seed=opts.seed)
+    rows_v, rows_tv, kept_v = matched(valid.genres, train.genres, opts.seed)
+    floor_valid = fad(valid.features[FAD_LAYER][rows_v], valid.tracks[rows_v], train.features[FAD_LAYER][rows_tv],
+                      train.tracks[rows_tv], n_boot=opts.n_boot, seed=opts.seed)
+    train_emb, train_genres = train.features[FAD_LAYER][rows_train], train.genres[rows_train]
+    train_z, test_z = latents.normalized()[latents.rows("train")], latents.normalized()[latents.rows("test")]
     gen_z = latents.normalize(z_gen.cpu().numpy())
+    all_train = train.features[FAD_LAYER]
     result = {
-        "model": str(model), "judge": str(judge_dir), "latents": str(latents_path), "steps": opts.steps,
-        "seed": opts.seed, "guidance": best, "guidance_sweep_valid": sweep, "num_clips": len(test_genres),
-        "judge_real_test_scores": judge.metrics,
-        "accuracy": {"generated": accuracy_by_genre(gen_pred, test_genres, pipe.genres),
-                     "real_test": accuracy_by_genre(test_pred, test_genres, pipe.genres),
-                     "reconstructed_train": accuracy_by_genre(recon_pred, data.genres[ref_rows], pipe.genres)},
-        "prior_verdicts": {g: int((prior_pred == g).sum()) for g in judge.genres},
-        "frechet": {"generated_vs_test": bootstrap_frechet(gen_embed, test_embed, opts.n_boot, opts.seed),
-                    "reconstructed_train_vs_test": bootstrap_frechet(recon_embed, test_embed, opts.n_boot, opts.seed),
-                    "prior_vs_test": bootstrap_frechet(prior_embed, test_embed, opts.n_boot, opts.seed)},
-        "diversity": {"generated_embed": mean_pairwise_distance(gen_embed), "test_embed": mean_pairwise_distance(test_embed),
-                      "generated_latent": mean_pairwise_distance(gen_z), "test_latent": mean_pairwise_distance(test_z)},
-        "memorisation": memorisation(nearest_distances(train_z, gen_z), nearest_distances(train_z, test_z)),
+        "model": str(model), "independent_judge": str(judge.folder), "independent_judge_hash": judge.hash,
+        "independent_judge_test": judge.record.get("metrics", {}).get("test", {}), "latents": str(latents_path),
+        "steps": opts.steps, "seed": opts.seed, "guidance": guidance, "guidance_given": opts.guidance is not None,
+        "guidance_sweep_valid": sweep, "num_clips": len(test.rows), "genres": kept,
+        "recognition": {"generated": recognition(judge, feats["generated"], test.genres),
+                        "real_test": recognition(judge, feats["real_test"], test.genres, test.tracks),
+                        "reconstructed_test": recognition(judge, feats["reconstructed_test"], test.genres, test.tracks)},
+        "prior_verdicts": _verdicts(judge, feats["prior"]),
+        "fad": {"against": f"{len(rows_train)} real train clips in the test mix", "sets": distances,
+                "floor_valid_vs_train": {**floor_valid, "genres": kept_v}},
+        "fidelity": {k: _fidelity(train_emb, v) for k, v in emb.items()},
+        "diversity": {k: mean_pairwise_distance(v) for k, v in emb.items()},
+        "per_genre": _per_genre(emb, test.genres, train_emb, train_genres),
+        "memorisation": {"embedding": memorisation(nearest_distances(all_train, emb["generated"]),
+                                                   nearest_distances(all_train, emb["real_test"])),
+                         "latent": memorisation(nearest_distances(train_z, gen_z), nearest_distances(train_z, test_z))},
     }
-    result["per_genre_diversity"] = {g: {"generated": mean_pairwise_distance(gen_embed[test_genres == g]),
-                                         "test": mean_pairwise_distance(test_embed[test_genres == g])}
-                                     for g in np.unique(test_genres)}
-    for g in np.unique(test_genres):
-        for i in np.flatnonzero(test_genres == g)[: opts.audio_per_genre]:
+    if judge_dir is not None:  # the in-house judge: a second opinion
+        inhouse = autoencoder.load_judge(judge_dir, device=pipe.codec.device)
+        names = np.array(inhouse.genres)
+        result["in_house_judge"] = {"generated": accuracy_by_genre(names[inhouse.predict(gen_waves).cpu().numpy()],
+                                                                   test.genres, pipe.genres),
+                                    "test_scores": inhouse.metrics}
+    for g in np.unique(test.genres):
+        for i in np.flatnonzero(test.genres == g)[: opts.audio_per_genre]:
             save_audio(out / "audio" / f"{g}_{i}.wav", gen_waves[i], pipe.codec.sample_rate)
     return result
 
 
-def evaluate_generation(model: str | Path, judge: str | Path, latents: str | Path, out: str | Path,
+def _verdicts(judge, feats: dict[str, np.ndarray]) -> dict[str, int]:
+    predicted = np.asarray(judge.genres)[judge.probabilities_of(feats[judge.layer]).argmax(1)]
+    return {g: int((predicted == g).sum()) for g in judge.genres}
+
+
+def evaluate_generation(model: str | Path, judge: str | Path | None, latents: str | Path, out: str | Path,
                         opts: GenerationEvalOptions | None = None, *, data: str | Path | None = None,
-                        force: bool = False, record: bool = False, device: str = "auto") -> dict:
+                        force: bool = False, record: bool = False, device: str = "auto",
+                        independent: str | Path | None = None) -> dict:
     """Run the evaluation of the pipeline at ``model``; writes ``out/generation.json``, ``summary.md``,
-    figures and audio. With ``record`` the chosen guidance becomes the pipeline's sampling default."""
+    figures and audio. ``judge``: the in-house judge (optional second opinion); ``independent``: the
+    independent judge folder (default the shipped one). With ``record`` the guidance becomes the
+    pipeline's sampling default."""
     opts = opts or GenerationEvalOptions()
     out = Path(out)
     refuse_overwrite([out / "generation.json"], force)
-    result = _evaluate(Path(model), Path(judge), Path(latents), Path(data) if data else None, out, opts, device)
+    result = _evaluate(Path(model), Path(judge) if judge else None, Path(latents), Path(data) if data else None, out,
+                       opts, device, Path(independent) if independent else None)
     write_json(out / "generation.json", result)
     write_figures(result, out)
     write_text(out / "summary.md", summary_markdown(result))
     if record:
-        write_metrics(model, {"test_judge_accuracy_generated": result["accuracy"]["generated"]["accuracy"],
-                              "test_frechet_generated": result["frechet"]["generated_vs_test"]["value"],
-                              "test_memorisation": result["memorisation"]["fraction"]},
+        write_metrics(model, {"test_recognition_generated": result["recognition"]["generated"]["balanced_accuracy"],
+                              "test_fad_generated": result["fad"]["sets"]["generated"]["value"],
+                              "test_fad_real": result["fad"]["sets"]["real_test"]["value"],
+                              "test_memorisation_embedding": result["memorisation"]["embedding"]["fraction"]},
                       {"guidance": result["guidance"], "steps": opts.steps, "sampler": "ddim",
-                       "chosen_on": "valid split, lowest Fréchet distance in the judge embedding"})
+                       "chosen_on": "given" if opts.guidance is not None else
+                       "valid split, lowest FAD from the real train clips (musicnn embedding)"})
     return result

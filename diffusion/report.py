@@ -6,57 +6,84 @@ from pathlib import Path
 
 from analysis.report_numbers import verdict
 
+SETS = (("generated", "generated"), ("real_test", "real test clips (the floor)"),
+        ("reconstructed_test", "test clips through stage one (stage two's ceiling)"), ("prior", "VAE prior N(0, I)"))
 
-def _ci(v: dict, key: str = "value") -> str:
-    return f"{v[key]:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+
+def _ci(value: float, ci: list[float], spec: str = ".3f") -> str:
+    return f"{value:{spec}} [{ci[0]:{spec}}, {ci[1]:{spec}}]"
+
+
+def _fad_row(name: str, label: str, v: dict, rec: dict | None, fid: dict, div: float) -> str:
+    ratio = _ci(v["ratio_to_real_test"], v["ratio_ci"], ".2f") if "ratio_ci" in v else "1"
+    recognised = _ci(rec["balanced_accuracy"], rec["balanced_accuracy_ci"]) if rec else "no genre asked"
+    return (f"| {label} | {_ci(v['value'], v['ci'], '.1f')} | {ratio} | {recognised} | {fid['density']:.2f} / "
+            f"{fid['coverage']:.2f} | {fid['precision']:.2f} / {fid['recall']:.2f} | {div:.2f} |")
 
 
 def summary_markdown(r: dict) -> str:
-    acc, fd, mem, div = r["accuracy"], r["frechet"], r["memorisation"], r["diversity"]
-    judge = r.get("judge_real_test_scores", {})
+    fad, rec, mem = r["fad"], r["recognition"], r["memorisation"]
+    judge = r.get("independent_judge_test", {})
+    chosen = "given" if r.get("guidance_given") else "chosen on valid by the lowest FAD"
+    floor_v = fad["floor_valid_vs_train"]
     lines = [
         "# Generation: genre-conditioned latent diffusion",
         "",
-        f"Model `{r['model']}`, {r['steps']} DDIM steps, guidance {r['guidance']} (chosen on valid by the lowest "
-        f"Fréchet distance), {r['num_clips']} clips per set in the test split's genre mix, seed {r['seed']}.",
-        f"Judge on real test clips: balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
-        f"Cohen's kappa {judge.get('test_cohen_kappa', float('nan')):.3f} (chance 0.100).",
+        f"Model `{r['model']}`, {r['steps']} DDIM steps, guidance {r['guidance']} ({chosen}), {r['num_clips']} clips "
+        f"per set in the test split's genre mix, seed {r['seed']}. Independent judge (logistic regression on the "
+        f"musicnn embedding) on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.3f} "
+        f"{judge.get('balanced_accuracy_ci')}.",
         "",
-        "| clips | judge accuracy [95% CI] | balanced acc. | Fréchet to real test (judge embedding) [95% CI] |",
-        "|---|---|---|---|",
-        f"| generated | {_ci(acc['generated'], 'accuracy')} | {acc['generated']['balanced_accuracy']:.3f} | "
-        f"{_ci(fd['generated_vs_test'])} |",
-        f"| real test | {_ci(acc['real_test'], 'accuracy')} | {acc['real_test']['balanced_accuracy']:.3f} | 0 (itself) |",
-        f"| reconstructed train (reference) | {_ci(acc['reconstructed_train'], 'accuracy')} | "
-        f"{acc['reconstructed_train']['balanced_accuracy']:.3f} | {_ci(fd['reconstructed_train_vs_test'])} |",
-        f"| VAE prior N(0, I) | no genre asked | | {_ci(fd['prior_vs_test'])} |",
+        f"FAD from {fad['against']} (musicnn penultimate layer, 95 % intervals: tracks of real clips resampled, "
+        "bias-corrected; ratios paired with the real test clips' own FAD). Density / coverage and precision / recall "
+        "against the same train clips (k = 5). Diversity: mean pairwise distance in the embedding.",
         "",
-        "- " + verdict("the generated set", fd["generated_vs_test"]["ci"], "the reconstructed training set",
-                       fd["reconstructed_train_vs_test"]["ci"], "Fréchet distance to real test clips"),
-        "- " + verdict("the generated set", fd["generated_vs_test"]["ci"], "the prior samples", fd["prior_vs_test"]["ci"],
-                       "Fréchet distance to real test clips"),
-        "- " + verdict("the generated set", acc["generated"]["ci"], "the real test set", acc["real_test"]["ci"],
-                       "judge accuracy", lower_is_better=False),
-        f"- Judge verdicts on {sum(r['prior_verdicts'].values())} prior samples: "
-        + ", ".join(f"{g} {n}" for g, n in sorted(r["prior_verdicts"].items(), key=lambda kv: -kv[1]) if n) + ".",
-        f"- Diversity (mean pairwise distance): judge embedding {div['generated_embed']:.3f} generated vs "
-        f"{div['test_embed']:.3f} real test; normalised latents {div['generated_latent']:.2f} vs {div['test_latent']:.2f}.",
-        f"- Memorisation: {100 * mem['fraction']:.1f} % [{100 * mem['ci'][0]:.1f}, {100 * mem['ci'][1]:.1f}] of generated "
-        f"clips are nearer a training latent than 5 % of test clips are (about {100 * mem['expected']:.0f} % when "
-        f"nothing is copied).",
-        "",
-        "## Guidance sweep (valid)",
-        "",
-        "| guidance | judge accuracy | Fréchet to real valid |",
-        "|---|---|---|",
+        "| clips | FAD | ratio to real | recognised (balanced acc.) | density / coverage | precision / recall | diversity |",
+        "|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {s['guidance']} | {_ci(s['accuracy'], 'accuracy')} | {_ci(s['frechet'])} |" for s in r["guidance_sweep_valid"]]
-    lines += ["", "## Per genre (test)", "", "| genre | generated acc. | real acc. | diversity gen. | diversity real |",
-              "|---|---|---|---|---|"]
-    for g, real in acc["real_test"]["per_genre"].items():
-        d = r["per_genre_diversity"].get(g, {})
-        lines.append(f"| {g} | {acc['generated']['per_genre'].get(g, float('nan')):.3f} | {real:.3f} | "
-                     f"{d.get('generated', float('nan')):.3f} | {d.get('test', float('nan')):.3f} |")
+    for name, label in SETS:
+        lines.append(_fad_row(name, label, fad["sets"][name], rec.get(name), r["fidelity"][name], r["diversity"][name]))
+    gen, real = fad["sets"]["generated"], fad["sets"]["real_test"]
+    lines += [
+        "",
+        f"- Second floor: real valid clips vs real train clips ({floor_v['n'][0]} clips, genres "
+        f"{', '.join(floor_v['genres'])}): FAD {_ci(floor_v['value'], floor_v['ci'], '.1f')}.",
+        "- " + verdict("the generated set", gen["ci"], "the real test clips", real["ci"], "FAD from the train clips"),
+        "- " + verdict("the generated set", gen["ci"], "the reconstructed test clips",
+                       fad["sets"]["reconstructed_test"]["ci"], "FAD from the train clips"),
+        "- " + verdict("the generated set", rec["generated"]["balanced_accuracy_ci"], "the real test clips",
+                       rec["real_test"]["balanced_accuracy_ci"], "recognition by the independent judge",
+                       lower_is_better=False),
+        f"- Independent judge's verdicts on {sum(r['prior_verdicts'].values())} prior samples: "
+        + ", ".join(f"{g} {n}" for g, n in sorted(r["prior_verdicts"].items(), key=lambda kv: -kv[1]) if n) + ".",
+    ]
+    for space, m in mem.items():
+        lines.append(f"- Memorisation ({space}): {100 * m['fraction']:.1f} % [{100 * m['ci'][0]:.1f}, "
+                     f"{100 * m['ci'][1]:.1f}] of generated clips are nearer a training clip than 5 % of test clips "
+                     f"are (about {100 * m['expected']:.0f} % when nothing is copied).")
+    if "in_house_judge" in r:
+        a = r["in_house_judge"]["generated"]
+        lines.append(f"- In-house judge (second opinion, test balanced accuracy "
+                     f"{r['in_house_judge']['test_scores'].get('test_balanced_accuracy', float('nan')):.2f}): "
+                     f"accuracy on generated clips {_ci(a['accuracy'], a['ci'])}.")
+    lines += ["", "## Per genre (test)", "",
+              "| genre | recognised: generated | real | reconstructed | diversity: generated | real | "
+              "coverage: generated | real |", "|---|---|---|---|---|---|---|---|"]
+    for g, pg in r["per_genre"].items():
+        cells = [_ci(rec[s]["per_genre"][g]["recall"], rec[s]["per_genre"][g]["ci"], ".2f")
+                 for s in ("generated", "real_test", "reconstructed_test")]
+        lines.append(f"| {g} | " + " | ".join(cells) + f" | {pg['generated']['diversity']:.2f} | "
+                     f"{pg['real_test']['diversity']:.2f} | {pg['generated']['coverage']:.2f} | "
+                     f"{pg['real_test']['coverage']:.2f} |")
+    less = [g for g, pg in r["per_genre"].items() if pg["generated"]["diversity"] < pg["real_test"]["diversity"]]
+    lines += ["", f"Generated clips are less varied than the real test clips in {len(less)} of {len(r['per_genre'])} "
+                  f"genres{': ' + ', '.join(less) if less else ''} (overall diversity {r['diversity']['generated']:.2f} "
+                  f"generated vs {r['diversity']['real_test']:.2f} real)."]
+    if r["guidance_sweep_valid"]:
+        lines += ["", "## Guidance sweep (valid)", "", "| guidance | FAD | real valid's FAD | recognised |",
+                  "|---|---|---|---|"]
+        lines += [f"| {s['guidance']} | {_ci(s['fad']['value'], s['fad']['ci'], '.1f')} | {s['floor']['value']:.1f} | "
+                  f"{s['recognition']['balanced_accuracy']:.3f} |" for s in r["guidance_sweep_valid"]]
     return "\n".join(lines) + "\n"
 
 
@@ -69,31 +96,36 @@ def write_figures(r: dict, out: Path) -> None:
     from autoencoder.plots import save_figure
 
     sweep = r["guidance_sweep_valid"]
-    fig, ax = plt.subplots(figsize=(5, 4))
-    x = [s["frechet"]["value"] for s in sweep]
-    y = [s["accuracy"]["accuracy"] for s in sweep]
-    ax.errorbar(x, y, xerr=[[v - s["frechet"]["ci"][0] for v, s in zip(x, sweep)], [s["frechet"]["ci"][1] - v for v, s in zip(x, sweep)]],
-                yerr=[[v - s["accuracy"]["ci"][0] for v, s in zip(y, sweep)], [s["accuracy"]["ci"][1] - v for v, s in zip(y, sweep)]],
-                fmt="o-", capsize=3)
-    for s, xi, yi in zip(sweep, x, y):
-        ax.annotate(f"g={s['guidance']:g}", (xi, yi), textcoords="offset points", xytext=(5, 5), fontsize=8)
-    ax.set_xlabel("Fréchet distance to real valid clips (judge embedding)")
-    ax.set_ylabel("judge accuracy on generated clips")
-    ax.set_title("Guidance sweep (valid)", fontsize=10)
-    fig.tight_layout()
-    save_figure(fig, out / "guidance_sweep.png")
+    if sweep:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        x = [s["fad"]["value"] for s in sweep]
+        y = [s["recognition"]["balanced_accuracy"] for s in sweep]
+        ax.errorbar(x, y, xerr=[[v - s["fad"]["ci"][0] for v, s in zip(x, sweep)],
+                                [s["fad"]["ci"][1] - v for v, s in zip(x, sweep)]], fmt="o-", capsize=3)
+        for s, xi, yi in zip(sweep, x, y):
+            ax.annotate(f"g={s['guidance']:g}", (xi, yi), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.axvline(sweep[0]["floor"]["value"], color="gray", ls=":", label="real valid clips")
+        ax.set_xlabel("FAD from real train clips (musicnn)")
+        ax.set_ylabel("recognised by the independent judge")
+        ax.set_title("Guidance sweep (valid)", fontsize=10)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        save_figure(fig, out / "guidance_sweep.png")
 
-    acc = r["accuracy"]
-    genres = list(acc["real_test"]["per_genre"])
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    rec = r["recognition"]
+    genres = list(r["per_genre"])
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.6))
     width = 0.27
-    for k, (name, label) in enumerate([("generated", "generated"), ("reconstructed_train", "reconstructed train"),
+    for k, (name, label) in enumerate([("generated", "generated"), ("reconstructed_test", "reconstructed test"),
                                        ("real_test", "real test")]):
-        ax.bar([i + (k - 1) * width for i in range(len(genres))], [acc[name]["per_genre"].get(g, 0) for g in genres],
-               width, label=label)
-    ax.axhline(0.1, color="gray", ls=":", label="chance")
-    ax.set_xticks(range(len(genres)), genres, rotation=30)
-    ax.set_ylabel("judge accuracy")
-    ax.legend(fontsize=8)
+        a.bar([i + (k - 1) * width for i in range(len(genres))],
+              [rec[name]["per_genre"].get(g, {}).get("recall", 0) for g in genres], width, label=label)
+        b.bar([i + (k - 1) * width for i in range(len(genres))],
+              [r["per_genre"][g][name]["diversity"] for g in genres], width, label=label)
+    a.axhline(1 / len(genres), color="gray", ls=":", label="chance")
+    for ax, ylabel in ((a, "recognised by the independent judge"), (b, "within-genre diversity (embedding)")):
+        ax.set_xticks(range(len(genres)), genres, rotation=30)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, out / "per_genre.png")

@@ -1,6 +1,7 @@
 """The whole study in one call: data -> stage one -> latent sizes -> analysis -> stage two -> report.
 
-Steps: prepare, vocoder, judge, sweep (brief, every size), full (the three chosen sizes continued
+Steps: prepare, vocoder, judge (in-house, a second opinion), independent (the independent genre
+judge on the musicnn embedding, chosen on valid; it drives the rule and every genre figure), sweep (brief, every size), full (the three chosen sizes continued
 to the full budget), encode (three sizes + MFCC and PCA baselines), analysis, ood, diffusion,
 generation (evaluation; chooses the guidance scale on valid), samples (clips per genre and a song,
 at that scale), manipulate (interpolation, genre shift, prior), report (HTML + PDF). Each step is
@@ -21,6 +22,7 @@ from analysis.encode import encode_dataset
 from analysis.ood import evaluate_ood
 from analysis.report import build_report
 from autoencoder import UserError, trained_model, write_json
+from autoencoder.independent.fit_judge import train_independent_judge
 from autoencoder.prepare import PrepareOptions, prepare_dataset
 from autoencoder.toy import make_toy_genres
 from autoencoder.training.run import train_judge, train_vocoder
@@ -49,7 +51,8 @@ class Study:
 
     def outputs(self) -> dict[str, Path]:
         return {"prepare": self.path("data", "dataset.json"), "vocoder": self.path("vocoder", "model"),
-                "judge": self.path("judge", "model"), "sweep": self.path("sweep", "sweep.json"),
+                "judge": self.path("judge", "model"), "independent": self.path("independent", "model"),
+                "sweep": self.path("sweep", "sweep.json"),
                 "full": self.path("sweep-full", "sweep.json"), "encode": self.path("latents", "done.json"),
                 "analysis": self.path("analysis", "analysis.json"), "ood": self.path("ood", "summary.json"),
                 "diffusion": self.path("diffusion", "model"), "samples": self.path("samples", "done.json"),
@@ -105,10 +108,14 @@ class Study:
         train_judge(self.plan.judge, self.path("data"), self.path("judge"), resume=self._resume("judge"),
                     progress=self.progress)
 
+    def step_independent(self) -> None:
+        train_independent_judge(self.path("data"), self.path("independent", "model"),
+                                self.path("independent", "report.json"), force=True, progress=self.progress)
+
     def _sweep(self, out: str, cfg, continue_from: str | None = None) -> None:
         sweep_latent_sizes(cfg, self.path("data"), self.path("vocoder", "model"), self.path("judge", "model"),
                            self.path(out), continue_from=self.path(continue_from) if continue_from else None,
-                           progress=self.progress)
+                           progress=self.progress, independent=self.path("independent", "model"))
 
     def step_sweep(self) -> None:
         self._sweep("sweep", self.plan.sweep)
@@ -150,7 +157,8 @@ class Study:
             return
         d_star = self.decision()["size"]
         evaluate_ood(self.vae(d_star), src, self.latents(f"vae-{d_star}"), self.path("ood"),
-                     judge=self.path("judge", "model"), umap=self.cfg.umap)
+                     judge=self.path("judge", "model"), umap=self.cfg.umap,
+                     independent=self.path("independent", "model"), n_boot=self.cfg.analysis_n_boot)
 
     def step_diffusion(self) -> None:
         train_diffusion(self.plan.diffusion, self.latents(f"vae-{self.decision()['size']}"), self.path("diffusion"),
@@ -161,9 +169,10 @@ class Study:
 
     def step_generation(self) -> None:
         opts = GenerationEvalOptions(guidance_grid=tuple(self.cfg.guidance_grid), seed=self.cfg.seed,
+                                     n_boot=self.cfg.analysis_n_boot,
                                      max_clips=self.cfg.generation_max_clips or None)
         evaluate_generation(self.pipeline(), self.path("judge", "model"), self.latents(f"vae-{self.decision()['size']}"),
-                            self.path("generation"), opts, force=True)
+                            self.path("generation"), opts, force=True, independent=self.path("independent", "model"))
 
     def step_samples(self) -> None:
         pipe = load_pipeline(self.pipeline(), device="auto")

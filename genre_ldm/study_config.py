@@ -45,7 +45,7 @@ class StudyConfig:
     umap: bool = True
     analysis_n_boot: int = 1000  # resamples of the probes' track-level intervals (fewer only in test configs)
     seed: int = 0
-    # step -> existing output to link instead of computing: a model folder for vocoder, judge and
+    # step -> existing output to link instead of computing: a model folder for vocoder, judge, independent and
     # diffusion; the step's whole output folder for the others (e.g. sweep: an earlier sweep's --out).
     reuse: dict[str, str] = field(default_factory=dict)
 
@@ -85,5 +85,5 @@ def _step(schema: type[T], step: StepConfig, name: str) -> T:
         raise ConfigError(f"study step {name!r}: {exc}") from exc
 
 
-STEP_NAMES = ("prepare", "vocoder", "judge", "sweep", "full", "encode", "analysis", "ood", "diffusion", "generation",
+STEP_NAMES = ("prepare", "vocoder", "judge", "independent", "sweep", "full", "encode", "analysis", "ood", "diffusion", "generation",
               "samples", "manipulate", "report")

@@ -3,12 +3,14 @@
     python scripts/encode_dataset.py --model models/vae-128 --data data/gtzan --out latents/vae-128.npz
     python scripts/encode_dataset.py --data data/gtzan --baseline mfcc --out latents/mfcc.npz
     python scripts/encode_dataset.py --data data/gtzan --baseline pca --dim 128 --out latents/pca-128.npz
+    python scripts/encode_dataset.py --data data/gtzan --baseline musicnn --out latents/musicnn.npz
 
 Every non-silent clip of every split is written with its posterior mean (and log-variance with
 --logvars), track id, genre, split and clip index; the manifest records the model and its hash,
 mel settings, latent layout, per-dimension normalisation over train, and this command.
 Baselines: MFCC statistics (mean and std of 20 MFCCs: 40 floats) and PCA of flattened log-mels
-at --dim (fitted on train). An existing --out is kept unless --force.
+at --dim (fitted on train); the musicnn embedding (200 floats, pretrained elsewhere: a reference).
+An existing --out is kept unless --force.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="VAE model folder (not with --baseline)")
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--baseline", choices=["mfcc", "pca"])
+    parser.add_argument("--baseline", choices=["mfcc", "pca", "musicnn"])
     parser.add_argument("--dim", type=int, help="PCA dimension (with --baseline pca)")
     parser.add_argument("--logvars", action="store_true", help="also store posterior log-variances")
     parser.add_argument("--force", action="store_true")

@@ -1,10 +1,11 @@
-"""Evaluate genre-conditioned generation with the judge, beside real clips, reconstructions and the prior.
+"""Evaluate genre-conditioned generation with the independent judge, beside real clips, reconstructions and the prior.
 
-    python scripts/evaluate_generation.py --model models/diffusion --judge models/judge \
-        --latents latents/vae-512.npz --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5,8]
+    python scripts/evaluate_generation.py --model models/diffusion --latents latents/vae-512.npz \
+        --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5,8 | --guidance 8] [--judge models/judge]
 
-What is measured, and why (guidance chosen on valid by the lowest Fréchet distance; judge accuracy,
-Fréchet distances, diversity and memorisation on test): diffusion/generation.py.
+What is measured, and why (guidance chosen on valid by the lowest FAD unless --guidance fixes it;
+on test: FAD from real train clips beside the real clips' own, recognition by the independent judge,
+density/coverage, per-genre diversity, memorisation): diffusion/generation.py.
 Writes generation.json, table.md, summary.md, guidance_sweep.png, per_genre.png and a few clips
 per genre under audio/ (listen, do not commit).
 """
@@ -30,14 +31,16 @@ def _grid(text: str) -> tuple[float, ...]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="diffusion pipeline folder")
-    parser.add_argument("--judge", required=True)
+    parser.add_argument("--judge", help="in-house judge folder (a second opinion, optional)")
+    parser.add_argument("--independent", help="independent judge folder (default models/independent-judge)")
     parser.add_argument("--latents", required=True, help="latents file of the pipeline's stage-one model")
     parser.add_argument("--data", help="prepared dataset (default: the one named in the latents file)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--guidance-grid", default="1,2,3,5,8")
+    parser.add_argument("--guidance", type=float, help="a fixed guidance scale (no sweep on valid)")
     parser.add_argument("--steps", type=int, default=25, help="DDIM steps")
     parser.add_argument("--max-clips", type=int, help="cap on real clips per split (default: all)")
-    parser.add_argument("--n-boot", type=int, default=200)
+    parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--audio-per-genre", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="replace an existing evaluation in --out")
@@ -45,10 +48,10 @@ def main(argv: list[str] | None = None) -> int:
                         "scripts/sample.py) and the headline test numbers in the pipeline's record")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
-    opts = GenerationEvalOptions(_grid(args.guidance_grid), args.steps, args.max_clips, args.n_boot,
+    opts = GenerationEvalOptions(_grid(args.guidance_grid), args.guidance, args.steps, args.max_clips, args.n_boot,
                                  args.audio_per_genre, args.seed)
     evaluate_generation(args.model, args.judge, args.latents, args.out, opts, data=args.data, force=args.force,
-                        record=args.record, device=args.device)
+                        record=args.record, device=args.device, independent=args.independent)
     print((Path(args.out) / "summary.md").read_text())
     return 0
 

@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
     parser.add_argument("--src", required=True, help="folder of audio from outside the dataset")
-    parser.add_argument("--judge")
+    parser.add_argument("--judge", help="in-house judge (a second opinion, optional)")
+    parser.add_argument("--independent", help="independent judge folder (default models/independent-judge)")
+    parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of every interval")
     parser.add_argument("--latents", required=True, help="latents file of the dataset, made by the same model")
     parser.add_argument("--data", help="prepared dataset for the GTZAN test comparison (default: the latents' own)")
     parser.add_argument("--max-test-clips", type=int, default=96)
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
     evaluate_ood(args.model, args.src, args.latents, args.out, judge=args.judge, data=args.data,
+                 independent=args.independent, n_boot=args.n_boot,
                  max_test_clips=args.max_test_clips, umap=not args.no_umap, audio=args.audio, device=args.device)
     return 0
 

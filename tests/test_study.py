@@ -49,7 +49,7 @@ def test_every_number_in_the_report_comes_from_the_metrics_files(study):
     saved = gen.read_text()
     try:
         value = json.loads(saved)
-        value["memorisation"]["fraction"] += 0.5
+        value["memorisation"]["embedding"]["fraction"] += 0.5
         gen.write_text(json.dumps(value))
         assert any("memorisation" in m for m in used_numbers_match(study, used))
     finally:
@@ -63,14 +63,15 @@ def test_a_conclusion_flips_when_the_interval_crosses_the_baseline(study, tmp_pa
     shutil.copytree(study, copy, symlinks=True)
     rel = copy / "generation" / "generation.json"
     value = json.loads(rel.read_text())
-    base = value["frechet"]["reconstructed_train_vs_test"]["ci"]
+    base = value["fad"]["sets"]["reconstructed_test"]["ci"]
 
     def sentence(ci: list[float]) -> str:
-        value["frechet"]["generated_vs_test"]["ci"] = ci
+        value["fad"]["sets"]["generated"]["ci"] = ci
         rel.write_text(json.dumps(value))
         build_report(copy)
         page = (copy / "report" / "report.html").read_text()
-        return re.search(r"On Fréchet distance to real test clips, the generated set [^<]*the reconstructed training set[^<]*", page).group(0)
+        return re.search(r"On FAD from the real train clips, the generated set [^<]*the test clips through stage one[^<]*",
+                         page).group(0)
 
     assert "beats" in sentence([base[0] / 4, base[0] / 2])
     assert "is worse than" in sentence([base[1] * 2, base[1] * 3])

@@ -13,34 +13,55 @@ from tests.helpers.scripts import run_script
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _curve(values: dict[int, tuple[float, float, float]]) -> list[dict]:
-    return [{"size": d, "onset_corr": o, "chroma_corr": c, "judge_agreement": j} for d, (o, c, j) in values.items()]
+CEILINGS = {"onset_corr": 0.9, "chroma_corr": 0.9, "ind_agreement": 1.0}  # thresholds 0.72, 0.72, 0.7, FAD x2
 
 
-def test_rule_picks_the_smallest_size_meeting_every_threshold():
-    rows = _curve({16: (0.5, 0.6, 0.5), 32: (0.76, 0.74, 0.9), 64: (0.8, 0.76, 0.86), 128: (0.9, 0.9, 0.95)})
-    decision = choose_size(rows, RuleConfig())
-    assert decision.size == 64 and decision.qualified
+def _curve(values: dict[int, tuple[float, float, float, float]]) -> list[dict]:
+    return [{"size": d, "onset_corr": o, "chroma_corr": c, "ind_agreement": j, "fad_ratio": f}
+            for d, (o, c, j, f) in values.items()]
+
+
+def test_rule_picks_the_smallest_size_meeting_every_threshold_relative_to_the_ceilings():
+    rows = _curve({16: (0.5, 0.6, 0.5, 5.0), 32: (0.76, 0.74, 0.9, 2.5), 64: (0.8, 0.76, 0.71, 1.9),
+                   128: (0.9, 0.9, 0.95, 1.1)})
+    decision = choose_size(rows, RuleConfig(), CEILINGS)
+    assert decision.size == 64 and decision.qualified  # 32 fails only the FAD ratio
     assert decision.analysis_sizes == (32, 64, 128)
     from autoencoder.sweep import _neighbours
 
     assert _neighbours(8) == (8, 16, 32) and _neighbours(4096) == (1024, 2048, 4096)  # always three distinct sizes
     assert "smallest size" in decision.reason and "[16, 32]" in decision.reason
+    # the same rows against a lower ceiling: the thresholds move with it
+    low = {"onset_corr": 0.6, "chroma_corr": 0.6, "ind_agreement": 0.6}
+    assert choose_size(rows, RuleConfig(fad_ratio=6.0), low).size == 16
 
 
 def test_rule_order_of_rows_does_not_matter_and_thresholds_are_config():
-    rows = _curve({128: (0.9, 0.9, 0.95), 16: (0.7, 0.7, 0.7), 32: (0.8, 0.8, 0.9)})
-    assert choose_size(rows, RuleConfig()).size == 32
-    assert choose_size(rows, RuleConfig(onset_corr=0.6, chroma_corr=0.6, judge_agreement=0.6)).size == 16
+    rows = _curve({128: (0.9, 0.9, 0.95, 1.0), 16: (0.7, 0.7, 0.69, 1.5), 32: (0.8, 0.8, 0.9, 1.5)})
+    assert choose_size(rows, RuleConfig(), CEILINGS).size == 32
+    assert choose_size(rows, RuleConfig(onset_fraction=0.7, chroma_fraction=0.7, agreement_fraction=0.6),
+                       CEILINGS).size == 16
+    with pytest.raises(ValueError, match="onset_fraction"):
+        RuleConfig(onset_fraction=1.5)
 
 
 def test_rule_reports_when_no_size_qualifies_and_falls_back_to_the_closest():
-    rows = _curve({16: (0.2, 0.3, 0.3), 64: (0.7, 0.74, 0.84), 256: (0.6, 0.7, 0.8)})
-    decision = choose_size(rows, RuleConfig())
+    rows = _curve({16: (0.2, 0.3, 0.3, 9.0), 64: (0.7, 0.7, 0.6, 2.2), 256: (0.6, 0.7, 0.65, 2.5)})
+    decision = choose_size(rows, RuleConfig(), CEILINGS)
     assert not decision.qualified and decision.size == 64
-    assert decision.reason.startswith("no size reaches")
+    assert decision.reason.startswith("no size reaches") and "undetermined" not in decision.reason
     with pytest.raises(ValueError):
-        choose_size([], RuleConfig())
+        choose_size([], RuleConfig(), CEILINGS)
+
+
+def test_rule_says_undetermined_when_shortfall_intervals_overlap():
+    rows = _curve({64: (0.7, 0.7, 0.6, 2.2), 256: (0.68, 0.7, 0.62, 2.3), 512: (0.6, 0.6, 0.5, 3.0)})
+    intervals = {64: [0.2, 0.4], 256: [0.1, 0.3], 512: [0.5, 0.9]}
+    for r in rows:
+        r["shortfall_ci"] = intervals[r["size"]]
+    decision = choose_size(rows, RuleConfig(), CEILINGS)
+    assert not decision.qualified and decision.size == 64
+    assert "undetermined between sizes [64, 256]" in decision.reason
 
 
 @pytest.mark.parametrize("size,fraction,layout", [
@@ -79,9 +100,11 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
     record = json.loads((tmp_path / "sweep/sweep.json").read_text())
     assert [r["size"] for r in record["rows"]["test"]] == [8, 16]
     assert record["decision"]["size"] in (8, 16) and record["decision"]["reason"]
-    assert {"vae_mel_l1", "pca_mel_l1", "onset_corr", "judge_agreement", "ceiling_onset_corr"} <= set(record["rows"]["valid"][0])
+    assert {"vae_mel_l1", "pca_mel_l1", "onset_corr", "judge_agreement", "ceiling_onset_corr", "ind_agreement",
+            "fad_ratio", "ceiling_ind_agreement", "shortfall_ci"} <= set(record["rows"]["valid"][0])
+    assert record["thresholds"]["onset_corr"] == pytest.approx(0.8 * record["ceilings"]["onset_corr"])
     table = (tmp_path / "sweep/table.md").read_text()
-    assert "Judge on real test clips" in table and "| 16 |" in table
+    assert "Independent judge on real test clips" in table and "| 16 |" in table
     assert (tmp_path / "sweep/rate_distortion_test.png").stat().st_size > 10_000
 
     # The chosen sizes continue from the brief sweep's checkpoints to a longer budget; a size the
@@ -102,3 +125,14 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
     assert json.loads((tmp_path / "full/vae-0016/metrics.json").read_text())["step"] == 9
     assert json.loads((tmp_path / "full/sweep.json").read_text())["continued_from"] == str(tmp_path / "sweep")
     assert (tmp_path / "full/vae-0032/metrics.json").is_file()
+
+
+def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_one, tmp_path):
+    args = ["--models", str(tiny_stage_one), "--data", str(toy_data), "--out", str(tmp_path / "rule"),
+            "--config", str(REPO / "configs/sweep_tiny.yaml"), "--no-progress"]
+    assert run_script("apply_rule", args) == 0
+    record = json.loads((tmp_path / "rule/rule.json").read_text())
+    row = record["rows"]["valid"][0]
+    assert row["size"] == 16 and record["decision"]["size"] == 16 and "shortfall_ci" in row
+    assert set(record["thresholds"]) == {"onset_corr", "chroma_corr", "ind_agreement", "fad_ratio"}
+    assert run_script("apply_rule", args) == 2  # an existing decision is kept unless --force

@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from torch import nn
 
-from ..artifacts import read_record, resolve_reference
+from ..artifacts import content_hash, read_record, resolve_reference
 from ..device import resolve_device
 from .embedding import MusicEmbedding, load_embedding
 
@@ -113,6 +113,11 @@ class IndependentJudge:
     @property
     def genres(self) -> list[str]:
         return list(self.classifier.config.genres)
+
+    @property
+    def hash(self) -> str | None:
+        """Content hash of the judge folder (None for a judge built in memory)."""
+        return content_hash(self.folder) if self.folder is not None else None
 
     @property
     def layer(self) -> str:

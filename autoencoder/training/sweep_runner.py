@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ..artifacts import trained_model, write_json
+from ..files import write_text
 from ..audio import save_audio
 from ..clips import PreparedDataset
 from ..config import ConfigError
 from ..errors import MissingInputError
 from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
-from ..sweep import RULE_METRICS, SweepConfig, choose_size, size_config
+from ..independent.judge import load_independent_judge
+from ..stats import bootstrap_ci
+from ..sweep import RELATIVE, RULE_METRICS, SweepConfig, choose_size, shortfall, size_config
 from .common import fixed_clips
 from .loop import latest_checkpoint, train
 from .vae_task import VAETask
@@ -29,8 +34,12 @@ ROW_KEYS = {  # row column -> key in the evaluation summary
     "griffin_lim_onset_corr": "vae_griffin_lim/onset_corr", "griffin_lim_chroma_corr": "vae_griffin_lim/chroma_corr",
     "pca_onset_corr": "pca_vocoder/onset_corr", "pca_chroma_corr": "pca_vocoder/chroma_corr",
     "pca_judge_agreement": "pca_vocoder/judge_agreement",
-    "ceiling_onset_corr": "vocoder_true_mel/onset_corr", "ceiling_chroma_corr": "vocoder_true_mel/chroma_corr",
     "ceiling_judge_agreement": "vocoder_true_mel/judge_agreement", "ceiling_mr_stft": "vocoder_true_mel/mr_stft",
+    "ind_agreement": "vae_vocoder/ind_agreement", "ind_kl": "vae_vocoder/ind_kl",
+    "pca_ind_agreement": "pca_vocoder/ind_agreement",
+    **{f"{path}_{name}": f"{key}/{name}" for path, key in (("vocoder_true", "vocoder_true_mel"),
+                                                          ("griffin_lim_true", "griffin_lim_true_mel"))
+       for name in RELATIVE},
 }
 
 
@@ -42,6 +51,17 @@ def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
         if key in s:
             row[column] = s[key]["mean"]
             row[f"{column}_ci"] = [s[key]["ci_low"], s[key]["ci_high"]]
+    for name in RELATIVE:  # the ceiling: the better of the two decoders on true mels
+        candidates = [row[k] for k in (f"vocoder_true_{name}", f"griffin_lim_true_{name}") if k in row]
+        if candidates:
+            row[f"ceiling_{name}"] = max(candidates)
+    fad = s.get("fad", {}).get("sets", {})
+    for column, path in (("fad_ratio", "vae_vocoder"), ("pca_fad_ratio", "pca_vocoder")):
+        if path in fad:
+            row[column], row[f"{column}_ci"] = fad[path]["ratio_to_original"], fad[path]["ratio_ci"]
+            row[column.replace("ratio", "value")] = fad[path]["value"]
+    if "original" in fad:
+        row["fad_floor"] = fad["original"]["value"]
     row["vae_over_pca"] = s.get("vae_over_pca_mel_l1", {}).get("mean")
     row["judge_balanced_accuracy"] = s.get("judge_balanced_accuracy", {}).get("vae_vocoder")
     row["active_dims"] = train_metrics.get("active_dims")
@@ -77,14 +97,25 @@ def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: 
     return train(task, vae_cfg.loop, run_dir, vae_cfg, resume=latest_checkpoint(run_dir) is not None, progress=progress)
 
 
+def shortfall_interval(result: dict, thresholds: dict[str, float], fad_ratio: float, n_boot: int) -> list[float]:
+    """95 % interval over tracks of the rule's shortfall for one size (the FAD term at its estimate)."""
+    clips = result["clips"]
+    arrays = {name: np.asarray(clips[f"vae_vocoder/{name}"]) for name in RELATIVE}
+
+    def statistic(idx: np.ndarray) -> float:
+        return shortfall({**{n: float(a[idx].mean()) for n, a in arrays.items()}, "fad_ratio": fad_ratio}, thresholds)
+    return list(bootstrap_ci(statistic, clips["track_id"], n_boot))
+
+
 def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_dir: str, split: str,
-                  progress: bool) -> dict:
+                  progress: bool, independent_dir: str | None = None) -> dict:
     path = run_dir / f"eval_{split}.json"
     if path.is_file():
         return json.loads(path.read_text())
     codec = load(trained_model(run_dir), device="auto")
     result = evaluate_stage_one(codec, data, split, cfg.eval_max_clips, judge=load_judge(judge_dir, codec.device),
-                                progress=progress)
+                                independent=load_independent_judge(independent_dir, codec.device), progress=progress,
+                                n_boot=cfg.n_boot)
     write_json(path, result)
     return result
 
@@ -103,7 +134,8 @@ def write_audio(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, out: Pat
 
 
 def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str, out: str | Path,
-              progress: bool = True, log=print, continue_from: str | Path | None = None) -> dict:
+              progress: bool = True, log=print, continue_from: str | Path | None = None,
+              independent_dir: str | None = None) -> dict:
     """Train, evaluate and tabulate every size of ``cfg.sizes``; returns the sweep record.
 
     With ``continue_from`` (an earlier, shorter sweep) each size starts from that sweep's newest
@@ -113,8 +145,9 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     out.mkdir(parents=True, exist_ok=True)
     data = PreparedDataset(data_dir)
     rows: dict[str, list[dict]] = {"valid": [], "test": []}
+    valid_results = []
     cpu_seconds = {}
-    header = f"{'D':>6} {'VAE L1':>8} {'PCA L1':>8} {'ratio':>6} {'onset':>6} {'chroma':>6} {'judge':>6} {'active':>6}"
+    header = f"{'D':>6} {'VAE L1':>8} {'PCA L1':>8} {'ratio':>6} {'onset':>6} {'chroma':>6} {'agree':>6} {'FAD x':>6}"
     log(f"valid split, {cfg.eval_max_clips} clips per size\n{header}")
     for size in sorted(cfg.sizes):
         start = time.process_time()
@@ -122,20 +155,35 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
         train_metrics = train_size(cfg, size, data, vocoder_dir, run_dir, progress,
                                    Path(continue_from) if continue_from else None)
         for split in ("valid", "test"):
-            result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress)
+            result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress, independent_dir)
             rows[split].append(summary_row(size, result, train_metrics))
+            if split == "valid":
+                valid_results.append(result)
         if not (out / "audio").exists() or not any((out / "audio").rglob(f"D{size:04d}_vocoder.wav")):
             write_audio(cfg, run_dir, data, out)
         cpu_seconds[size] = time.process_time() - start
         r = rows["valid"][-1]
         log(f"{size:>6} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
             f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma_corr']:>6.3f} "
-            f"{r['judge_agreement']:>6.3f} {r['active_dims'] or 0:>6.0f}")
-    decision = choose_size([{k: r[k] for k in ("size", *RULE_METRICS)} for r in rows["valid"]], cfg.rule)
+            f"{r['ind_agreement']:>6.3f} {r['fad_ratio']:>6.2f}")
+    # The ceilings come from the true-mel paths, which do not depend on the VAE: the smallest size's
+    # evaluation measures them and they are frozen for every size.
+    ceilings = {name: rows["valid"][0][f"ceiling_{name}"] for name in RELATIVE}
+    thresholds = cfg.rule.thresholds(ceilings)
+    for row, result in zip(rows["valid"], valid_results):
+        row["shortfall"] = shortfall(row, thresholds)
+        row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
+    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", *RULE_METRICS)} for r in rows["valid"]],
+                           cfg.rule, ceilings)
+    independent = load_independent_judge(independent_dir)
     record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "continued_from": str(continue_from) if continue_from else None,
-              "max_steps": cfg.vae.loop.max_steps, "eval_max_clips": cfg.eval_max_clips, "rule": {k: getattr(cfg.rule, k) for k in RULE_METRICS}, "decision": decision._asdict(),
+              "max_steps": cfg.vae.loop.max_steps, "eval_max_clips": cfg.eval_max_clips, "rule": asdict(cfg.rule),
+              "ceilings": ceilings, "thresholds": thresholds, "decision": decision._asdict(),
               "rows": rows, "cpu_seconds_this_invocation": cpu_seconds, "sizes": sorted(cfg.sizes),
-              "judge_test_scores": load_judge(judge_dir).metrics, "torch_threads": torch.get_num_threads()}
+              "judge_test_scores": load_judge(judge_dir).metrics,
+              "independent_judge": {"path": str(independent.folder), "hash": independent.hash,
+                                    "test": independent.record["metrics"]["test"]},
+              "torch_threads": torch.get_num_threads()}
     write_json(out / "sweep.json", record)
     log(decision.reason)
     log(f"sizes for the analysis (about D*/2, D*, about 2 D*): {list(decision.analysis_sizes)}")
@@ -143,13 +191,54 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
 
 
 def sweep_latent_sizes(cfg: SweepConfig, data: str | Path, vocoder: str | Path, judge: str | Path, out: str | Path, *,
-                       continue_from: str | Path | None = None, progress: bool = True) -> dict:
+                       continue_from: str | Path | None = None, progress: bool = True,
+                       independent: str | Path | None = None) -> dict:
     """The whole sweep: train/resume every size, evaluate, apply the rule, write the tables and figures."""
     from ..sweep_report import write_report
 
     bad = [s for s in cfg.sizes if not 8 <= s <= 4096]
     if bad:
         raise ConfigError(f"sizes must be in 8..4096, got {bad}")
-    record = run_sweep(cfg, str(data), str(vocoder), str(judge), out, progress=progress, continue_from=continue_from)
+    record = run_sweep(cfg, str(data), str(vocoder), str(judge), out, progress=progress, continue_from=continue_from,
+                       independent_dir=str(independent) if independent else None)
     write_report(record, out)
+    return record
+
+
+def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str | Path, out: str | Path, *,
+                         judge: str | Path | None = None, independent: str | Path | None = None,
+                         progress: bool = True) -> dict:
+    """The rule of ``cfg`` applied, on valid, to trained VAE folders (e.g. the shipped sizes) without
+    training anything: each is evaluated on up to ``cfg.full_eval_max_clips`` valid clips, the ceilings
+    come from the smallest one's evaluation, and the decision is written to ``out/rule.json`` and ``out/table.md``."""
+    from ..sweep_report import markdown_table
+
+    out = Path(out)
+    dataset = PreparedDataset(data)
+    ind = load_independent_judge(independent)
+    evaluated = []
+    for folder in models:
+        codec = load(folder, device="auto")
+        result = evaluate_stage_one(codec, dataset, "valid", cfg.full_eval_max_clips, progress=progress,
+                                    judge=load_judge(judge, codec.device) if judge else None,
+                                    independent=ind.to(codec.device), n_boot=cfg.n_boot)
+        write_json(out / f"eval_valid_D{codec.latent_size}.json", result)
+        evaluated.append((codec.latent_size, result))
+    evaluated.sort(key=lambda item: item[0])
+    rows = [summary_row(size, result, {}) for size, result in evaluated]
+    ceilings = {name: rows[0][f"ceiling_{name}"] for name in RELATIVE}
+    thresholds = cfg.rule.thresholds(ceilings)
+    for row, (_, result) in zip(rows, evaluated):
+        row["shortfall"] = shortfall(row, thresholds)
+        row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
+    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", *RULE_METRICS)} for r in rows], cfg.rule, ceilings)
+    record = {"models": [str(m) for m in models], "data": str(data), "rule": asdict(cfg.rule), "ceilings": ceilings,
+              "thresholds": thresholds, "decision": decision._asdict(), "rows": {"valid": rows},
+              "eval_max_clips": cfg.full_eval_max_clips,
+              "independent_judge": {"path": str(ind.folder), "hash": ind.hash, "test": ind.record["metrics"]["test"]}}
+    write_json(out / "rule.json", record)
+    write_text(out / "table.md", "\n".join([
+        "# The sweep's rule applied to trained models (valid split)\n",
+        f"Rule: {record['rule']}; ceilings (better of vocoder and Griffin-Lim on true mels) {ceilings}; "
+        f"thresholds {thresholds}.\n", f"**{decision.reason}**\n", markdown_table(record, "valid")]) + "\n")
     return record
