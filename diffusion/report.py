@@ -31,8 +31,8 @@ def summary_markdown(r: dict) -> str:
         "",
         f"Model `{r['model']}`, {r['steps']} DDIM steps, guidance {r['guidance']} ({chosen}), {r['num_clips']} clips "
         f"per set in the test split's genre mix, seed {r['seed']}. Independent judge (logistic regression on the "
-        f"musicnn embedding) on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.3f} "
-        f"{judge.get('balanced_accuracy_ci')}.",
+        f"musicnn embedding) on real test clips: balanced accuracy "
+        f"{_ci(judge['balanced_accuracy'], judge['balanced_accuracy_ci']) if judge else 'n/a'}.",
         "",
         f"FAD from {fad['against']} (musicnn penultimate layer, 95 % intervals: tracks of real clips resampled, "
         "bias-corrected; ratios paired with the real test clips' own FAD). Density / coverage and precision / recall "
