@@ -110,9 +110,13 @@ def size_config(base: VAETrainConfig, size: int, max_frames: int, global_fractio
 
 
 def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) -> RuleDecision:
-    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>..., "shortfall_ci": [lo, hi]?}``.
+    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>..., "shortfall_ci": [lo, hi]?,
+    "shortfall_gap_ci": {other size: [lo, hi]}?}``.
 
     ``ceilings``: the better of vocoder and Griffin-Lim on true mels for each of :data:`RELATIVE`.
+    ``shortfall_gap_ci``: the paired interval of ``shortfall(row) - shortfall(other)`` on the same
+    clips; when present it decides whether a size is distinguishable from the best one, else the
+    two marginal ``shortfall_ci`` are compared (overlap = undetermined; more conservative).
     """
     if not rows:
         raise ValueError("the rule needs at least one evaluated size")
@@ -136,14 +140,18 @@ def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) 
     why = (f"no size reaches {stated} on valid; the closest is D* = {best['size']} ({values(best)}; relative "
            f"shortfall {shortfall(best, thresholds):.3f})")
     if len(close) > 1:
-        why += (f"; D* is undetermined between sizes {close} (their shortfall intervals overlap), so the "
-                f"smallest, {d}, is taken")
+        how = "paired" if any("shortfall_gap_ci" in r for r in rows) else "marginal"
+        why += (f"; D* is undetermined between sizes {close} (their shortfalls cannot be told apart: {how} "
+                f"95 % intervals), so the smallest, {d}, is taken")
     return RuleDecision(d, False, why, _neighbours(d))
 
 
 def _overlaps(row: dict, best: dict) -> bool:
     if row is best:
         return True
+    gap = (row.get("shortfall_gap_ci") or {}).get(str(best["size"]))
+    if gap is not None:
+        return gap[0] <= 0  # row's shortfall is not shown to exceed the best one's
     a, b = row.get("shortfall_ci"), best.get("shortfall_ci")
     return bool(a and b and a[0] <= b[1] and b[0] <= a[1])
 

@@ -136,3 +136,14 @@ def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_on
     assert row["size"] == 16 and record["decision"]["size"] == 16 and "shortfall_ci" in row
     assert set(record["thresholds"]) == {"onset_corr", "chroma_corr", "ind_agreement", "fad_ratio"}
     assert run_script("apply_rule", args) == 2  # an existing decision is kept unless --force
+
+
+def test_a_paired_gap_can_separate_sizes_whose_marginal_intervals_overlap():
+    rows = _curve({64: (0.7, 0.7, 0.6, 2.2), 256: (0.72, 0.72, 0.65, 2.1)})  # 256 has the smaller shortfall
+    rows[0]["shortfall_ci"], rows[1]["shortfall_ci"] = [0.2, 0.4], [0.1, 0.3]  # marginal intervals overlap
+    rows[0]["shortfall_gap_ci"] = {"256": [0.01, 0.05]}  # but clip for clip 64 is surely worse than 256
+    decision = choose_size(rows, RuleConfig(), CEILINGS)
+    assert decision.size == 256 and "undetermined" not in decision.reason
+    rows[0]["shortfall_gap_ci"] = {"256": [-0.01, 0.05]}  # the paired interval includes 0: undetermined
+    decision = choose_size(rows, RuleConfig(), CEILINGS)
+    assert decision.size == 64 and "undetermined between sizes [64, 256]" in decision.reason and "paired" in decision.reason

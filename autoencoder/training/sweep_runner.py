@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..artifacts import trained_model, write_json
+from ..artifacts import content_hash, trained_model, write_json
 from ..files import write_text
 from ..audio import save_audio
 from ..clips import PreparedDataset
@@ -107,6 +107,29 @@ def shortfall_interval(result: dict, thresholds: dict[str, float], fad_ratio: fl
     return list(bootstrap_ci(statistic, clips["track_id"], n_boot))
 
 
+def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, float], n_boot: int) -> None:
+    """Add to each row ``shortfall_gap_ci``: the paired interval over tracks of its shortfall minus
+    every other size's, for sizes evaluated on the same clips. The FAD terms are not resampled here
+    (each size's FAD has its own bootstrap), so when two sizes' FAD-ratio intervals overlap their FAD
+    terms are set equal and cancel: only a FAD difference the intervals support can separate sizes."""
+    def arrays(result):
+        return {n: np.asarray(result["clips"][f"vae_vocoder/{n}"]) for n in RELATIVE}
+    for row, result in zip(rows, results):
+        row["shortfall_gap_ci"] = {}
+        for other, other_result in zip(rows, results):
+            if other is row or other_result["clips"]["track_id"] != result["clips"]["track_id"]:
+                continue
+            a, b = arrays(result), arrays(other_result)
+            ca, cb = row.get("fad_ratio_ci"), other.get("fad_ratio_ci")
+            fb = row["fad_ratio"] if ca and cb and ca[0] <= cb[1] and cb[0] <= ca[1] else other["fad_ratio"]
+
+            def gap(idx, a=a, b=b, fa=row["fad_ratio"], fb=fb) -> float:
+                sa = shortfall({**{n: float(v[idx].mean()) for n, v in a.items()}, "fad_ratio": fa}, thresholds)
+                sb = shortfall({**{n: float(v[idx].mean()) for n, v in b.items()}, "fad_ratio": fb}, thresholds)
+                return sa - sb
+            row["shortfall_gap_ci"][str(other["size"])] = list(bootstrap_ci(gap, result["clips"]["track_id"], n_boot))
+
+
 def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_dir: str, split: str,
                   progress: bool, independent_dir: str | None = None) -> dict:
     path = run_dir / f"eval_{split}.json"
@@ -173,8 +196,9 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     for row, result in zip(rows["valid"], valid_results):
         row["shortfall"] = shortfall(row, thresholds)
         row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
-    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", *RULE_METRICS)} for r in rows["valid"]],
-                           cfg.rule, ceilings)
+    shortfall_gaps(rows["valid"], valid_results, thresholds, cfg.n_boot)
+    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", "shortfall_gap_ci", *RULE_METRICS)}
+                            for r in rows["valid"]], cfg.rule, ceilings)
     independent = load_independent_judge(independent_dir)
     record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "continued_from": str(continue_from) if continue_from else None,
               "max_steps": cfg.vae.loop.max_steps, "eval_max_clips": cfg.eval_max_clips, "rule": asdict(cfg.rule),
@@ -219,10 +243,18 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
     evaluated = []
     for folder in models:
         codec = load(folder, device="auto")
-        result = evaluate_stage_one(codec, dataset, "valid", cfg.full_eval_max_clips, progress=progress,
-                                    judge=load_judge(judge, codec.device) if judge else None,
-                                    independent=ind.to(codec.device), n_boot=cfg.n_boot)
-        write_json(out / f"eval_valid_D{codec.latent_size}.json", result)
+        path = out / f"eval_valid_D{codec.latent_size}.json"
+        stamp = {"model_hash": content_hash(folder), "judge_hash": ind.hash, "max_clips": cfg.full_eval_max_clips,
+                 "n_boot": cfg.n_boot}
+        previous = json.loads(path.read_text()) if path.is_file() else {}
+        if previous.get("stamp") == stamp:  # the same model, judge and settings: its evaluation is reused
+            result = previous
+        else:
+            result = evaluate_stage_one(codec, dataset, "valid", cfg.full_eval_max_clips, progress=progress,
+                                        judge=load_judge(judge, codec.device) if judge else None,
+                                        independent=ind.to(codec.device), n_boot=cfg.n_boot)
+            result["stamp"] = stamp
+            write_json(path, result)
         evaluated.append((codec.latent_size, result))
     evaluated.sort(key=lambda item: item[0])
     rows = [summary_row(size, result, {}) for size, result in evaluated]
@@ -231,7 +263,9 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
     for row, (_, result) in zip(rows, evaluated):
         row["shortfall"] = shortfall(row, thresholds)
         row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
-    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", *RULE_METRICS)} for r in rows], cfg.rule, ceilings)
+    shortfall_gaps(rows, [r for _, r in evaluated], thresholds, cfg.n_boot)
+    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", "shortfall_gap_ci", *RULE_METRICS)}
+                            for r in rows], cfg.rule, ceilings)
     record = {"models": [str(m) for m in models], "data": str(data), "rule": asdict(cfg.rule), "ceilings": ceilings,
               "thresholds": thresholds, "decision": decision._asdict(), "rows": {"valid": rows},
               "eval_max_clips": cfg.full_eval_max_clips,
