@@ -98,12 +98,12 @@ def _baseline_features(baseline: str, dim: int | None, data: autoencoder.Prepare
 
 
 def _musicnn_features(data: autoencoder.PreparedDataset, rows: np.ndarray, device: str, progress: bool):
-    from autoencoder.independent import FAD_LAYER, load_embedding
+    from autoencoder.independent import FAD_LAYER, LAYERS, load_embedding
     from autoencoder.independent.cache import split_embeddings
 
     embedding = load_embedding(device=device)
     position = {int(r): i for i, r in enumerate(rows)}
-    means = np.zeros((len(rows), 200), np.float32)
+    means = np.zeros((len(rows), LAYERS[FAD_LAYER]), np.float32)
     for split in ("train", "valid", "test"):  # the per-split embeddings are cached beside the dataset
         split_rows = data.indices(split)
         if len(split_rows):

@@ -60,7 +60,7 @@ def score(codec, judge, waves: torch.Tensor, independent=None) -> dict[str, list
     if independent is not None:
         for name, values in agreement(np.asarray(out["probs"]), np.asarray(out["probs_recon"])).items():
             out[f"ind_{name}"] = values.tolist()
-        predicted = np.asarray(independent.genres)[np.asarray(out["probs"]).argmax(1)]
+        predicted = independent.genres_of(out["probs"])
         out["ind_genre"] = predicted.tolist()
     return out
 
@@ -140,8 +140,7 @@ def evaluate_ood(model: str | Path, src: str | Path, latents_path: str | Path, o
                "judge_test_scores": judge_model.metrics if judge_model else {},
                "independent": independent_summary(ood, gtzan, ood["file"], dataset.track_ids[test_rows].tolist(),
                                                   train_feats, train_tracks, n_boot),
-               "independent_judge": {"path": str(ind.folder), "hash": ind.hash,
-                                     "test": ind.record.get("metrics", {}).get("test", {})}}
+               "independent_judge": ind.describe()}
     out.mkdir(parents=True, exist_ok=True)
     for row, pct in zip(rows, _per_file(percentile, ood["file"], rows)):
         row["median_distance_percentile_in_test"] = pct

@@ -146,14 +146,18 @@ def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) 
     return RuleDecision(d, False, why, _neighbours(d))
 
 
+def intervals_overlap(a: list[float] | None, b: list[float] | None) -> bool:
+    """True when both intervals are given and share a point."""
+    return bool(a and b and a[0] <= b[1] and b[0] <= a[1])
+
+
 def _overlaps(row: dict, best: dict) -> bool:
     if row is best:
         return True
     gap = (row.get("shortfall_gap_ci") or {}).get(str(best["size"]))
     if gap is not None:
         return gap[0] <= 0  # row's shortfall is not shown to exceed the best one's
-    a, b = row.get("shortfall_ci"), best.get("shortfall_ci")
-    return bool(a and b and a[0] <= b[1] and b[0] <= a[1])
+    return intervals_overlap(row.get("shortfall_ci"), best.get("shortfall_ci"))
 
 
 def _neighbours(size: int) -> tuple[int, int, int]:

@@ -69,7 +69,7 @@ class Real:
 def recognition(judge, feats: dict[str, np.ndarray], genres: np.ndarray, groups=None) -> dict:
     """The judge's verdicts on clips asked (or known) to be ``genres``: overall and per genre; intervals
     over ``groups`` (tracks of real clips) or Wilson intervals for independent (generated) clips."""
-    predicted = np.asarray(judge.genres)[judge.probabilities_of(feats[judge.layer]).argmax(1)]
+    predicted = judge.predict_features(feats)
     if groups is not None:
         return classification(genres, predicted, groups, labels=sorted(set(genres.tolist())))
     out = classification(genres, predicted, np.arange(len(genres)), labels=sorted(set(genres.tolist())))
@@ -148,8 +148,8 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
     gen_z = latents.normalize(z_gen.cpu().numpy())
     all_train = train.features[FAD_LAYER]
     result = {
-        "model": str(model), "independent_judge": str(judge.folder), "independent_judge_hash": judge.hash,
-        "independent_judge_test": judge.record.get("metrics", {}).get("test", {}), "latents": str(latents_path),
+        "model": str(model), "independent_judge": judge.location, "independent_judge_hash": judge.hash,
+        "independent_judge_test": judge.describe()["test"], "latents": str(latents_path),
         "steps": opts.steps, "seed": opts.seed, "guidance": guidance, "guidance_given": opts.guidance is not None,
         "guidance_sweep_valid": sweep, "num_clips": len(test.rows), "genres": kept,
         "recognition": {"generated": recognition(judge, feats["generated"], test.genres),
@@ -178,7 +178,7 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
 
 
 def _verdicts(judge, feats: dict[str, np.ndarray]) -> dict[str, int]:
-    predicted = np.asarray(judge.genres)[judge.probabilities_of(feats[judge.layer]).argmax(1)]
+    predicted = judge.predict_features(feats)
     return {g: int((predicted == g).sum()) for g in judge.genres}
 
 

@@ -9,7 +9,7 @@ out-of-dataset evaluation)::
         for path, out in outputs.items():
             scores.add(path, out, sample_rate)
     per_clip = scores.per_clip()              # {"<path>/ind_agreement": [...], "<path>/ind_kl": [...]}
-    summary = scores.summary(truth, tracks, reference_feats, reference_genres, reference_tracks, genres)
+    summary = scores.summary(truth, tracks, reference_feats, reference_genres, reference_tracks)
 """
 
 from __future__ import annotations
@@ -59,9 +59,8 @@ class ReconstructionScores:
         reference clips (e.g. real train) on a matched genre mix, each with the originals' FAD (the
         floor) and the paired ratio to it."""
         probs, feats = self._stack(self.probs), self._stack(self.features)
-        genres = np.asarray(self.judge.genres)
-        known = np.isin(truth, genres)  # out-of-dataset clips carry labels the judge does not know
-        accuracy = {name: classification(truth[known], genres[p[known].argmax(1)], tracks[known], n_boot=n_boot)
+        known = np.isin(truth, self.judge.genres)  # out-of-dataset clips carry labels the judge does not know
+        accuracy = {name: classification(truth[known], self.judge.genres_of(p[known]), tracks[known], n_boot=n_boot)
                     for name, p in probs.items()} if known.any() else {}
         rows, ref_rows, kept = matched(truth, reference_genres, seed)
         fad = {}
@@ -70,4 +69,4 @@ class ReconstructionScores:
                               reference_tracks[ref_rows], base=ORIGINAL, seed=seed, n_boot=n_boot)
         return {"independent_balanced_accuracy": accuracy,
                 "fad": {"sets": fad, "genres": kept, "layer": FAD_LAYER,
-                        "judge": str(self.judge.folder), "judge_hash": self.judge.hash}}
+                        "judge": self.judge.location, "judge_hash": self.judge.hash}}

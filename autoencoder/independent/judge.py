@@ -28,7 +28,8 @@ from ..artifacts import content_hash, read_record, resolve_reference
 from ..device import resolve_device
 from .embedding import MusicEmbedding, load_embedding
 
-DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "models" / "independent-judge"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_FOLDER = REPO / "models" / "independent-judge"
 C_GRID = (0.001, 0.01, 0.1, 1.0, 10.0)
 
 
@@ -120,6 +121,18 @@ class IndependentJudge:
         return content_hash(self.folder) if self.folder is not None else None
 
     @property
+    def location(self) -> str | None:
+        """The folder as results record it: relative to the repository when inside it (no machine paths)."""
+        if self.folder is None:
+            return None
+        folder = Path(self.folder).resolve()
+        return str(folder.relative_to(REPO)) if folder.is_relative_to(REPO) else str(self.folder)
+
+    def describe(self) -> dict:
+        """What a result records of the judge it was measured with: location, content hash, test figures."""
+        return {"path": self.location, "hash": self.hash, "test": self.record.get("metrics", {}).get("test", {})}
+
+    @property
     def layer(self) -> str:
         return self.classifier.config.layer
 
@@ -134,13 +147,21 @@ class IndependentJudge:
         x = torch.as_tensor(np.asarray(features, np.float32), device=self.classifier.shift.device)
         return self.classifier(x).cpu().numpy()
 
+    def genres_of(self, probabilities: np.ndarray) -> np.ndarray:
+        """(N, genres) probabilities -> (N,) genre names (the most probable)."""
+        return np.asarray(self.genres)[np.asarray(probabilities).argmax(1)]
+
+    def predict_features(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """{layer: (N, dim)} embeddings (as :meth:`MusicEmbedding.embed` returns them) -> (N,) genre names."""
+        return self.genres_of(self.probabilities_of(features[self.layer]))
+
     def probabilities(self, waves: torch.Tensor, sample_rate: int) -> np.ndarray:
         """(N, samples) audio -> (N, genres) probabilities."""
         return self.probabilities_of(self.embedding.embed(waves, sample_rate)[self.layer])
 
     def predict(self, waves: torch.Tensor, sample_rate: int) -> np.ndarray:
         """(N, samples) audio -> (N,) genre names."""
-        return np.asarray(self.genres)[self.probabilities(waves, sample_rate).argmax(1)]
+        return self.genres_of(self.probabilities(waves, sample_rate))
 
 
 def load_independent_judge(folder: str | Path | None = None, device: str | torch.device = "cpu") -> IndependentJudge:

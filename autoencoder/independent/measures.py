@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score
 
 from ..stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
@@ -167,9 +168,7 @@ def _kth_radius(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    sq = (a ** 2).sum(1)[:, None] + (b ** 2).sum(1)[None] - 2 * a @ b.T
-    return np.sqrt(np.maximum(sq, 0))
+    return cdist(np.asarray(a, np.float64), np.asarray(b, np.float64))
 
 
 def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:

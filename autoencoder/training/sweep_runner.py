@@ -21,7 +21,7 @@ from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
 from ..independent.judge import load_independent_judge
 from ..stats import bootstrap_ci
-from ..sweep import RELATIVE, RULE_METRICS, SweepConfig, choose_size, shortfall, size_config
+from ..sweep import RELATIVE, RULE_METRICS, SweepConfig, choose_size, intervals_overlap, shortfall, size_config
 from .common import fixed_clips
 from .loop import latest_checkpoint, train
 from .vae_task import VAETask
@@ -97,14 +97,21 @@ def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: 
     return train(task, vae_cfg.loop, run_dir, vae_cfg, resume=latest_checkpoint(run_dir) is not None, progress=progress)
 
 
+def _clip_measures(result: dict) -> dict[str, np.ndarray]:
+    """Per-clip values of the rule's relative measures for the VAE + vocoder path."""
+    return {n: np.asarray(result["clips"][f"vae_vocoder/{n}"]) for n in RELATIVE}
+
+
+def _shortfall_at(measures: dict[str, np.ndarray], idx: np.ndarray, fad_ratio: float,
+                  thresholds: dict[str, float]) -> float:
+    return shortfall({**{n: float(v[idx].mean()) for n, v in measures.items()}, "fad_ratio": fad_ratio}, thresholds)
+
+
 def shortfall_interval(result: dict, thresholds: dict[str, float], fad_ratio: float, n_boot: int) -> list[float]:
     """95 % interval over tracks of the rule's shortfall for one size (the FAD term at its estimate)."""
-    clips = result["clips"]
-    arrays = {name: np.asarray(clips[f"vae_vocoder/{name}"]) for name in RELATIVE}
-
-    def statistic(idx: np.ndarray) -> float:
-        return shortfall({**{n: float(a[idx].mean()) for n, a in arrays.items()}, "fad_ratio": fad_ratio}, thresholds)
-    return list(bootstrap_ci(statistic, clips["track_id"], n_boot))
+    measures = _clip_measures(result)
+    return list(bootstrap_ci(lambda idx: _shortfall_at(measures, idx, fad_ratio, thresholds),
+                             result["clips"]["track_id"], n_boot))
 
 
 def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, float], n_boot: int) -> None:
@@ -112,21 +119,17 @@ def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, 
     every other size's, for sizes evaluated on the same clips. The FAD terms are not resampled here
     (each size's FAD has its own bootstrap), so when two sizes' FAD-ratio intervals overlap their FAD
     terms are set equal and cancel: only a FAD difference the intervals support can separate sizes."""
-    def arrays(result):
-        return {n: np.asarray(result["clips"][f"vae_vocoder/{n}"]) for n in RELATIVE}
     for row, result in zip(rows, results):
         row["shortfall_gap_ci"] = {}
         for other, other_result in zip(rows, results):
             if other is row or other_result["clips"]["track_id"] != result["clips"]["track_id"]:
                 continue
-            a, b = arrays(result), arrays(other_result)
-            ca, cb = row.get("fad_ratio_ci"), other.get("fad_ratio_ci")
-            fb = row["fad_ratio"] if ca and cb and ca[0] <= cb[1] and cb[0] <= ca[1] else other["fad_ratio"]
+            a, b = _clip_measures(result), _clip_measures(other_result)
+            fa = row["fad_ratio"]
+            fb = fa if intervals_overlap(row.get("fad_ratio_ci"), other.get("fad_ratio_ci")) else other["fad_ratio"]
 
-            def gap(idx, a=a, b=b, fa=row["fad_ratio"], fb=fb) -> float:
-                sa = shortfall({**{n: float(v[idx].mean()) for n, v in a.items()}, "fad_ratio": fa}, thresholds)
-                sb = shortfall({**{n: float(v[idx].mean()) for n, v in b.items()}, "fad_ratio": fb}, thresholds)
-                return sa - sb
+            def gap(idx, a=a, b=b, fa=fa, fb=fb) -> float:
+                return _shortfall_at(a, idx, fa, thresholds) - _shortfall_at(b, idx, fb, thresholds)
             row["shortfall_gap_ci"][str(other["size"])] = list(bootstrap_ci(gap, result["clips"]["track_id"], n_boot))
 
 
@@ -205,8 +208,7 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
               "ceilings": ceilings, "thresholds": thresholds, "decision": decision._asdict(),
               "rows": rows, "cpu_seconds_this_invocation": cpu_seconds, "sizes": sorted(cfg.sizes),
               "judge_test_scores": load_judge(judge_dir).metrics,
-              "independent_judge": {"path": str(independent.folder), "hash": independent.hash,
-                                    "test": independent.record["metrics"]["test"]},
+              "independent_judge": independent.describe(),
               "torch_threads": torch.get_num_threads()}
     write_json(out / "sweep.json", record)
     log(decision.reason)
@@ -269,7 +271,7 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
     record = {"models": [str(m) for m in models], "data": str(data), "rule": asdict(cfg.rule), "ceilings": ceilings,
               "thresholds": thresholds, "decision": decision._asdict(), "rows": {"valid": rows},
               "eval_max_clips": cfg.full_eval_max_clips,
-              "independent_judge": {"path": str(ind.folder), "hash": ind.hash, "test": ind.record["metrics"]["test"]}}
+              "independent_judge": ind.describe()}
     write_json(out / "rule.json", record)
     write_text(out / "table.md", "\n".join([
         "# The sweep's rule applied to trained models (valid split)\n",
