@@ -20,6 +20,7 @@ from .audio import AUDIO_EXTENSIONS
 from .errors import UserError
 
 GTZAN_GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+UNLABELLED = "unlabelled"  # the label of every track of a folder prepared without labels (training only)
 _NUMBERED_NAME = re.compile(r"^(?P<label>[A-Za-z][\w-]*)\.(?P<number>\d+)$")
 _GTZAN_ID = re.compile(r"^(?P<genre>" + "|".join(GTZAN_GENRES) + r")\.\d{5}$")
 
@@ -48,8 +49,11 @@ def is_gtzan_id(track_id: str) -> bool:
     return _GTZAN_ID.match(track_id) is not None
 
 
-def discover_tracks(src: str | Path) -> Discovery:
+def discover_tracks(src: str | Path, unlabelled: bool = False) -> Discovery:
     """List the audio files under ``src`` with their labels and track ids.
+
+    With ``unlabelled`` any layout is accepted: every audio file is a track labelled
+    :data:`UNLABELLED`, its id the path relative to ``src`` without the extension.
 
     Files with an extension that is not audio are ignored and reported, as are audio files whose
     label cannot be inferred (a file at the top level whose name is not ``<label>.<number>``)
@@ -72,7 +76,8 @@ def discover_tracks(src: str | Path) -> Discovery:
         if path.suffix.lower() not in AUDIO_EXTENSIONS:
             found.ignored.append((rel, f"not an audio extension ({path.suffix or 'none'})"))
             continue
-        label, track_id = _label_and_id(path, root)
+        label, track_id = (UNLABELLED, path.relative_to(root).with_suffix("").as_posix()) if unlabelled \
+            else _label_and_id(path, root)
         if label is None:
             found.ignored.append((rel, "no label: put the file in a <label>/ folder or name it <label>.<number>"))
             continue

@@ -120,11 +120,12 @@ PAIRS = (("vae_vocoder", "pca_vocoder"), ("vocoder_true_mel", "griffin_lim_true_
          ("vae_vocoder", "vae_griffin_lim"))
 
 
-def paired_differences(per_clip: dict[str, list[float]], tracks: list, n_boot: int = N_BOOT) -> dict:
-    """Mean per-clip difference ``a - b`` of every metric for the path pairs :data:`PAIRS`, with an
-    interval over tracks: paths scored on the same clips are compared clip by clip."""
+def paired_differences(per_clip: dict[str, list[float]], tracks: list, n_boot: int = N_BOOT,
+                       pairs=PAIRS) -> dict:
+    """Mean per-clip difference ``a - b`` of every metric for the path ``pairs`` (default :data:`PAIRS`),
+    with an interval over tracks: paths scored on the same clips are compared clip by clip."""
     out = {}
-    for a, b in PAIRS:
+    for a, b in pairs:
         for key in [k for k in per_clip if k.startswith(a + "/")]:
             other = b + key[len(a):]
             if other in per_clip:

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from .audio import AudioLoadError, load_audio
 from .discover import Discovery, SourceFolderError, discover_tracks
 from .errors import UserError
-from .splits import SPLITS, assign_splits
+from .splits import RULE_UNLABELLED, SPLITS, SplitDecision, assign_splits
 
 FORMAT_VERSION = 1
 DATASET_FILES = ("dataset.json", "clips.int16", "manifest.csv", "summary.json")
@@ -47,6 +47,9 @@ class PrepareOptions:
     seed: int = 0
     valid_fraction: float = 0.15
     test_fraction: float = 0.15
+    # Extra music without labels (any layout): every track goes to train, labelled "unlabelled".
+    # Such a dataset only ever adds training clips to stage one (see autoencoder.extra).
+    unlabelled: bool = False
 
     def __post_init__(self) -> None:
         if self.clip_seconds <= 0:
@@ -68,7 +71,7 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
     false, and :class:`autoencoder.discover.SourceFolderError` for a missing or empty ``src``.
     """
     started = time.time()
-    found = discover_tracks(src)
+    found = discover_tracks(src, unlabelled=options.unlabelled)
     hashes = {t.track_id: _sha1(t.path) for t in found.tracks}
     fingerprint = _fingerprint(found, hashes, options)
     out = Path(out)
@@ -77,8 +80,11 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
         return {**json.loads((out / "summary.json").read_text()), "up_to_date": True}
     _claim_output(out, existing, force)
 
-    decisions = assign_splits(((t.track_id, t.label) for t in found.tracks), options.seed,
-                              options.valid_fraction, options.test_fraction)
+    if options.unlabelled:
+        decisions = {t.track_id: SplitDecision("train", RULE_UNLABELLED) for t in found.tracks}
+    else:
+        decisions = assign_splits(((t.track_id, t.label) for t in found.tracks), options.seed,
+                                  options.valid_fraction, options.test_fraction)
     rows, skipped, excluded, stats = [], [], [], Counter()
     tmp = {name: out / f".{name}.partial" for name in DATASET_FILES}
     with open(tmp["clips.int16"], "wb") as clip_file:
@@ -150,7 +156,10 @@ def _existing_fingerprint(out: Path) -> str | None:
 
 
 def _fingerprint(found: Discovery, hashes: dict[str, str], options: PrepareOptions) -> str:
-    h = hashlib.sha1(f"v{FORMAT_VERSION}|{options}".encode())
+    # Written as before the unlabelled option existed, so datasets prepared then keep their fingerprint.
+    text = (f"PrepareOptions(clip_seconds={options.clip_seconds}, sample_rate={options.sample_rate}, seed="
+            f"{options.seed}, valid_fraction={options.valid_fraction}, test_fraction={options.test_fraction})")
+    h = hashlib.sha1(f"v{FORMAT_VERSION}|{text}{'|unlabelled' if options.unlabelled else ''}".encode())
     for t in found.tracks:
         h.update(f"{t.relpath}|{t.label}|{hashes[t.track_id]}\n".encode())
     return h.hexdigest()

@@ -24,6 +24,7 @@ from .discover import is_gtzan_id
 SPLITS = ("train", "valid", "test")
 RULE_GTZAN = "gtzan-filtered"
 RULE_STRATIFIED = "stratified"
+RULE_UNLABELLED = "unlabelled-train-only"  # extra music without labels: stage-one training, never evaluation
 
 
 class SplitDecision(NamedTuple):

@@ -1,11 +1,11 @@
 """Speed of stage one under a fixed protocol: batch 1, 2 threads, one 5 s clip, median of runs.
 
-    python scripts/bench.py --out results/bench.json [--model models/vae-128] [--runs 20]
+    python scripts/bench.py --out results/bench.json [--model models/vae-128] [--vocoder models/vocoder-adv] [--runs 20]
 
 Reports, in seconds and in times real time (5 s of audio / seconds taken): the log-mel front-end,
 VAE encode, VAE decode, vocoder decode, Griffin-Lim decode (32 iterations, including the inverse
-mel scale), and one training step of the vocoder (batch 16 of 1 s crops) and of the VAE (batch
-32 of 5 s clips). Without --model the default configs' models are timed (random weights run
+mel scale), and one training step of the vocoder (batch 16 of 1 s crops; with the default adversarial
+config's discriminator, batch 16 of its 0.5 s crops) and of the VAE (batch 32 of 5 s clips). Without --model the default configs' models are timed (random weights run
 exactly as fast as trained ones). A benchmark, not a test: run it on an otherwise idle machine.
 """
 
@@ -69,15 +69,51 @@ def train_step(model, loss_fn, batch, lr=1e-4):
     return step
 
 
+def adversarial_step(vocoder, fe, mrstft):
+    """One generator step and one discriminator step of configs/vocoder_adversarial.yaml's recipe."""
+    from autoencoder.config import load_config
+    from autoencoder.training.adversarial import (build_discriminator, discriminator_hinge, feature_matching,
+                                                  frozen, generator_hinge)
+
+    cfg = load_config(VocoderTrainConfig, "configs/vocoder_adversarial.yaml", ["init_from=null"])
+    disc = build_discriminator(cfg.adversarial)
+    g_opt = torch.optim.AdamW(vocoder.parameters(), lr=1e-4)
+    d_opt = torch.optim.AdamW(disc.parameters(), lr=1e-4)
+    crops = 0.1 * torch.randn(16, int(cfg.crop_seconds * fe.settings.sample_rate))
+
+    def step():
+        pred = vocoder(fe(crops), crops.shape[-1])
+        with frozen(disc) as d:
+            fake_logits, fake_features = d(pred)
+            with torch.no_grad():
+                real_features = d(crops)[1]
+        loss = mrstft(pred[:, None], crops[:, None]) + (fe(pred) - fe(crops)).abs().mean() \
+            + generator_hinge(fake_logits) + feature_matching(real_features, fake_features)
+        g_opt.zero_grad()
+        loss.backward()
+        g_opt.step()
+        logits, _ = disc(torch.cat([crops, pred.detach()]))
+        d_loss = discriminator_hinge([lo[:16] for lo in logits], [lo[16:] for lo in logits])
+        d_opt.zero_grad()
+        d_loss.backward()
+        d_opt.step()
+    return step
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="trained VAE folder (its vocoder is timed too)")
+    parser.add_argument("--vocoder", help="trained vocoder folder to time instead of the VAE's")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--out", help="JSON file to write")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     torch.manual_seed(0)
     vae, vocoder, fe = models(args.model)
+    if args.vocoder:
+        from autoencoder.codec import load_vocoder
+
+        vocoder, _ = load_vocoder(args.vocoder)
     vae.eval(), vocoder.eval()
     seconds = 5.0
     wave = 0.1 * torch.randn(1, int(seconds * fe.settings.sample_rate))
@@ -98,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     timings["vocoder_train_step_b16_1s"] = median_seconds(train_step(
         vocoder, lambda m, w: mrstft(m(fe(w), w.shape[-1])[:, None], w[:, None]) + (fe(m(fe(w), w.shape[-1])) - fe(w)).abs().mean(),
         crops), 5)
+    timings["adversarial_vocoder_train_step_b16_0.5s"] = median_seconds(adversarial_step(vocoder, fe, mrstft), 5)
     vae.train()
     clips = fe(0.1 * torch.randn(32, wave.shape[-1]))
     timings["vae_train_step_b32_5s"] = median_seconds(train_step(vae, lambda m, x: (m(x)[0] - x).abs().mean(), clips), 5)
@@ -106,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{max(5, args.runs // 4)}, training steps 5) after one warm-up",
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__},
         "model": args.model or "default configs",
+        "vocoder": args.vocoder or ("the model's" if args.model else "default config"),
         "parameters": {"vae": sum(p.numel() for p in vae.parameters()), "vocoder": sum(p.numel() for p in vocoder.parameters())},
         "seconds": timings,
         "times_real_time": {k: seconds / v for k, v in timings.items() if "train" not in k},

@@ -3,6 +3,8 @@
     python scripts/train_vocoder.py --data data/gtzan --config configs/vocoder.yaml --out runs/vocoder
     accelerate launch scripts/train_vocoder.py --data data/gtzan --out runs/vocoder loop.max_steps=20000
     python scripts/train_vocoder.py --data data/gtzan --out runs/vocoder --resume   # after a kill
+    python scripts/train_vocoder.py --data data/gtzan --config configs/vocoder_adversarial.yaml \
+        --extra-src data/unlabelled --out runs/vocoder-adv     # adversarial, with extra music
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from autoencoder.training.run import train_vocoder
 
 
 def main(argv: list[str] | None = None) -> int:
-    return train_main(__doc__, VocoderTrainConfig, train_vocoder, argv)
+    return train_main(__doc__, VocoderTrainConfig, train_vocoder, argv, extra_music=True)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,12 @@ class Task(Protocol):
         """Move what the task owns (front-end, validation clips, judge, vocoder...) to ``device``."""
 
 
+# Optional, for adversarial tasks (see autoencoder.training.adversarial): ``task.discriminator``
+# (an nn.Module, or None) and ``task.discriminator_loss(discriminator, step)`` -> named losses with
+# ``"discriminator"`` minimised, or {} for a step without a discriminator update; the discriminator
+# learns at ``task.discriminator_lr``. The loop optimises, schedules and checkpoints it with the model.
+
+
 class RunExistsError(UserError):
     """The run folder already holds a run and --resume was not given."""
 
@@ -170,6 +176,7 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
     loader = DataLoader(task.train_dataset(), batch_size=cfg.batch_size, shuffle=True, drop_last=True,
                         num_workers=cfg.num_workers)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    adversary = _Adversary.prepare(task, cfg, accelerator)
     task.to(accelerator.device)
     accelerator.print(f"device {accelerator.device} ({accelerator.distributed_type.value}, mixed precision "
                       f"{cfg.mixed_precision}): batch {cfg.batch_size} per process x {processes} process(es) x "
@@ -207,6 +214,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
+            if adversary is not None:
+                losses.update(adversary.step(task, accelerator, cfg, state.step))
         if not accelerator.sync_gradients:
             continue
         state.step += 1
@@ -237,6 +246,35 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
     accelerator.wait_for_everyone()
     accelerator.end_training()
     return metrics
+
+
+class _Adversary:
+    """The discriminator of an adversarial task with its optimiser and schedule (all prepared)."""
+
+    def __init__(self, model, optimizer, scheduler) -> None:
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+
+    @classmethod
+    def prepare(cls, task: Task, cfg: LoopConfig, accelerator: Accelerator) -> "_Adversary | None":
+        disc = getattr(task, "discriminator", None)
+        if disc is None:
+            return None
+        processes = accelerator.num_processes
+        optimizer = torch.optim.AdamW(disc.parameters(), lr=task.discriminator_lr, betas=(0.8, 0.99))
+        scheduler = get_cosine_schedule_with_warmup(optimizer, cfg.warmup_steps * processes, cfg.max_steps * processes)
+        return cls(*accelerator.prepare(disc, optimizer, scheduler))
+
+    def step(self, task: Task, accelerator: Accelerator, cfg: LoopConfig, step: int) -> dict[str, torch.Tensor]:
+        # After the generator's step, on its output of that step (detached by the task).
+        losses = task.discriminator_loss(self.model, step)
+        if losses:
+            accelerator.backward(losses["discriminator"])
+            if accelerator.sync_gradients and cfg.grad_clip > 0:
+                accelerator.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+            self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return losses
 
 
 def _evaluate(task, accelerator, model, ema, writer, step, cfg, last) -> dict[str, float]:

@@ -11,13 +11,13 @@ from torch import nn
 
 from .. import metrics as M
 from ..artifacts import reference, save_model
-from ..clips import ClipDataset, PreparedDataset
+from ..clips import PreparedDataset
 from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..pca import MelPCA
 from ..vae import MelVAE
-from .common import add_audio, add_mel_images, data_record, fixed_clips
+from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
 ACTIVE_KL = 0.01  # nats: a latent float with less KL than this carries (almost) nothing
@@ -60,6 +60,10 @@ class VAETrainConfig:
     kl_warmup_steps: int = 2000
     delta_weight: float = 0.5  # L1 on the time difference of the mel: sharper onsets
     random_shift: bool = True
+    # Extra music (prepared datasets or audio folders, any layout) for training only, and the share of
+    # training clips drawn from it.
+    extra_data: list[str] = field(default_factory=list)
+    extra_fraction: float = 0.5
     gain_db: float = 6.0  # random gain in +-gain_db: loudness is not what the latent should spend floats on
     vocoder: str | None = None  # vocoder folder, for audio in TensorBoard and validation structure metrics
     valid_clips: int = 32
@@ -80,6 +84,7 @@ class VAETask:
         self.model = MelVAE(n_mels=cfg.mel.n_mels, num_frames=cfg.mel.num_frames(self.num_samples),
                             latent_channels=m.latent_channels, latent_frames=m.latent_frames,
                             channels=tuple(m.channels), num_res_blocks=m.num_res_blocks, global_size=m.global_size)
+        self.extras = load_extras(cfg.extra_data, data)
         self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
         self.decoder = vocoder if vocoder is not None else GriffinLim(self.frontend)
         self.valid_mels = data.mels(self.frontend, "valid")
@@ -98,16 +103,13 @@ class VAETask:
                 part.to(device)
         self.valid_mels, self.structure_waves = self.valid_mels.to(device), self.structure_waves.to(device)
 
-    def train_dataset(self) -> ClipDataset:
-        return ClipDataset(self.data, "train", random_shift=self.cfg.random_shift)
+    def train_dataset(self) -> torch.utils.data.Dataset:
+        return training_set(self.data, self.extras, self.cfg.extra_fraction, random_shift=self.cfg.random_shift)
 
     def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
         wave = batch[0]
         with torch.no_grad():
-            if self.cfg.gain_db > 0:
-                db = (torch.rand(wave.shape[0], 1, device=wave.device) * 2 - 1) * self.cfg.gain_db
-                wave = wave * 10 ** (db / 20)
-            mel = self.frontend(wave)
+            mel = self.frontend(random_gain(wave, self.cfg.gain_db))
         recon, posterior = model(mel)
         l1 = F.l1_loss(recon, mel)
         delta = F.l1_loss(recon.diff(dim=-1), mel.diff(dim=-1))
@@ -151,7 +153,7 @@ class VAETask:
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         refs = {"vocoder": reference(self.vocoder_dir, folder)} if self.vocoder_dir else {}
-        save_model(model, folder, "vae", self.cfg.mel, data=data_record(self.data), metrics=metrics, references=refs,
+        save_model(model, folder, "vae", self.cfg.mel, data=data_record(self.data, self.extras), metrics=metrics, references=refs,
                    extra={"latent": {"size": model.latent_size, "global_size": model.config.global_size,
                                      "channels": model.config.latent_channels, "frames": model.config.latent_frames,
                                      "clip_seconds": self.cfg.clip_seconds}})

@@ -1,4 +1,10 @@
-"""Training the vocoder: MR-STFT + mel L1 on random crops of real clips."""
+"""Training the vocoder: MR-STFT + mel L1 on random crops of real clips, optionally adversarial.
+
+Crops start anywhere in a track (they run on across its 5 s windows) and get a random gain; extra
+unlabelled music (``extra_data``) only adds training crops. With ``adversarial.enabled`` a
+multi-resolution STFT discriminator (and/or a multi-period one) adds a hinge loss and feature
+matching to the generator's loss, as in Vocos and HiFi-GAN.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,13 @@ from torch import nn
 
 from .. import metrics as M
 from ..artifacts import save_model
-from ..clips import ClipDataset, PreparedDataset
+from ..clips import PreparedDataset
 from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
-from .common import add_audio, add_mel_images, data_record, fixed_clips
+from .adversarial import AdversarialConfig, build_discriminator, discriminator_hinge, feature_matching, frozen, generator_hinge
+from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
 
@@ -34,6 +41,13 @@ class VocoderTrainConfig:
     loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=6000, batch_size=16, lr=1e-3, ema_decay=0.999))
     crop_seconds: float = 1.0
     mel_weight: float = 2.0  # beside MR-STFT (about 1 at the start); keeps the mel itself right
+    gain_db: float = 0.0  # random gain in +-gain_db dB of every training crop
+    random_shift: bool = False  # crops start anywhere in a track, not only inside one 5 s window
+    # Extra music (prepared datasets or audio folders, any layout) for training only, and the share of
+    # training crops drawn from it.
+    extra_data: list[str] = field(default_factory=list)
+    extra_fraction: float = 0.5
+    adversarial: AdversarialConfig = field(default_factory=AdversarialConfig)
     valid_clips: int = 16
     media_clips: int = 2
     # Fine-tuning: start from a trained vocoder and feed it the mels a trained VAE decodes (its
@@ -64,6 +78,10 @@ class VocoderTask:
             if codec.frontend.settings != cfg.mel:
                 raise ConfigError(f"the VAE at {cfg.finetune_vae!r} uses other mel settings than this config")
             self.vae = codec.vae.requires_grad_(False)
+        self.extras = load_extras(cfg.extra_data, data)
+        self.discriminator = build_discriminator(cfg.adversarial) if cfg.adversarial.enabled else None
+        self.discriminator_lr = cfg.adversarial.lr
+        self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # (real, generated) of the last step
         self.mrstft = M.multi_resolution_stft(cfg.mel.sample_rate)
         self.valid_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
         self.griffin_lim = GriffinLim(self.frontend)
@@ -75,14 +93,16 @@ class VocoderTask:
                 part.to(device)
         self.valid_waves = self.valid_waves.to(device)
 
-    def train_dataset(self) -> ClipDataset:
-        if self.vae is not None:  # whole clips: the VAE encodes 5 s at a time; crops are cut after decoding
-            return ClipDataset(self.data, "train")
-        return ClipDataset(self.data, "train", crop_samples=int(self.cfg.crop_seconds * self.cfg.mel.sample_rate))
+    def train_dataset(self) -> torch.utils.data.Dataset:
+        # With a VAE, whole clips: it encodes 5 s at a time; crops are cut after decoding.
+        crop = None if self.vae is not None else int(self.cfg.crop_seconds * self.cfg.mel.sample_rate)
+        return training_set(self.data, self.extras, self.cfg.extra_fraction, crop_samples=crop,
+                            random_shift=self.cfg.random_shift)
 
     def _inputs(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(input mel, target wave): real mels of crops, or crops of VAE-decoded mels of whole clips."""
         with torch.no_grad():
+            wave = random_gain(wave, self.cfg.gain_db)
             mel = self.frontend(wave)
             if self.vae is None:
                 return mel, wave
@@ -98,7 +118,30 @@ class VocoderTask:
         pred = model(mel, wave.shape[-1])
         stft = self.mrstft(pred.unsqueeze(1), wave.unsqueeze(1))
         mel_l1 = F.l1_loss(self.frontend(pred), self.frontend(wave))
-        return {"loss": stft + self.cfg.mel_weight * mel_l1, "mr_stft": stft, "mel_l1": mel_l1}
+        losses = {"loss": stft + self.cfg.mel_weight * mel_l1, "mr_stft": stft, "mel_l1": mel_l1}
+        adv = self.cfg.adversarial
+        if self.discriminator is not None and step >= adv.start_step:
+            with frozen(self.discriminator) as disc:
+                fake_logits, fake_features = disc(pred)
+                with torch.no_grad():
+                    _, real_features = disc(wave)
+            losses["adversarial"] = generator_hinge(fake_logits)
+            losses["feature_matching"] = feature_matching(real_features, fake_features)
+            losses["loss"] = losses["loss"] + adv.weight * losses["adversarial"] + adv.feature_weight * losses["feature_matching"]
+            self._last = (wave, pred.detach())
+        return losses
+
+    def discriminator_loss(self, discriminator: nn.Module, step: int) -> dict[str, torch.Tensor]:
+        """Hinge loss of the discriminator on the last step's real crops and generated audio."""
+        if self._last is None:
+            return {}
+        real, fake = self._last
+        self._last = None
+        # One call on both halves: one forward per backward, as DistributedDataParallel expects.
+        logits, _ = discriminator(torch.cat([real, fake]))
+        n = real.shape[0]
+        loss = discriminator_hinge([lo[:n] for lo in logits], [lo[n:] for lo in logits])
+        return {"discriminator": loss}
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         waves = self.valid_waves
@@ -120,4 +163,4 @@ class VocoderTask:
             add_mel_images(writer, f"clip{i}/mel", [("original", mel[0]), ("vocoder", self.frontend(pred[None])[0])], step)
 
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
-        save_model(model, folder, "vocoder", self.cfg.mel, data=data_record(self.data), metrics=metrics)
+        save_model(model, folder, "vocoder", self.cfg.mel, data=data_record(self.data, self.extras), metrics=metrics)

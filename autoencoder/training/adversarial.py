@@ -1,0 +1,76 @@
+"""Adversarial terms shared by stage-one trainings: hinge losses and feature matching.
+
+A task that trains adversarially exposes ``discriminator`` (an ``nn.Module``) and
+``discriminator_loss(discriminator, step)``; the loop (:mod:`autoencoder.training.loop`) gives the
+discriminator its own optimiser, schedule and checkpoints. In the generator's step the task calls
+the discriminator with its parameters frozen (:func:`frozen`), so only the generator gets gradients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+from torch import nn
+
+
+@dataclass
+class AdversarialConfig:
+    enabled: bool = False
+    # Which discriminators judge the audio: "mrd" (multi-resolution STFT) and/or "mpd" (multi-period).
+    discriminators: list[str] = field(default_factory=lambda: ["mrd"])
+    channels: int = 32
+    weight: float = 0.1  # of the generator's hinge loss, beside the reconstruction losses (about 1 to 2)
+    feature_weight: float = 0.2  # of feature matching (L1 between real and generated feature maps)
+    start_step: int = 0  # steps of reconstruction losses alone before the adversarial terms start
+    lr: float = 2e-4  # the discriminator's learning rate (AdamW, betas 0.8 / 0.99 as in HiFi-GAN)
+
+    def __post_init__(self) -> None:
+        bad = [d for d in self.discriminators if d not in ("mrd", "mpd")]
+        if bad or (self.enabled and not self.discriminators):
+            raise ValueError(f"adversarial.discriminators must be a non-empty subset of ['mrd', 'mpd'], "
+                             f"got {self.discriminators}")
+        if self.weight < 0 or self.feature_weight < 0 or self.lr <= 0 or self.start_step < 0:
+            raise ValueError(f"adversarial weight, feature_weight and start_step must be >= 0 and lr > 0, got "
+                             f"{self.weight}, {self.feature_weight}, {self.start_step}, {self.lr}")
+
+
+def build_discriminator(cfg: AdversarialConfig) -> nn.Module:
+    """The discriminator ``cfg`` names (its parts judged together)."""
+    from ..discriminators import CombinedDiscriminator, MultiPeriodDiscriminator, MultiResolutionSTFTDiscriminator
+
+    parts = {"mrd": lambda: MultiResolutionSTFTDiscriminator(channels=cfg.channels),
+             "mpd": lambda: MultiPeriodDiscriminator(channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels,
+                                                               8 * cfg.channels])}
+    return CombinedDiscriminator([parts[name]() for name in cfg.discriminators])
+
+
+def discriminator_hinge(real: list[torch.Tensor], fake: list[torch.Tensor]) -> torch.Tensor:
+    """Hinge loss of the discriminator: mean over sub-discriminators of relu(1 - D(x)) + relu(1 + D(G(z)))."""
+    terms = [torch.relu(1 - r).mean() + torch.relu(1 + f).mean() for r, f in zip(real, fake)]
+    return torch.stack(terms).mean()
+
+
+def generator_hinge(fake: list[torch.Tensor]) -> torch.Tensor:
+    """Hinge loss of the generator: mean over sub-discriminators of relu(1 - D(G(z)))."""
+    return torch.stack([torch.relu(1 - f).mean() for f in fake]).mean()
+
+
+def feature_matching(real: list[list[torch.Tensor]], fake: list[list[torch.Tensor]]) -> torch.Tensor:
+    """Mean L1 between the discriminator's feature maps of real (held fixed) and generated input."""
+    terms = [(r.detach() - f).abs().mean() for rs, fs in zip(real, fake) for r, f in zip(rs, fs)]
+    return torch.stack(terms).mean()
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """``module`` with ``requires_grad`` off for the generator's step (restored afterwards)."""
+    flags = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
