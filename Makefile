@@ -9,14 +9,14 @@ PIP_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean-venv
+.PHONY: demo test install app clean-venv
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install $(PIP_ARGS) -c constraints.txt $(TORCH_SPEC) -e '.[dev]'
+	$(PY) -m pip install $(PIP_ARGS) -c constraints.txt $(TORCH_SPEC) -e '.[dev,app]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) scripts/run_study.py --out runs/study-toy
+
+# The interactive app on http://127.0.0.1:7860 (the shipped models; Ctrl-C stops it).
+app: $(STAMP)
+	$(PY) scripts/app.py
 
 clean-venv:
 	rm -rf $(VENV)
