@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument("--tab", default="generate", choices=["generate", "reconstruct", "interpolate", "explore"],
+                        help="the tab the app opens on")
     args = parser.parse_args(argv)
     try:
         import gradio  # noqa: F401
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     models = load_models(args.models, data=args.data, device=args.device)
     print(f"genre-ldm app on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    launch(models, host=args.host, port=args.port)
+    launch(models, host=args.host, port=args.port, tab=args.tab)
     return 0
 
 
