@@ -40,6 +40,12 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     return dst
 
 
+def ship_extra_vocoder(src: str | Path, dst: str | Path) -> int:
+    """Ship a vocoder beside the others (no VAE refers to it); returns the size of its weights in bytes."""
+    folder = ship(Path(src), Path(dst), "vocoder")
+    return sum(p.stat().st_size for p in folder.glob("*.safetensors"))
+
+
 def ship_pipeline(src: Path, dst: Path, stage_one: Path) -> Path:
     """A diffusion pipeline folder with fp16 weights holding the shipped VAE ``stage_one`` and its vocoder
     as components (and referring to it by hash), loadable by diffusers' stock ``from_pretrained``."""
@@ -92,7 +98,7 @@ def card(record: dict, name: str) -> str:
 - mel: {record['mel']}
 - trained on: {data.get('source')}, training split only ({data.get('num_clips')} clips prepared, split rules
   {data.get('split_rules')}; data fingerprint {str(data.get('fingerprint', ''))[:12]})
-- made by: `{record['created']['command']}` (code {record['created']['code_version']}),
+{_extra_music_lines(data)}- made by: `{record['created']['command']}` (code {record['created']['code_version']}),
   shipped from `{record.get('shipped_from')}`
 - test-split figures beside their baselines, and the limitations: `models/README.md`
 
@@ -102,6 +108,18 @@ def card(record: dict, name: str) -> str:
 |---|---|
 {rows}
 """
+
+
+def _extra_music_lines(data: dict) -> str:
+    """Card lines for extra unlabelled training music (training only), with its licences."""
+    lines = ""
+    for extra in data.get("extra_training_music", []):
+        licences = extra["licences"]
+        listed = "; ".join(f"{k} ({v} tracks)" for k, v in licences.items()) if isinstance(licences, dict) else licences
+        lines += (f"- also trained on extra unlabelled music (training only, never selection or evaluation): "
+                  f"{extra['source']}, {extra['num_tracks']} tracks, {extra['seconds'] / 3600:.1f} h (fingerprint "
+                  f"{extra['fingerprint'][:12]}); licences by package: {listed}\n")
+    return lines
 
 
 def _clean_config(path: Path) -> None:

@@ -2,6 +2,7 @@
 
     python scripts/ship_models.py --out models --vocoder runs/vocoder/model \
         --vae vae-128=runs/vae-128/model [--vae vae-64=...] [--judge runs/judge/model]
+    python scripts/ship_models.py --out models --extra-vocoder vocoder-adv=runs/vocoder-adv/model   # beside the others
 
 Each VAE's reference to its vocoder is rewritten to the shipped vocoder (relative path and the
 hash of its fp16 weights). Model cards and records are kept; the record notes the source folder.
@@ -14,14 +15,18 @@ import argparse
 import sys
 
 from autoencoder import UserError, command
-from genre_ldm.shipping import ship_models
+from pathlib import Path
+
+from genre_ldm.shipping import ship_extra_vocoder, ship_models
 
 
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--vocoder", required=True)
+    parser.add_argument("--vocoder", help="the vocoder every shipped VAE refers to")
+    parser.add_argument("--extra-vocoder", action="append", default=[], metavar="NAME=FOLDER",
+                        help="another vocoder shipped beside the others (no VAE refers to it); repeatable")
     parser.add_argument("--vae", action="append", default=[], help="NAME=FOLDER, repeatable")
     parser.add_argument("--judge")
     parser.add_argument("--diffusion", help="NAME=PIPELINE_FOLDER:VAE_NAME (the shipped VAE it samples for)")
@@ -39,7 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         if not (name and folder and vae):
             raise UserError(f"--diffusion takes NAME=FOLDER:VAE_NAME, got {args.diffusion!r}")
         diffusion = (name, folder, vae)
-    sizes = ship_models(args.out, args.vocoder, vaes, args.judge, diffusion)
+    sizes = {}
+    for item in args.extra_vocoder:
+        name, _, folder = item.partition("=")
+        if not (name and folder):
+            raise UserError(f"--extra-vocoder takes NAME=FOLDER, got {item!r}")
+        sizes[name] = ship_extra_vocoder(folder, Path(args.out) / name)
+    if args.vocoder:
+        sizes.update(ship_models(args.out, args.vocoder, vaes, args.judge, diffusion))
+    elif vaes or args.judge or diffusion:
+        raise UserError("--vae, --judge and --diffusion need --vocoder (the vocoder the VAEs refer to)")
     for name, size in sorted(sizes.items()):
         print(f"{name}: {size / 1e6:.2f} MB")
     print(f"total {sum(sizes.values()) / 1e6:.2f} MB in {args.out}")

@@ -127,6 +127,13 @@ def test_adversarial_vocoder_trains_with_extra_music_resumes_and_records_it(toy_
     assert len(list((run / "checkpoints" / "step-3").glob("model_1*"))) == 1
     assert run_script("train_vocoder", args[:-1] + ["loop.max_steps=6", "--resume"]) == 0
     assert _scalar_steps(run, "train/discriminator") == [2, 4, 6]
+    # Shipped beside other models, its card names the extra music and its licences.
+    assert run_script("ship_models", ["--out", str(tmp_path / "models"), "--extra-vocoder", f"voc-adv={run / 'model'}"]) == 0
+    card = (tmp_path / "models" / "voc-adv" / "README.md").read_text()
+    assert "extra unlabelled music" in card and "pkg-b: GPL-2+ (2 tracks)" in card
+    import autoencoder
+
+    autoencoder.load_vocoder(tmp_path / "models" / "voc-adv")
 
 
 def test_vocoders_are_compared_with_griffin_lim_and_each_other(tiny_stage_one, toy_data, tmp_path):
