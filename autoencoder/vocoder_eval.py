@@ -39,13 +39,17 @@ SHOWN = ("log_mel_l1", "mr_stft", "onset_corr", "chroma_corr", "ind_agreement")
 def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data: PreparedDataset, split: str = "valid",
                       vae: MelVAE | None = None, independent: IndependentJudge | None = None,
                       baseline: str | None = None, max_clips: int | None = None, batch: int = 8,
-                      n_boot: int = N_BOOT, progress: bool = True) -> dict:
+                      n_boot: int = N_BOOT, progress: bool = True, compare: list[tuple[str, str]] = ()) -> dict:
     """Score every vocoder and Griffin-Lim on ``split``; returns ``{"summary", "clips", ...}``.
 
-    ``baseline``: the name of one of ``vocoders`` that the others are also compared with.
+    ``baseline``: the name of one of ``vocoders`` that the others are also compared with;
+    ``compare``: more ``(a, b)`` pairs of vocoder names compared clip by clip.
     """
     if baseline is not None and baseline not in vocoders:
         raise ValueError(f"baseline {baseline!r} is not one of the vocoders {sorted(vocoders)}")
+    unknown = [name for pair in compare for name in pair if name not in vocoders]
+    if unknown:
+        raise ValueError(f"compared vocoder {unknown[0]!r} is not one of {sorted(vocoders)}")
     rows = data.indices(split)
     if len(rows) == 0:
         raise DatasetError(f"split {split!r} of {str(data.path)!r} has no clips to evaluate")
@@ -74,14 +78,15 @@ def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data:
     tracks = data.track_ids[rows].tolist()
     summary = {key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
                for key, values in per_clip.items()}
-    pairs = [(f"{s}/{v}", f"{s}/{other}") for s in mels for v in vocoders
-             for other in (GRIFFIN_LIM, baseline) if other is not None and other != v]
+    named = [(v, other) for v in vocoders for other in (GRIFFIN_LIM, baseline) if other is not None and other != v]
+    pairs = [(f"{s}/{a}", f"{s}/{b}") for s in mels for a, b in [*named, *compare]]
     summary["differences"] = paired_differences(per_clip, tracks, n_boot, pairs)
     if scores is not None:
         train = split_embeddings(data, independent.embedding, "train", progress=progress)
         train_rows = data.indices("train")
         summary.update(scores.summary(data.genres[rows], np.asarray(tracks), train[FAD_LAYER],
-                                      data.genres[train_rows], data.track_ids[train_rows], n_boot=n_boot))
+                                      data.genres[train_rows], data.track_ids[train_rows], n_boot=n_boot,
+                                      pairs=pairs))
     return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "vocoders": sorted(vocoders),
             "baseline": baseline, "mel_sources": list(mels), "summary": summary,
             "clips": {"track_id": tracks, **per_clip}}
@@ -108,6 +113,11 @@ def format_vocoder_table(result: dict) -> str:
             ratio = (f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
                      if "ratio_ci" in v else "1 (the floor)")
             lines.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
+        paired = [(a, b, r) for a, v in fad.items() for b, r in v.get("paired_ratios", {}).items()]
+        if paired:
+            lines += ["", "FAD ratios on the same clips and the same resampled tracks (a / b [95 % CI]; an interval "
+                          "that excludes 1 is a difference):", "", "| a | b | FAD(a) / FAD(b) |", "|---|---|---|"]
+            lines += [f"| {a} | {b} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] |" for a, b, r in paired]
     diffs = [(k, v) for k, v in s["differences"].items() if k.rsplit("/", 1)[1] in SHOWN]
     if diffs:
         lines += ["", "Paired differences on the same clips (a - b, mean [95 % CI over tracks]; an interval that "

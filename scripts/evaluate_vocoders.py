@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vocoder", type=_named, action="append", required=True, metavar="NAME=FOLDER",
                         help="a trained vocoder folder under a short name (repeat for each)")
     parser.add_argument("--baseline", help="NAME of the vocoder the others are also compared with, clip by clip")
+    parser.add_argument("--compare", action="append", default=[], metavar="A:B",
+                        help="also compare vocoder A with vocoder B clip by clip (repeatable)")
     parser.add_argument("--vae", help="VAE folder: also score every decoder on the mels it decodes")
     parser.add_argument("--data", required=True, help="prepared dataset")
     parser.add_argument("--split", default="valid", choices=["valid", "test"])
@@ -63,9 +65,16 @@ def main(argv: list[str] | None = None) -> int:
         vae = codec.vae
     if args.baseline is not None and args.baseline not in loaded:
         raise UserError(f"--baseline {args.baseline!r} is not one of the --vocoder names {names}")
+    compare = []
+    for item in args.compare:
+        a, sep, b = item.partition(":")
+        if not sep or a not in loaded or b not in loaded:
+            raise UserError(f"--compare takes A:B with two of the --vocoder names {names}, got {item!r}")
+        compare.append((a, b))
     independent = None if args.no_independent else load_independent_judge(args.independent, device=device)
     result = evaluate_vocoders({k: v for k, (v, _) in loaded.items()}, frontend, PreparedDataset(args.data),
-                               args.split, vae, independent, args.baseline, args.max_clips, n_boot=args.n_boot)
+                               args.split, vae, independent, args.baseline, args.max_clips, n_boot=args.n_boot,
+                               compare=compare)
     result["vocoder_folders"] = dict(args.vocoder)
     result["vae"] = args.vae
     result["command"] = " ".join(["python", "scripts/evaluate_vocoders.py", *(argv if argv is not None else sys.argv[1:])])

@@ -140,7 +140,7 @@ def test_vocoders_are_compared_with_griffin_lim_and_each_other(tiny_stage_one, t
     voc = tiny_stage_one.parent / "voc"
     out = tmp_path / "eval"
     assert run_script("evaluate_vocoders", ["--vocoder", f"a={voc}", "--vocoder", f"b={voc}", "--baseline", "a",
-                                            "--vae", str(tiny_stage_one), "--data", str(toy_data), "--split", "valid",
+                                            "--compare", "b:a", "--vae", str(tiny_stage_one), "--data", str(toy_data), "--split", "valid",
                                             "--max-clips", "4", "--no-independent", "--n-boot", "20",
                                             "--out", str(out)]) == 0
     result = json.loads((out / "metrics.json").read_text())
@@ -155,3 +155,16 @@ def test_vocoder_comparison_refuses_an_unknown_baseline(tiny_stage_one, toy_data
     assert run_script("evaluate_vocoders", ["--vocoder", f"a={voc}", "--baseline", "zz", "--data", str(toy_data),
                                             "--no-independent", "--out", str(tmp_path / "e")]) == 2
     assert "'zz'" in capsys.readouterr().err
+
+
+def test_fad_ratios_between_sets_are_paired_over_the_same_draws():
+    from autoencoder.independent.measures import fad_against
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((40, 4))
+    sets = {"a": a, "same": a.copy(), "shifted": a + 1.0}
+    out = fad_against(sets, np.repeat(np.arange(10), 4), rng.standard_normal((60, 4)), np.repeat(np.arange(15), 4),
+                      n_boot=50, pairs=[("same", "a"), ("shifted", "a")])
+    same = out["same"]["paired_ratios"]["a"]
+    assert same["ratio"] == pytest.approx(1.0) and same["ci"] == pytest.approx([1.0, 1.0])
+    assert out["shifted"]["paired_ratios"]["a"]["ci"][0] > 1

@@ -79,13 +79,15 @@ def fad(a: np.ndarray, a_groups, b: np.ndarray, b_groups, n_boot: int = N_BOOT, 
 
 
 def fad_against(sets: dict[str, np.ndarray], groups, reference: np.ndarray, reference_groups,
-                base: str | None = None, n_boot: int = N_BOOT, seed: int = 0) -> dict[str, dict]:
+                base: str | None = None, n_boot: int = N_BOOT, seed: int = 0,
+                pairs: list[tuple[str, str]] = ()) -> dict[str, dict]:
     """Fréchet distance of each of ``sets`` (row-aligned: the same clips, e.g. originals and their
     reconstructions, ``(N, d)`` each) from ``reference (M, d)``, with intervals over tracks.
 
     Every bootstrap resample draws the tracks of the sets and of the reference once and scores every
     set on that same draw, so with ``base`` (a name in ``sets``, e.g. the originals: the floor) the
-    ratio ``FAD(set) / FAD(base)`` gets a paired interval.
+    ratio ``FAD(set) / FAD(base)`` gets a paired interval; so does ``FAD(a) / FAD(b)`` for each
+    ``(a, b)`` of ``pairs`` (in ``out[a]["paired_ratios"][b]``).
     """
     ref = np.asarray(reference, np.float64)
     arrays = {k: np.asarray(v, np.float64) for k, v in sets.items()}
@@ -109,6 +111,10 @@ def fad_against(sets: dict[str, np.ndarray], groups, reference: np.ndarray, refe
                 ratio = out[k]["value"] / max(out[base]["value"], 1e-12)
                 out[k]["ratio_to_" + base] = ratio
                 out[k]["ratio_ci"] = _corrected_interval(ratio, np.asarray(draws[k]) / np.maximum(draws[base], 1e-12))
+    for a, b in pairs:
+        ratio = out[a]["value"] / max(out[b]["value"], 1e-12)
+        ci = _corrected_interval(ratio, np.asarray(draws[a]) / np.maximum(draws[b], 1e-12))
+        out[a].setdefault("paired_ratios", {})[b] = {"ratio": ratio, "ci": ci}
     return out
 
 
