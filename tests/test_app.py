@@ -171,3 +171,17 @@ def test_every_tab_works_through_the_official_client(server, song, tmp_path):
     bad.write_text("not audio")
     with pytest.raises(Exception, match="not an audio file"):
         client.predict(handle_file(str(bad)), api_name="/reconstruct")
+
+
+def test_a_click_on_the_map_plays_the_nearest_point(models):
+    gr = pytest.importorskip("gradio", reason="the app's [app] extra is not installed (pip install -e '.[app]')")
+    from genre_ldm.app.ui import build
+
+    app = build(models, tab="explore")
+    click = next(f for f in app.fns.values() if f.api_name == "explore_click").fn
+    explore, image = models.explore, core.map_figure_image(models.explore)
+    (x0, x1), (y0, y1) = core._limits(explore.xy[:, 0]), core._limits(explore.xy[:, 1])
+    px = (explore.xy[7, 0] - x0) / (x1 - x0) * image.size[0]
+    py = (y1 - explore.xy[7, 1]) / (y1 - y0) * image.size[1]
+    decoded, original, text, highlighted = click(image, gr.SelectData(None, {"index": [px, py], "value": None}))
+    assert decoded[1].shape == (5 * RATE,) and text == explore.describe(7) and highlighted.size == image.size

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import os
 
-from autoencoder import UserError
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
-from . import core
+import gradio as gr  # noqa: E402  (at module level: the SelectData hint of the Explore click must resolve)
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+from autoencoder import UserError  # noqa: E402
+
+from . import core  # noqa: E402
 
 
 def _user_errors(fn):
     """User errors become Gradio's error toast (one line); bugs keep their traceback in the server log."""
     import functools
-
-    import gradio as gr
 
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
@@ -37,7 +37,6 @@ def build(models: core.AppModels, tab: str = "generate"):
     """The app's ``gr.Blocks`` (not launched), opening on ``tab`` (one of :data:`TABS`)."""
     if tab not in TABS:
         raise UserError(f"tab must be one of {', '.join(TABS)}, got {tab!r}")
-    import gradio as gr
     import matplotlib.pyplot as plt
 
     def figure(fig):
