@@ -5,6 +5,8 @@
   spectral detail and phase coherence that an L1 on magnitudes does not penalise.
 * :class:`MultiPeriodDiscriminator` (HiFi-GAN): 2-D convolutions over the wave folded by a
   period ``p`` into ``(T / p, p)``; it sees periodic structure (pitch, its harmonics).
+* :class:`MelPatchDiscriminator` (PatchGAN, as in latent diffusion's autoencoder): 2-D convolutions
+  over a normalised log-mel ``(N, n_mels, frames)``, one logit per patch; for the mel VAE.
 
 Each returns, per sub-discriminator, its logits and the list of its feature maps (for feature
 matching). They take primitive arguments and know nothing about training.
@@ -100,6 +102,18 @@ class MultiPeriodDiscriminator(nn.Module):
     def forward(self, wave: torch.Tensor) -> Outputs:
         outs = [d(wave) for d in self.discriminators]
         return [o[0] for o in outs], [o[1] for o in outs]
+
+
+class MelPatchDiscriminator(nn.Module):
+    """``forward(mel (N, n_mels, frames))`` -> one patch-logit map, strided over mel bands and frames."""
+
+    def __init__(self, channels: list[int] = (32, 64, 128)) -> None:
+        super().__init__()
+        self.stack = _ConvStack(1, list(channels), (3, 3), [(2, 2)] * (len(channels) - 1) + [(1, 1)])
+
+    def forward(self, mel: torch.Tensor) -> Outputs:
+        logits, features = self.stack(mel.unsqueeze(1))
+        return [logits], [features]
 
 
 class CombinedDiscriminator(nn.Module):

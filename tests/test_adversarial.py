@@ -168,3 +168,27 @@ def test_fad_ratios_between_sets_are_paired_over_the_same_draws():
     same = out["same"]["paired_ratios"]["a"]
     assert same["ratio"] == pytest.approx(1.0) and same["ci"] == pytest.approx([1.0, 1.0])
     assert out["shifted"]["paired_ratios"]["a"]["ci"][0] > 1
+
+
+def test_adaptive_weight_balances_the_gradients_at_the_last_layer():
+    from autoencoder.training.adversarial import adaptive_weight
+
+    w = torch.ones(3, requires_grad=True)
+    # d(rec)/dw = 2 * ones, d(adv)/dw = 0.5 * ones: the adversarial term is scaled by 4
+    assert adaptive_weight((2 * w).sum(), (0.5 * w).sum(), w) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_vae_trains_with_an_adaptive_adversarial_term_on_log_mels(toy_data, tmp_path):
+    from autoencoder.discriminators import MelPatchDiscriminator
+
+    logits, features = MelPatchDiscriminator(channels=[4, 8])(torch.randn(2, 80, 431))
+    assert len(logits) == 1 and logits[0].shape[0] == 2 and len(features[0]) == 3
+    run = tmp_path / "vae"
+    assert run_script("train_autoencoder", ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
+                                            "--out", str(run), "--no-progress", "adversarial.enabled=true",
+                                            "adversarial.channels=4", "adversarial.start_step=2", "loop.max_steps=6",
+                                            "loop.log_every=2"]) == 0
+    from tests.test_training import _scalar_steps
+
+    assert _scalar_steps(run, "train/adversarial_weight") == [4, 6]  # from start_step on (logged every 2)
+    assert _scalar_steps(run, "train/discriminator") == [4, 6]

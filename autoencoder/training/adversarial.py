@@ -16,21 +16,28 @@ import torch
 from torch import nn
 
 
+DISCRIMINATORS = ("mrd", "mpd", "patch")
+
+
 @dataclass
 class AdversarialConfig:
     enabled: bool = False
-    # Which discriminators judge the audio: "mrd" (multi-resolution STFT) and/or "mpd" (multi-period).
+    # Which discriminators judge the output: "mrd" (multi-resolution STFT) and/or "mpd" (multi-period) for
+    # audio; "patch" (a PatchGAN over log-mels) for the mel VAE.
     discriminators: list[str] = field(default_factory=lambda: ["mrd"])
     channels: int = 32
     weight: float = 0.1  # of the generator's hinge loss, beside the reconstruction losses (about 1 to 2)
     feature_weight: float = 0.2  # of feature matching (L1 between real and generated feature maps)
     start_step: int = 0  # steps of reconstruction losses alone before the adversarial terms start
     lr: float = 2e-4  # the discriminator's learning rate (AdamW, betas 0.8 / 0.99 as in HiFi-GAN)
+    # Latent diffusion's adaptive weight: scale the hinge loss by |grad rec| / |grad adv| at the decoder's
+    # last layer, so neither term swamps the other whatever their scales (``weight`` multiplies it).
+    adaptive: bool = False
 
     def __post_init__(self) -> None:
-        bad = [d for d in self.discriminators if d not in ("mrd", "mpd")]
+        bad = [d for d in self.discriminators if d not in DISCRIMINATORS]
         if bad or (self.enabled and not self.discriminators):
-            raise ValueError(f"adversarial.discriminators must be a non-empty subset of ['mrd', 'mpd'], "
+            raise ValueError(f"adversarial.discriminators must be a non-empty subset of {list(DISCRIMINATORS)}, "
                              f"got {self.discriminators}")
         if self.weight < 0 or self.feature_weight < 0 or self.lr <= 0 or self.start_step < 0:
             raise ValueError(f"adversarial weight, feature_weight and start_step must be >= 0 and lr > 0, got "
@@ -39,9 +46,11 @@ class AdversarialConfig:
 
 def build_discriminator(cfg: AdversarialConfig) -> nn.Module:
     """The discriminator ``cfg`` names (its parts judged together)."""
-    from ..discriminators import CombinedDiscriminator, MultiPeriodDiscriminator, MultiResolutionSTFTDiscriminator
+    from ..discriminators import (CombinedDiscriminator, MelPatchDiscriminator, MultiPeriodDiscriminator,
+                                  MultiResolutionSTFTDiscriminator)
 
     parts = {"mrd": lambda: MultiResolutionSTFTDiscriminator(channels=cfg.channels),
+             "patch": lambda: MelPatchDiscriminator(channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels]),
              "mpd": lambda: MultiPeriodDiscriminator(channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels,
                                                                8 * cfg.channels])}
     return CombinedDiscriminator([parts[name]() for name in cfg.discriminators])
@@ -62,6 +71,23 @@ def feature_matching(real: list[list[torch.Tensor]], fake: list[list[torch.Tenso
     """Mean L1 between the discriminator's feature maps of real (held fixed) and generated input."""
     terms = [(r.detach() - f).abs().mean() for rs, fs in zip(real, fake) for r, f in zip(rs, fs)]
     return torch.stack(terms).mean()
+
+
+def discriminator_step(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """Hinge loss of ``discriminator`` on real and (detached) generated batches, in one call on both
+    halves: one forward per backward, as DistributedDataParallel expects."""
+    logits, _ = discriminator(torch.cat([real, fake.detach()]))
+    n = real.shape[0]
+    return discriminator_hinge([lo[:n] for lo in logits], [lo[n:] for lo in logits])
+
+
+def adaptive_weight(reconstruction: torch.Tensor, adversarial: torch.Tensor, last_layer: torch.Tensor,
+                    max_weight: float = 1e4) -> torch.Tensor:
+    """``|d rec / d W| / (|d adv / d W| + 1e-4)`` at the decoder's last weight ``W`` (Esser et al. 2021),
+    detached and clamped to ``[0, max_weight]``."""
+    g_rec = torch.autograd.grad(reconstruction, last_layer, retain_graph=True)[0]
+    g_adv = torch.autograd.grad(adversarial, last_layer, retain_graph=True)[0]
+    return (g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0.0, max_weight).detach()
 
 
 @contextlib.contextmanager

@@ -266,14 +266,15 @@ class _Adversary:
 
     def step(self, task: Task, accelerator: Accelerator, cfg: LoopConfig, step: int) -> dict[str, torch.Tensor]:
         # After the generator's step, on its output of that step (detached by the task).
+        # Its schedule counts its own updates: a discriminator that starts late warms up when it starts.
         losses = task.discriminator_loss(self.model, step)
         if losses:
             accelerator.backward(losses["discriminator"])
             if accelerator.sync_gradients and cfg.grad_clip > 0:
                 accelerator.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
             self.optimizer.step()
-        self.scheduler.step()
-        self.optimizer.zero_grad(set_to_none=True)
+            self.scheduler.step()
+            self.optimizer.zero_grad(set_to_none=True)
         return losses
 
 

@@ -1,4 +1,6 @@
-"""Training the mel VAE: L1 on normalised log-mels (+ a time-difference term), KL with warm-up."""
+"""Training the mel VAE: L1 on normalised log-mels (+ a time-difference term), KL with warm-up, and
+optionally an adversarial term on log-mels (a PatchGAN with hinge loss and feature matching, weighted
+adaptively as in latent diffusion's autoencoder, switched on after ``adversarial.start_step``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..pca import MelPCA
 from ..vae import MelVAE
+from .adversarial import (AdversarialConfig, adaptive_weight, build_discriminator, discriminator_step,
+                          feature_matching, frozen, generator_hinge)
 from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
@@ -64,6 +68,8 @@ class VAETrainConfig:
     # training clips drawn from it.
     extra_data: list[str] = field(default_factory=list)
     extra_fraction: float = 0.5
+    adversarial: AdversarialConfig = field(default_factory=lambda: AdversarialConfig(
+        discriminators=["patch"], weight=0.5, feature_weight=1.0, start_step=2000, adaptive=True))
     gain_db: float = 6.0  # random gain in +-gain_db: loudness is not what the latent should spend floats on
     vocoder: str | None = None  # vocoder folder, for audio in TensorBoard and validation structure metrics
     valid_clips: int = 32
@@ -85,6 +91,9 @@ class VAETask:
                             latent_channels=m.latent_channels, latent_frames=m.latent_frames,
                             channels=tuple(m.channels), num_res_blocks=m.num_res_blocks, global_size=m.global_size)
         self.extras = load_extras(cfg.extra_data, data)
+        self.discriminator = build_discriminator(cfg.adversarial) if cfg.adversarial.enabled else None
+        self.discriminator_lr = cfg.adversarial.lr
+        self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # (real, decoded) mels of the last step
         self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
         self.decoder = vocoder if vocoder is not None else GriffinLim(self.frontend)
         self.valid_mels = data.mels(self.frontend, "valid")
@@ -116,7 +125,35 @@ class VAETask:
         kl = posterior.kl_per_dim().flatten(1).sum(1).mean()
         beta = self.cfg.kl_weight * min(1.0, step / max(1, self.cfg.kl_warmup_steps))
         loss = l1 + self.cfg.delta_weight * delta + beta * kl
-        return {"loss": loss, "mel_l1": l1, "delta_l1": delta, "kl": kl, "kl_beta": torch.tensor(beta)}
+        losses = {"loss": loss, "mel_l1": l1, "delta_l1": delta, "kl": kl, "kl_beta": torch.tensor(beta)}
+        if self.discriminator is not None and step >= self.cfg.adversarial.start_step:
+            losses.update(self._adversarial(model, mel, recon, l1 + self.cfg.delta_weight * delta))
+            losses["loss"] = loss + losses["adversarial_total"]
+        return losses
+
+    def _adversarial(self, model: nn.Module, mel: torch.Tensor, recon: torch.Tensor,
+                     reconstruction: torch.Tensor) -> dict[str, torch.Tensor]:
+        adv = self.cfg.adversarial
+        with frozen(self.discriminator) as disc:
+            fake_logits, fake_features = disc(recon)
+            with torch.no_grad():
+                _, real_features = disc(mel)
+        hinge, fm = generator_hinge(fake_logits), feature_matching(real_features, fake_features)
+        weight = torch.tensor(adv.weight, device=mel.device)
+        if adv.adaptive:
+            last = getattr(model, "module", model).to_mel[-1].weight  # the decoder's last layer (DDP-unwrapped)
+            weight = weight * adaptive_weight(reconstruction, hinge, last)
+        self._last = (mel, recon.detach())
+        return {"adversarial": hinge, "feature_matching": fm, "adversarial_weight": weight,
+                "adversarial_total": weight * hinge + adv.feature_weight * fm}
+
+    def discriminator_loss(self, discriminator: nn.Module, step: int) -> dict[str, torch.Tensor]:
+        """Hinge loss of the discriminator on the last step's real and decoded mels."""
+        if self._last is None:
+            return {}
+        real, fake = self._last
+        self._last = None
+        return {"discriminator": discriminator_step(discriminator, real, fake)}
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         mels = self.valid_mels

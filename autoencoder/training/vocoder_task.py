@@ -22,7 +22,8 @@ from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
-from .adversarial import AdversarialConfig, build_discriminator, discriminator_hinge, feature_matching, frozen, generator_hinge
+from .adversarial import (AdversarialConfig, build_discriminator, discriminator_step, feature_matching, frozen,
+                          generator_hinge)
 from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
@@ -137,11 +138,7 @@ class VocoderTask:
             return {}
         real, fake = self._last
         self._last = None
-        # One call on both halves: one forward per backward, as DistributedDataParallel expects.
-        logits, _ = discriminator(torch.cat([real, fake]))
-        n = real.shape[0]
-        loss = discriminator_hinge([lo[:n] for lo in logits], [lo[n:] for lo in logits])
-        return {"discriminator": loss}
+        return {"discriminator": discriminator_step(discriminator, real, fake)}
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         waves = self.valid_waves
