@@ -149,10 +149,10 @@ def format_table(result: dict) -> str:
         if f"{path}/log_mel_l1" not in s:
             continue
         mel_key = {"vae_vocoder": "vae_mel_l1", "pca_vocoder": "pca_mel_l1"}.get(path)
-        cells = [_fmt(s[mel_key]) if mel_key else "-"] + [_fmt(s[f"{path}/{n}"]) for n in names]
+        cells = [format_ci(s[mel_key]) if mel_key else "-"] + [format_ci(s[f"{path}/{n}"]) for n in names]
         lines.append(f"| {path} | " + " | ".join(cells) + " |")
     if "vae_over_pca_mel_l1" in s:
-        lines += ["", f"VAE / PCA decoded-mel L1: {_fmt(s['vae_over_pca_mel_l1'])}"]
+        lines += ["", f"VAE / PCA decoded-mel L1: {format_ci(s['vae_over_pca_mel_l1'])}"]
     if "judge_balanced_accuracy" in s:
         scores = ", ".join(f"{k} {v:.3f}" for k, v in s["judge_balanced_accuracy"].items())
         real = s["judge_test_scores"]
@@ -171,16 +171,23 @@ def _independent_lines(s: dict) -> list[str]:
                       f"{n[0]} clips each, genres {', '.join(s['fad']['genres'])} (musicnn {s['fad']['layer']}; "
                       "95 % intervals over tracks; ratio to the originals' own distance, paired):", "",
                   "| clips | FAD | ratio to originals |", "|---|---|---|"]
-        for name, v in fad.items():
-            ratio = (f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
-                     if "ratio_ci" in v else "1 (the floor)")
-            lines.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
+        lines += fad_rows(fad)
     acc = s.get("independent_balanced_accuracy")
     if acc:
         lines += ["", "Independent judge balanced accuracy against the true genres: " + ", ".join(
             f"{k} {v['balanced_accuracy']:.3f} [{v['balanced_accuracy_ci'][0]:.3f}, {v['balanced_accuracy_ci'][1]:.3f}]"
             for k, v in acc.items())]
     return lines
+
+
+def fad_rows(fad: dict) -> list[str]:
+    """Markdown rows ``| set | FAD [CI] | ratio to the originals [CI] |`` of a :func:`fad_against` result."""
+    rows = []
+    for name, v in fad.items():
+        ratio = (f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
+                 if "ratio_ci" in v else "1 (the floor)")
+        rows.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
+    return rows
 
 
 def _difference_lines(s: dict) -> list[str]:
@@ -190,11 +197,12 @@ def _difference_lines(s: dict) -> list[str]:
         return []
     lines = ["", "Paired differences on the same clips (mean of a - b [95 % CI over tracks]; an interval "
                  "that excludes 0 is a difference):", "", "| a - b | metric | difference |", "|---|---|---|"]
-    return lines + [f"| {k.split('/')[0]} | {k.split('/')[1]} | {_fmt(v)} |" for k, v in rows]
+    return lines + [f"| {k.split('/')[0]} | {k.split('/')[1]} | {format_ci(v)} |" for k, v in rows]
 
 
-def _fmt(stat: dict) -> str:
-    return f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"
+def format_ci(stat: dict | None) -> str:
+    """``mean [low, high]`` of a summary entry, or ``-`` when there is none."""
+    return "-" if stat is None else f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"
 
 
 def evaluate_to_folder(model: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, *, split: str = "test",

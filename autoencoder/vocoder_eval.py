@@ -20,7 +20,7 @@ from tqdm import tqdm
 from . import metrics as M
 from .clips import DatasetError, PreparedDataset
 from .device import module_device
-from .evaluate import paired_differences
+from .evaluate import fad_rows, format_ci, paired_differences
 from .griffin_lim import GriffinLim
 from .independent.cache import split_embeddings
 from .independent.collect import ORIGINAL, ReconstructionScores
@@ -101,7 +101,7 @@ def format_vocoder_table(result: dict) -> str:
              "|---|---" + "|---" * len(names) + "|"]
     for source in result["mel_sources"]:
         for decoder in [*result["vocoders"], GRIFFIN_LIM]:
-            cells = [_fmt(s.get(f"{source}/{decoder}/{n}")) for n in names]
+            cells = [format_ci(s.get(f"{source}/{decoder}/{n}")) for n in names]
             lines.append(f"| {source} | {decoder} | " + " | ".join(cells) + " |")
     fad = s.get("fad", {}).get("sets")
     if fad:
@@ -109,10 +109,7 @@ def format_vocoder_table(result: dict) -> str:
         lines += ["", f"Fréchet audio distance from {n[1]} real train clips, {n[0]} clips each (musicnn "
                       f"{s['fad']['layer']}; ratio to the originals' own, paired over tracks):", "",
                   "| clips | FAD | ratio to originals |", "|---|---|---|"]
-        for name, v in fad.items():
-            ratio = (f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
-                     if "ratio_ci" in v else "1 (the floor)")
-            lines.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
+        lines += fad_rows(fad)
         paired = [(a, b, r) for a, v in fad.items() for b, r in v.get("paired_ratios", {}).items()]
         if paired:
             lines += ["", "FAD ratios on the same clips and the same resampled tracks (a / b [95 % CI]; an interval "
@@ -123,9 +120,6 @@ def format_vocoder_table(result: dict) -> str:
         lines += ["", "Paired differences on the same clips (a - b, mean [95 % CI over tracks]; an interval that "
                       "excludes 0 is a difference; lower is better for log_mel_l1 and mr_stft):", "",
                   "| a - b | metric | difference |", "|---|---|---|"]
-        lines += [f"| {k.rsplit('/', 1)[0]} | {k.rsplit('/', 1)[1]} | {_fmt(v)} |" for k, v in diffs]
+        lines += [f"| {k.rsplit('/', 1)[0]} | {k.rsplit('/', 1)[1]} | {format_ci(v)} |" for k, v in diffs]
     return "\n".join(lines)
 
-
-def _fmt(stat: dict | None) -> str:
-    return "-" if stat is None else f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"

@@ -24,15 +24,20 @@ from autoencoder.plots import save_mels
 def middle_clip(path: str, codec: autoencoder.StageOne, offset_seconds: float | None = None) -> torch.Tensor:
     """One clip ``(clip_samples,)`` of an audio file: from ``offset_seconds``, else its middle (zero-padded if short)."""
     wave = autoencoder.load_audio(path, codec.sample_rate)
-    n = codec.clip_samples
     if offset_seconds is None:
-        start = max(0, (wave.shape[0] - n) // 2)
-    else:
-        start = int(offset_seconds * codec.sample_rate)
-        if not 0 <= start < wave.shape[0]:
-            raise UserError(f"--offset {offset_seconds} s is outside {path!r} ({wave.shape[0] / codec.sample_rate:.1f} s)")
-    clip = wave[start:start + n]
-    return torch.nn.functional.pad(clip, (0, n - clip.shape[0]))
+        return clip_at(wave, codec.clip_samples)
+    start = int(offset_seconds * codec.sample_rate)
+    if not 0 <= start < wave.shape[0]:
+        raise UserError(f"--offset {offset_seconds} s is outside {path!r} ({wave.shape[0] / codec.sample_rate:.1f} s)")
+    return clip_at(wave, codec.clip_samples, start)
+
+
+def clip_at(wave: torch.Tensor, clip_samples: int, start: int | None = None) -> torch.Tensor:
+    """``clip_samples`` of ``wave (samples,)`` from ``start`` (default: centred), zero-padded if short."""
+    if start is None:
+        start = max(0, (wave.shape[0] - clip_samples) // 2)
+    clip = wave[start:start + clip_samples]
+    return torch.nn.functional.pad(clip, (0, clip_samples - clip.shape[0]))
 
 
 def interpolate(za: torch.Tensor, zb: torch.Tensor, steps: int) -> torch.Tensor:

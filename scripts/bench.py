@@ -72,8 +72,7 @@ def train_step(model, loss_fn, batch, lr=1e-4):
 def adversarial_step(vocoder, fe, mrstft):
     """One generator step and one discriminator step of configs/vocoder_adversarial.yaml's recipe."""
     from autoencoder.config import load_config
-    from autoencoder.training.adversarial import (build_discriminator, discriminator_hinge, feature_matching,
-                                                  frozen, generator_hinge)
+    from autoencoder.training.adversarial import build_discriminator, discriminator_step, generator_terms
 
     cfg = load_config(VocoderTrainConfig, "configs/vocoder_adversarial.yaml", ["init_from=null"])
     disc = build_discriminator(cfg.adversarial)
@@ -83,17 +82,12 @@ def adversarial_step(vocoder, fe, mrstft):
 
     def step():
         pred = vocoder(fe(crops), crops.shape[-1])
-        with frozen(disc) as d:
-            fake_logits, fake_features = d(pred)
-            with torch.no_grad():
-                real_features = d(crops)[1]
-        loss = mrstft(pred[:, None], crops[:, None]) + (fe(pred) - fe(crops)).abs().mean() \
-            + generator_hinge(fake_logits) + feature_matching(real_features, fake_features)
+        hinge, fm = generator_terms(disc, crops, pred)
+        loss = mrstft(pred[:, None], crops[:, None]) + (fe(pred) - fe(crops)).abs().mean() + hinge + fm
         g_opt.zero_grad()
         loss.backward()
         g_opt.step()
-        logits, _ = disc(torch.cat([crops, pred.detach()]))
-        d_loss = discriminator_hinge([lo[:16] for lo in logits], [lo[16:] for lo in logits])
+        d_loss = discriminator_step(disc, crops, pred)
         d_opt.zero_grad()
         d_loss.backward()
         d_opt.step()

@@ -20,6 +20,17 @@ from pathlib import Path
 from genre_ldm.shipping import ship_extra_vocoder, ship_models
 
 
+def _named(items: list[str], flag: str) -> dict[str, str]:
+    """``NAME=FOLDER`` arguments as ``{name: folder}``; anything else is a user error naming ``flag``."""
+    out = {}
+    for item in items:
+        name, _, folder = item.partition("=")
+        if not (name and folder):
+            raise UserError(f"{flag} takes NAME=FOLDER, got {item!r}")
+        out[name] = folder
+    return out
+
+
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,12 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judge")
     parser.add_argument("--diffusion", help="NAME=PIPELINE_FOLDER:VAE_NAME (the shipped VAE it samples for)")
     args = parser.parse_args(argv)
-    vaes = {}
-    for item in args.vae:
-        name, _, folder = item.partition("=")
-        if not (name and folder):
-            raise UserError(f"--vae takes NAME=FOLDER, got {item!r}")
-        vaes[name] = folder
+    vaes = _named(args.vae, "--vae")
     diffusion = None
     if args.diffusion:
         name, _, rest = args.diffusion.partition("=")
@@ -44,12 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (name and folder and vae):
             raise UserError(f"--diffusion takes NAME=FOLDER:VAE_NAME, got {args.diffusion!r}")
         diffusion = (name, folder, vae)
-    sizes = {}
-    for item in args.extra_vocoder:
-        name, _, folder = item.partition("=")
-        if not (name and folder):
-            raise UserError(f"--extra-vocoder takes NAME=FOLDER, got {item!r}")
-        sizes[name] = ship_extra_vocoder(folder, Path(args.out) / name)
+    sizes = {name: ship_extra_vocoder(folder, Path(args.out) / name)
+             for name, folder in _named(args.extra_vocoder, "--extra-vocoder").items()}
     if args.vocoder:
         sizes.update(ship_models(args.out, args.vocoder, vaes, args.judge, diffusion))
     elif vaes or args.judge or diffusion:

@@ -73,6 +73,38 @@ def feature_matching(real: list[list[torch.Tensor]], fake: list[list[torch.Tenso
     return torch.stack(terms).mean()
 
 
+def generator_terms(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The generator's hinge loss and feature matching on ``fake``, with the discriminator frozen."""
+    with frozen(discriminator) as disc:
+        fake_logits, fake_features = disc(fake)
+        with torch.no_grad():
+            _, real_features = disc(real)
+    return generator_hinge(fake_logits), feature_matching(real_features, fake_features)
+
+
+class Adversary:
+    """Mixin for a training task with a discriminator: what the loop reads (``discriminator``,
+    ``discriminator_lr``, :meth:`discriminator_loss`) and the generator's terms of each step."""
+
+    def init_adversary(self, cfg: AdversarialConfig) -> None:
+        self.discriminator = build_discriminator(cfg) if cfg.enabled else None
+        self.discriminator_lr = cfg.lr
+        self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # (real, generated) of the last step
+
+    def generator_terms(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:func:`generator_terms`, keeping the pair for the discriminator's update that follows."""
+        self._last = (real, fake.detach())
+        return generator_terms(self.discriminator, real, fake)
+
+    def discriminator_loss(self, discriminator: nn.Module, step: int) -> dict[str, torch.Tensor]:
+        """Hinge loss of the discriminator on the last step's real and generated batches ({} before it starts)."""
+        if self._last is None:
+            return {}
+        real, fake = self._last
+        self._last = None
+        return {"discriminator": discriminator_step(discriminator, real, fake)}
+
+
 def discriminator_step(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """Hinge loss of ``discriminator`` on real and (detached) generated batches, in one call on both
     halves: one forward per backward, as DistributedDataParallel expects."""

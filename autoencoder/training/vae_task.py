@@ -19,8 +19,7 @@ from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..pca import MelPCA
 from ..vae import MelVAE
-from .adversarial import (AdversarialConfig, adaptive_weight, build_discriminator, discriminator_step,
-                          feature_matching, frozen, generator_hinge)
+from .adversarial import AdversarialConfig, Adversary, adaptive_weight
 from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
@@ -76,7 +75,7 @@ class VAETrainConfig:
     media_clips: int = 2
 
 
-class VAETask:
+class VAETask(Adversary):
     """Implements :class:`autoencoder.training.loop.Task` for the mel VAE."""
 
     def __init__(self, cfg: VAETrainConfig, data: PreparedDataset, vocoder: nn.Module | None = None,
@@ -91,9 +90,7 @@ class VAETask:
                             latent_channels=m.latent_channels, latent_frames=m.latent_frames,
                             channels=tuple(m.channels), num_res_blocks=m.num_res_blocks, global_size=m.global_size)
         self.extras = load_extras(cfg.extra_data, data)
-        self.discriminator = build_discriminator(cfg.adversarial) if cfg.adversarial.enabled else None
-        self.discriminator_lr = cfg.adversarial.lr
-        self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # (real, decoded) mels of the last step
+        self.init_adversary(cfg.adversarial)
         self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
         self.decoder = vocoder if vocoder is not None else GriffinLim(self.frontend)
         self.valid_mels = data.mels(self.frontend, "valid")
@@ -134,26 +131,13 @@ class VAETask:
     def _adversarial(self, model: nn.Module, mel: torch.Tensor, recon: torch.Tensor,
                      reconstruction: torch.Tensor) -> dict[str, torch.Tensor]:
         adv = self.cfg.adversarial
-        with frozen(self.discriminator) as disc:
-            fake_logits, fake_features = disc(recon)
-            with torch.no_grad():
-                _, real_features = disc(mel)
-        hinge, fm = generator_hinge(fake_logits), feature_matching(real_features, fake_features)
+        hinge, fm = self.generator_terms(mel, recon)
         weight = torch.tensor(adv.weight, device=mel.device)
         if adv.adaptive:
             last = getattr(model, "module", model).to_mel[-1].weight  # the decoder's last layer (DDP-unwrapped)
             weight = weight * adaptive_weight(reconstruction, hinge, last)
-        self._last = (mel, recon.detach())
         return {"adversarial": hinge, "feature_matching": fm, "adversarial_weight": weight,
                 "adversarial_total": weight * hinge + adv.feature_weight * fm}
-
-    def discriminator_loss(self, discriminator: nn.Module, step: int) -> dict[str, torch.Tensor]:
-        """Hinge loss of the discriminator on the last step's real and decoded mels."""
-        if self._last is None:
-            return {}
-        real, fake = self._last
-        self._last = None
-        return {"discriminator": discriminator_step(discriminator, real, fake)}
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         mels = self.valid_mels

@@ -22,8 +22,7 @@ from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
-from .adversarial import (AdversarialConfig, build_discriminator, discriminator_step, feature_matching, frozen,
-                          generator_hinge)
+from .adversarial import AdversarialConfig, Adversary
 from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
@@ -57,7 +56,7 @@ class VocoderTrainConfig:
     finetune_vae: str | None = None
 
 
-class VocoderTask:
+class VocoderTask(Adversary):
     """Implements :class:`autoencoder.training.loop.Task` for the vocoder."""
 
     def __init__(self, cfg: VocoderTrainConfig, data: PreparedDataset) -> None:
@@ -80,9 +79,7 @@ class VocoderTask:
                 raise ConfigError(f"the VAE at {cfg.finetune_vae!r} uses other mel settings than this config")
             self.vae = codec.vae.requires_grad_(False)
         self.extras = load_extras(cfg.extra_data, data)
-        self.discriminator = build_discriminator(cfg.adversarial) if cfg.adversarial.enabled else None
-        self.discriminator_lr = cfg.adversarial.lr
-        self._last: tuple[torch.Tensor, torch.Tensor] | None = None  # (real, generated) of the last step
+        self.init_adversary(cfg.adversarial)
         self.mrstft = M.multi_resolution_stft(cfg.mel.sample_rate)
         self.valid_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
         self.griffin_lim = GriffinLim(self.frontend)
@@ -122,23 +119,9 @@ class VocoderTask:
         losses = {"loss": stft + self.cfg.mel_weight * mel_l1, "mr_stft": stft, "mel_l1": mel_l1}
         adv = self.cfg.adversarial
         if self.discriminator is not None and step >= adv.start_step:
-            with frozen(self.discriminator) as disc:
-                fake_logits, fake_features = disc(pred)
-                with torch.no_grad():
-                    _, real_features = disc(wave)
-            losses["adversarial"] = generator_hinge(fake_logits)
-            losses["feature_matching"] = feature_matching(real_features, fake_features)
+            losses["adversarial"], losses["feature_matching"] = self.generator_terms(wave, pred)
             losses["loss"] = losses["loss"] + adv.weight * losses["adversarial"] + adv.feature_weight * losses["feature_matching"]
-            self._last = (wave, pred.detach())
         return losses
-
-    def discriminator_loss(self, discriminator: nn.Module, step: int) -> dict[str, torch.Tensor]:
-        """Hinge loss of the discriminator on the last step's real crops and generated audio."""
-        if self._last is None:
-            return {}
-        real, fake = self._last
-        self._last = None
-        return {"discriminator": discriminator_step(discriminator, real, fake)}
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         waves = self.valid_waves

@@ -147,11 +147,11 @@ def reconstruct(models: AppModels, path: str | os.PathLike | None):
 
 def _endpoint(models: AppModels, codec: autoencoder.StageOne, path, genre: str | None) -> tuple[torch.Tensor, str]:
     if path is not None:
-        from diffusion.manipulate import middle_clip
+        from diffusion.manipulate import clip_at
 
-        read_upload(path, codec.sample_rate)  # the same checks and messages as every upload
+        clip = clip_at(read_upload(path, codec.sample_rate), codec.clip_samples)  # its middle 5 s
         with torch.no_grad():
-            return codec.encode(middle_clip(str(path), codec)[None].to(codec.device))[0], Path(path).name
+            return codec.encode(clip[None].to(codec.device))[0], Path(path).name
     if genre:
         if models.explore is None:
             raise UserError("interpolating between genres needs the shipped explore map (models/explore/map.npz)")

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from autoencoder import UserError, atomic_path
-from autoencoder.audio import AUDIO_EXTENSIONS, AudioLoadError, load_audio
+from analysis.ood import clip_windows
+from autoencoder.audio import AUDIO_EXTENSIONS, AudioLoadError
 
 OOD_LABEL = "out-of-dataset"
 
@@ -69,21 +70,17 @@ def save_map(path: str | os.PathLike, m: ExploreMap) -> Path:
 
 
 def encode_ood(codec, folder: str | os.PathLike, clips_per_track: int = 4) -> tuple[np.ndarray, list[str], list[float]]:
-    """Posterior means of up to ``clips_per_track`` 5 s clips of every audio file in ``folder``.
+    """Posterior means of up to ``clips_per_track`` 5 s windows of every audio file in ``folder``
+    (:func:`analysis.ood.clip_windows`: a file shorter than a clip is zero-padded to one).
 
-    Unreadable files are skipped (and named in the returned ids' absence); returns ``(means (N, D),
-    track ids, start seconds)``."""
+    Unreadable files are skipped; returns ``(means (N, D), track ids, start seconds)``."""
     means, ids, starts = [], [], []
     for path in sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS):
         try:
-            wave = load_audio(path, codec.sample_rate)
+            clips = clip_windows(codec, path)[:clips_per_track]
         except AudioLoadError:
             continue
-        n = codec.clip_samples
-        count = min(clips_per_track, wave.shape[0] // n)
-        if count == 0:
-            continue
-        clips = wave[: count * n].reshape(count, n)
+        count = len(clips)
         with torch.no_grad():
             means.append(codec.encode(clips.to(codec.device)).cpu().numpy())
         ids += [path.stem] * count
