@@ -48,3 +48,19 @@ def refuse_overwrite(paths, force: bool) -> None:
 
 
 __all__ = ["MissingInputError", "OutputExistsError", "UserError", "command", "refuse_overwrite"]
+
+
+def named_folders(items: list[str], flag: str, default_name: str | None = None) -> dict[str, str]:
+    """``NAME=FOLDER`` command-line arguments as ``{name: folder}`` (a bare ``FOLDER`` is named
+    ``default_name`` when one is given); a malformed or repeated name is a :class:`UserError` naming ``flag``."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, folder = item.partition("=")
+        if not sep and default_name is not None:
+            name, folder = default_name, item
+        if not (name and folder):
+            raise UserError(f"{flag} takes NAME=FOLDER, got {item!r}")
+        if name in out:
+            raise UserError(f"{flag} names must be distinct, {name!r} is given twice")
+        out[name] = folder
+    return out

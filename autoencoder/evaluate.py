@@ -4,7 +4,8 @@ Decoding paths, all scored against the original clip:
 
 * ``vocoder_true_mel`` / ``griffin_lim_true_mel``: the ceiling of each decoder (no latent at all);
 * ``vae_vocoder`` / ``vae_griffin_lim``: the VAE's posterior mean decoded, then turned into audio;
-* ``pca_vocoder``: PCA of the flattened log-mels at the same size D (fitted on train), same vocoder.
+* ``pca_vocoder``: PCA of the flattened log-mels at the same size D, same vocoder; fitted on the train
+  split, plus any extra training music the VAE was trained on (``pca_extras``: the same training audio).
 
 With the independent judge (:mod:`autoencoder.independent`): its agreement and KL divergence between
 each path and the original, its balanced accuracy on each path, and the Fréchet audio distance of
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import defaultdict
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -35,14 +37,18 @@ from .independent.collect import ORIGINAL, ReconstructionScores
 from .independent.judge import IndependentJudge
 from .independent.measures import FAD_LAYER
 from .judge import Judge
-from .pca import MelPCA
+from .pca import MelPCA, training_mels
 from .stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
 
 
 def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
                        batch: int = 8, progress: bool = True, judge: Judge | None = None,
-                       independent: IndependentJudge | None = None, n_boot: int = N_BOOT) -> dict:
+                       independent: IndependentJudge | None = None, n_boot: int = N_BOOT,
+                       pca_extras: Sequence[PreparedDataset] = (), pca_fit: MelPCA | None = None) -> dict:
     """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``.
+
+    ``pca_extras``: extra training music PCA is fitted on beside the train split (as the VAE was);
+    ``pca_fit``: a PCA already fitted that way at a size at least the VAE's (a sweep fits one for all sizes).
 
     With a ``judge``, also its agreement between each reconstruction and its original
     (``<path>/judge_agreement``, 0 or 1 per clip) and its balanced accuracy on every path against
@@ -54,10 +60,13 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
         raise DatasetError(f"split {split!r} of {str(data.path)!r} has no clips to evaluate")
     if max_clips is not None and len(rows) > max_clips:
         rows = np.sort(np.random.default_rng(0).choice(rows, max_clips, replace=False))
-    try:
-        pca = MelPCA.fit(data.mels(codec.frontend, "train"), codec.latent_size)
-    except ValueError:
-        pca = None  # D >= number of training clips: reported as not applicable
+    if pca_fit is not None:  # fitted once (on train plus pca_extras) at a size at least this one
+        pca = pca_fit.truncated(codec.latent_size).to(codec.device) if codec.latent_size <= pca_fit.dim else None
+    else:
+        try:
+            pca = MelPCA.fit(training_mels(codec.frontend, data, pca_extras), codec.latent_size)
+        except ValueError:
+            pca = None  # D >= number of training clips: reported as not applicable
     fe = codec.frontend
     per_clip: dict[str, list[float]] = defaultdict(list)
     predictions: dict[str, list[int]] = defaultdict(list)
@@ -112,7 +121,8 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
         summary.update(scores.summary(data.genres[rows], np.asarray(tracks), train[FAD_LAYER],
                                       data.genres[train_rows], data.track_ids[train_rows], n_boot=n_boot))
     return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "latent_size": codec.latent_size,
-            "pca_applicable": pca is not None, "summary": summary,
+            "pca_applicable": pca is not None, "pca_training_clips": sum(len(d.indices("train")) for d in (data, *pca_extras)),
+            "summary": summary,
             "clips": {"track_id": tracks, **per_clip}}
 
 

@@ -44,6 +44,13 @@ class MelPCA:
     def dim(self) -> int:
         return self.components.shape[0]
 
+    def truncated(self, dim: int) -> "MelPCA":
+        """The same fit keeping its ``dim`` leading components (PCA's components are nested, so one fit
+        at the largest size serves every smaller one)."""
+        if not 1 <= dim <= self.dim:
+            raise ValueError(f"cannot keep {dim} of {self.dim} components")
+        return MelPCA(self.mean, self.components[:dim], self.mel_shape)
+
     def encode(self, mels: torch.Tensor) -> torch.Tensor:
         return (mels.reshape(mels.shape[0], -1) - self.mean) @ self.components.T
 
@@ -52,6 +59,12 @@ class MelPCA:
 
     def reconstruct(self, mels: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(mels))
+
+
+def training_mels(frontend, data, extras=()) -> torch.Tensor:
+    """Mels ``(N, n_mels, T)`` of the train split of ``data`` and of every extra training set (prepared
+    datasets): the audio a PCA baseline is fitted on, the same as the VAE it stands beside."""
+    return torch.cat([d.mels(frontend, "train") for d in (data, *extras)])
 
 
 def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)) -> dict:
@@ -71,6 +84,6 @@ def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 
         if size not in usable:
             result["pca_mel_l1"][size] = None  # not applicable: at least as many floats as training clips
             continue
-        pca = MelPCA(full.mean, full.components[:size], full.mel_shape)
+        pca = full.truncated(size)
         result["pca_mel_l1"][size] = float((pca.reconstruct(held_out) - held_out).abs().mean())
     return result

@@ -1,12 +1,17 @@
 """The latent-size study: one VAE per size, evaluated beside PCA, and the rule that picks D*.
 
+A sweep covers every pair of a nominal size and a latent frame count (``sizes`` x ``frames``): the
+frame count fixes how finely the latent follows time (32 frames = 6.4 a second; 108 = the encoder's
+own frame rate, 21.6 a second) and the channel count makes up the size, so a layout is
+``channels x frames`` floats with the channels rounded to the nearest whole number.
+
 The rule is configuration, fixed before the sweep runs, and applied by code on the valid split,
 relative to ceilings measured in the same run: the ceiling of a measure is the better of the
 vocoder and Griffin-Lim on true mels (no latent at all). A size qualifies when its VAE + vocoder
 reconstructions reach, on valid, ``onset_fraction`` of the onset-correlation ceiling,
 ``chroma_fraction`` of the chroma ceiling, ``agreement_fraction`` of the independent judge's
 agreement ceiling, and a Fréchet audio distance from the real train clips at most ``fad_ratio``
-times that of the real valid clips themselves. D* is the smallest qualifying size. If none
+times that of the real valid clips themselves. D* is the smallest qualifying layout (in floats). If none
 qualifies, the rule says so and falls back to the smallest relative shortfall; sizes whose
 shortfall intervals overlap the best one's are reported as undetermined, and the smallest is taken.
 """
@@ -53,11 +58,31 @@ def shortfall(values: dict[str, float], thresholds: dict[str, float]) -> float:
     return total
 
 
+class Layout(NamedTuple):
+    """One latent layout: ``size = global_size + channels * frames`` floats per clip."""
+
+    size: int
+    global_size: int
+    channels: int
+    frames: int
+
+    @property
+    def name(self) -> str:
+        """``CxF`` (``G+CxF`` with a global part): how tables and decisions name the layout."""
+        return (f"{self.global_size}+" if self.global_size else "") + f"{self.channels}x{self.frames}"
+
+    @property
+    def run_name(self) -> str:
+        """The layout's run folder inside a sweep: ``vae-<size>-f<frames>``."""
+        return f"vae-{self.size:04d}-f{self.frames:03d}"
+
+
 @dataclass
 class SweepConfig:
     vae: VAETrainConfig = field(default_factory=VAETrainConfig)
-    sizes: list[int] = field(default_factory=lambda: [16, 32, 64, 128, 256, 512, 1024])
-    max_latent_frames: int = 32  # a latent keeps up to 32 frames (6.4 frames a second) and adds channels above
+    sizes: list[int] = field(default_factory=lambda: [16, 32, 64, 128, 256, 512, 1024])  # nominal floats per clip
+    # Latent frame counts: every size is tried at each (32 = 6.4 frames a second; the encoder's own is 108).
+    frames: list[int] = field(default_factory=lambda: [32])
     global_fraction: float = 0.0  # share of each size spent on the whole-clip (global) part (see VAEModelConfig)
     rule: RuleConfig = field(default_factory=RuleConfig)
     eval_max_clips: int = 96  # per split and size: a seeded subset keeps a sweep in CPU-hours
@@ -70,16 +95,27 @@ class SweepConfig:
 
     def __post_init__(self) -> None:
         bad = [s for s in self.sizes if not 8 <= s <= 4096]
-        if bad:
-            raise ValueError(f"sizes must be in 8..4096, got {bad}")
+        if bad or not self.sizes:
+            raise ValueError(f"sizes must be a non-empty list of values in 8..4096, got {self.sizes}")
+        if not self.frames or any(not 1 <= f <= 431 for f in self.frames):
+            raise ValueError(f"frames must be a non-empty list of values in 1..431 (a 5 s mel has 431), got {self.frames}")
         if self.full_max_steps < self.vae.loop.max_steps:
             raise ValueError(f"full_max_steps ({self.full_max_steps}) must be at least the brief budget "
                              f"vae.loop.max_steps ({self.vae.loop.max_steps})")
+        too_big = [lo for lo in self.layouts() if lo.size > 4096]
+        if too_big:
+            raise ValueError(f"layouts above 4096 floats: {[lo.name for lo in too_big]}")
 
-    def full_budget(self, sizes: list[int]) -> "SweepConfig":
-        """This sweep at the full budget, for ``sizes`` only."""
+    def layouts(self) -> list[Layout]:
+        """Every distinct layout of ``sizes`` x ``frames``, smallest first."""
+        found = {latent_layout(s, f, self.global_fraction) for s in self.sizes for f in self.frames}
+        return sorted(found, key=lambda lo: (lo.size, lo.frames, lo.global_size))
+
+    def full_budget(self, layouts: list[Layout]) -> "SweepConfig":
+        """This sweep at the full budget, for ``layouts`` only (which share one frame count)."""
         full = copy.deepcopy(self)
-        full.sizes, full.vae.loop.max_steps, full.eval_max_clips = list(sizes), self.full_max_steps, self.full_eval_max_clips
+        full.sizes, full.frames = [lo.size for lo in layouts], sorted({lo.frames for lo in layouts})
+        full.vae.loop.max_steps, full.eval_max_clips = self.full_max_steps, self.full_eval_max_clips
         return full
 
 
@@ -87,63 +123,91 @@ class RuleDecision(NamedTuple):
     size: int
     qualified: bool
     reason: str
-    analysis_sizes: tuple[int, int, int]  # about D*/2, D*, about 2 D*
+    analysis_sizes: tuple[int, int, int]  # D*'s frames with half, the same and twice its channels
+    layout: str = ""  # D*'s "CxF"
+    frames: int = 0  # D*'s latent frames (0: rows without a layout)
+    analysis_layouts: tuple = ()  # the three analysis layouts as [size, global_size, channels, frames]
 
 
-def latent_layout(size: int, max_frames: int = 32, global_fraction: float = 0.5) -> tuple[int, int, int]:
-    """``(global_size, channels, frames)`` of a latent of ``size`` floats: ``global_fraction`` of it
-    for the whole clip, the rest per frame with as many frames as allowed, then more channels."""
+def latent_layout(size: int, frames: int = 32, global_fraction: float = 0.0) -> Layout:
+    """The layout nearest ``size`` floats at ``frames`` latent frames: ``global_fraction`` of it for the
+    whole clip, the rest as ``frames`` frames of a whole number of channels (rounded, at least one).
+    A temporal part smaller than ``frames`` keeps one channel and as many frames as it has floats."""
     global_size = int(size * global_fraction)
     temporal = size - global_size
-    frames = min(temporal, max_frames)
-    while temporal % frames:
-        frames -= 1
-    return global_size, temporal // frames, frames
+    if temporal < frames:
+        return Layout(size, global_size, 1, temporal)
+    channels = max(1, int(temporal / frames + 0.5))  # round half up
+    return Layout(global_size + channels * frames, global_size, channels, frames)
 
 
-def size_config(base: VAETrainConfig, size: int, max_frames: int, global_fraction: float) -> VAETrainConfig:
+def size_config(base: VAETrainConfig, layout: Layout) -> VAETrainConfig:
+    """``base`` with the model's latent set to ``layout``."""
     cfg = copy.deepcopy(base)
-    global_size, channels, _ = latent_layout(size, max_frames, global_fraction)
-    cfg.model.latent_size, cfg.model.global_size, cfg.model.latent_channels = size, global_size, channels
+    cfg.model.latent_size, cfg.model.global_size, cfg.model.latent_channels = layout.size, layout.global_size, layout.channels
     cfg.model.__post_init__()
     return cfg
 
 
+def row_key(row: dict) -> str:
+    """How a row is named in the rule's paired gaps: its layout, else its size."""
+    return row.get("layout") or str(row["size"])
+
+
 def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) -> RuleDecision:
-    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>..., "shortfall_ci": [lo, hi]?,
-    "shortfall_gap_ci": {other size: [lo, hi]}?}``.
+    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>..., "channels": C?, "frames": F?,
+    "layout": "CxF"?, "shortfall_ci": [lo, hi]?, "shortfall_gap_ci": {other row's key: [lo, hi]}?}``.
 
     ``ceilings``: the better of vocoder and Griffin-Lim on true mels for each of :data:`RELATIVE`.
     ``shortfall_gap_ci``: the paired interval of ``shortfall(row) - shortfall(other)`` on the same
-    clips; when present it decides whether a size is distinguishable from the best one, else the
-    two marginal ``shortfall_ci`` are compared (overlap = undetermined; more conservative).
+    clips (keyed by :func:`row_key`); when present it decides whether a layout is distinguishable
+    from the best one, else the two marginal ``shortfall_ci`` are compared (overlap = undetermined).
+    Between layouts of one size the fewer frames come first (ties are rare; the rule is about floats).
     """
     if not rows:
         raise ValueError("the rule needs at least one evaluated size")
     thresholds = rule.thresholds(ceilings)
-    rows = sorted(rows, key=lambda r: r["size"])
+    rows = sorted(rows, key=lambda r: (r["size"], r.get("frames", 0)))
     stated = ", ".join(f"{k} {'<=' if k == 'fad_ratio' else '>='} {v:.3f}" for k, v in thresholds.items())
 
     def values(row: dict) -> str:
         return ", ".join(f"{k} {row[k]:.3f}" for k in thresholds)
     for row in rows:
         if shortfall(row, thresholds) == 0:
-            d = row["size"]
-            smaller = [r["size"] for r in rows if r["size"] < d]
-            why = f"D* = {d}: the smallest size with {stated} on valid ({values(row)})"
+            smaller = [_label(r) for r in rows if r["size"] < row["size"]]
+            why = f"D* = {_label(row)}: the smallest size with {stated} on valid ({values(row)})"
             if smaller:
                 why += f"; sizes {smaller} miss at least one threshold"
-            return RuleDecision(d, True, why, _neighbours(d))
+            return _decision(row, True, why)
     best = min(rows, key=lambda r: (shortfall(r, thresholds), r["size"]))
-    close = [r["size"] for r in rows if _overlaps(r, best)]
-    d = min(close)
-    why = (f"no size reaches {stated} on valid; the closest is D* = {best['size']} ({values(best)}; relative "
+    close = [r for r in rows if _overlaps(r, best)]
+    chosen = close[0]
+    why = (f"no size reaches {stated} on valid; the closest is D* = {_label(best)} ({values(best)}; relative "
            f"shortfall {shortfall(best, thresholds):.3f})")
     if len(close) > 1:
         how = "paired" if any("shortfall_gap_ci" in r for r in rows) else "marginal"
-        why += (f"; D* is undetermined between sizes {close} (their shortfalls cannot be told apart: {how} "
-                f"95 % intervals), so the smallest, {d}, is taken")
-    return RuleDecision(d, False, why, _neighbours(d))
+        why += (f"; D* is undetermined between sizes {[_label(r) for r in close]} (their shortfalls cannot be told "
+                f"apart: {how} 95 % intervals), so the smallest, {_label(chosen)}, is taken")
+    return _decision(chosen, False, why)
+
+
+def _label(row: dict) -> int | str:
+    return f"{row['size']} ({row['layout']})" if row.get("layout") else row["size"]
+
+
+def _decision(row: dict, qualified: bool, why: str) -> RuleDecision:
+    if "frames" not in row:
+        return RuleDecision(row["size"], qualified, why, _neighbours(row["size"]))
+    layouts = analysis_layouts(Layout(row["size"], row.get("global_size", 0), row["channels"], row["frames"]))
+    return RuleDecision(row["size"], qualified, why, tuple(lo.size for lo in layouts), row["layout"], row["frames"],
+                        tuple(list(lo) for lo in layouts))
+
+
+def analysis_layouts(layout: Layout) -> tuple[Layout, Layout, Layout]:
+    """D*'s frames with half, the same and twice its channels (one channel: 1, 2 and 4 channels)."""
+    c = layout.channels
+    channels = (c, 2 * c, 4 * c) if c == 1 else (c // 2, c, 2 * c)
+    return tuple(Layout(layout.global_size + k * layout.frames, layout.global_size, k, layout.frames) for k in channels)
 
 
 def intervals_overlap(a: list[float] | None, b: list[float] | None) -> bool:
@@ -154,7 +218,7 @@ def intervals_overlap(a: list[float] | None, b: list[float] | None) -> bool:
 def _overlaps(row: dict, best: dict) -> bool:
     if row is best:
         return True
-    gap = (row.get("shortfall_gap_ci") or {}).get(str(best["size"]))
+    gap = (row.get("shortfall_gap_ci") or {}).get(row_key(best))
     if gap is not None:
         return gap[0] <= 0  # row's shortfall is not shown to exceed the best one's
     return intervals_overlap(row.get("shortfall_ci"), best.get("shortfall_ci"))

@@ -31,42 +31,62 @@ THRESHOLD_OF = {"onset-envelope correlation (rhythm)": "onset_corr", "chroma cor
                 "FAD / real clips' own FAD (lower is better)": "fad_ratio"}
 
 
+PER_LAYOUT = ("vae_mel_l1", "onset_corr", "griffin_lim_onset_corr", "chroma_corr", "griffin_lim_chroma_corr",
+              "ind_agreement", "fad_ratio", "mr_stft")  # columns that depend on the VAE's frames (one line each)
+
+
+def _series(rows: list[dict], column: str, frame_counts: list[int]) -> list[tuple[str, list[dict]]]:
+    """The rows of one plotted line per frame count for VAE columns; one line over all sizes otherwise."""
+    if column in PER_LAYOUT and len(frame_counts) > 1:
+        return [(f", {f} frames", [r for r in rows if r.get("frames") == f]) for f in frame_counts]
+    unique = {r["size"]: r for r in rows}  # PCA and ceilings depend on the size only
+    return [("", [unique[k] for k in sorted(unique)])]
+
+
 def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
-    rows = record["rows"][split]
+    rows = sorted(record["rows"][split], key=lambda r: r["size"])
     d_star = record["decision"]["size"]
+    frame_counts = record.get("frames") or sorted({r.get("frames", 0) for r in rows})
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
     for ax, (title, series) in zip(axes.flat, PANELS):
         for column, label, style in series:
-            pts = [(r["size"], r[column], r.get(f"{column}_ci")) for r in rows if r.get(column) is not None]
-            if not pts:
-                continue
-            x, y, ci = zip(*pts)
-            err = [[v - c[0] for v, c in zip(y, ci)], [c[1] - v for v, c in zip(y, ci)]] if all(ci) else None
-            ax.errorbar(x, y, yerr=err, fmt=style, label=label, capsize=3, markersize=4)
+            for k, (suffix, subset) in enumerate(_series(rows, column, frame_counts)):
+                pts = [(r["size"], r[column], r.get(f"{column}_ci")) for r in subset if r.get(column) is not None]
+                if not pts:
+                    continue
+                x, y, ci = zip(*pts)
+                err = [[v - c[0] for v, c in zip(y, ci)], [c[1] - v for v, c in zip(y, ci)]] if all(ci) else None
+                line_style = style if k == 0 else style.replace("-", "--").replace(":", "-.")
+                ax.errorbar(x, y, yerr=err, fmt=line_style, label=label + suffix, capsize=3, markersize=4,
+                            mfc="none" if k else None)
         if title in THRESHOLD_OF and THRESHOLD_OF[title] in record.get("thresholds", {}):
             ax.axhline(record["thresholds"][THRESHOLD_OF[title]], color="red", lw=0.8, ls=":", label="rule threshold")
         ax.axvline(d_star, color="green", lw=0.8, ls="--")
         ax.set_xscale("log", base=2)
-        ax.set_xticks(record["sizes"], [str(v) for v in record["sizes"]])
+        ax.set_xticks(record["sizes"], [str(v) for v in record["sizes"]], rotation=45 if len(record["sizes"]) > 8 else 0)
         ax.minorticks_off()
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("latent floats per 5 s clip")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=6)
     judge = record.get("independent_judge", {}).get("test", {})
-    fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); D* = {d_star} chosen on valid (green). "
+    chosen = record["decision"].get("layout") or d_star
+    fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); D* = {d_star} ({chosen}) chosen on valid (green). "
                  f"Independent judge on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.2f}, "
                  f"kappa {judge.get('kappa', float('nan')):.2f}", fontsize=10)
     fig.tight_layout()
     save_figure(fig, path)
 
 
-def mel_grid_figure(out: Path, sizes: list[int], path: Path) -> None:
-    """One test clip's mel: the original, then the VAE reconstruction at every size."""
+def mel_grid_figure(out: Path, layouts: list[list[int]], path: Path) -> None:
+    """One test clip's mel: the original, then the VAE reconstruction at every layout."""
     import autoencoder
     from autoencoder.plots import save_mels
+    from autoencoder.sweep import Layout
     from autoencoder.training.common import fixed_clips
 
-    codecs = {s: autoencoder.load(autoencoder.trained_model(out / f"vae-{s:04d}"), vocoder=False) for s in sizes}
+    found = [Layout(*lo) for lo in layouts]
+    codecs = {f"{lo.size} ({lo.name})": autoencoder.load(autoencoder.trained_model(out / lo.run_name), vocoder=False)
+              for lo in found}
     first = next(iter(codecs.values()))
     data = autoencoder.PreparedDataset(_data_path(out))
     wave, rows = fixed_clips(data, "test", 1)
@@ -83,7 +103,7 @@ def _data_path(out: Path) -> str:
 
 
 def markdown_table(record: dict, split: str) -> str:
-    cols = [("size", "D"), ("vae_mel_l1", "VAE mel L1"), ("pca_mel_l1", "PCA mel L1"), ("vae_over_pca", "VAE/PCA"),
+    cols = [("size", "D"), ("layout", "layout"), ("vae_mel_l1", "VAE mel L1"), ("pca_mel_l1", "PCA mel L1"), ("vae_over_pca", "VAE/PCA"),
             ("onset_corr", "onset"), ("pca_onset_corr", "PCA onset"), ("chroma_corr", "chroma"),
             ("pca_chroma_corr", "PCA chroma"), ("ind_agreement", "ind. judge agr."), ("fad_ratio", "FAD ratio"),
             ("pca_fad_ratio", "PCA FAD ratio"), ("judge_agreement", "in-house judge agr."), ("mr_stft", "MR-STFT"),
@@ -94,7 +114,7 @@ def markdown_table(record: dict, split: str) -> str:
         for key, _ in cols:
             v = r.get(key)
             ci = r.get(f"{key}_ci")
-            cells.append("n/a" if v is None else f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else
+            cells.append("n/a" if v is None else v if isinstance(v, str) else f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else
                          (str(int(v)) if key in ("size", "active_dims") else f"{v:.3f}"))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -104,13 +124,13 @@ def write_report(record: dict, out: str | Path) -> None:
     out = Path(out)
     rate_distortion_figure(record, "test", out / "rate_distortion_test.png")
     rate_distortion_figure(record, "valid", out / "rate_distortion_valid.png")
-    mel_grid_figure(out, record["sizes"], out / "mel_grid.png")
+    mel_grid_figure(out, record["layouts"], out / "mel_grid.png")
     judge = record.get("judge_test_scores", {})
     ind = record.get("independent_judge", {}).get("test", {})
     text = ["# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}; ceilings "
             f"measured in this run {record.get('ceilings')}, so thresholds {record.get('thresholds')}\n",
             f"**{record['decision']['reason']}**\n",
-            f"Sizes for the analysis: {record['decision']['analysis_sizes']}\n",
+            f"Sizes for the analysis (D*'s frames, half/same/twice its channels): {record['decision']['analysis_sizes']}\n",
             f"Independent judge on real test clips: balanced accuracy {ind.get('balanced_accuracy', float('nan')):.3f} "
             f"{ind.get('balanced_accuracy_ci')}, Cohen's kappa {ind.get('kappa', float('nan')):.3f}. In-house judge "
             f"(second opinion): balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "

@@ -24,6 +24,7 @@ from analysis.report import build_report
 from autoencoder import UserError, trained_model, write_json
 from autoencoder.independent.fit_judge import train_independent_judge
 from autoencoder.prepare import PrepareOptions, prepare_dataset
+from autoencoder.sweep import Layout
 from autoencoder.toy import make_toy_genres
 from autoencoder.training.run import train_judge, train_vocoder
 from autoencoder.training.sweep_runner import sweep_latent_sizes
@@ -123,11 +124,15 @@ class Study:
     def decision(self) -> dict:
         return json.loads(self.path("sweep", "sweep.json").read_text())["decision"]
 
+    def analysis_layouts(self) -> list[Layout]:
+        return [Layout(*lo) for lo in self.decision()["analysis_layouts"]]
+
     def step_full(self) -> None:
-        self._sweep("sweep-full", self.plan.sweep.full_budget(self.decision()["analysis_sizes"]), "sweep")
+        self._sweep("sweep-full", self.plan.sweep.full_budget(self.analysis_layouts()), "sweep")
 
     def vae(self, size: int) -> Path:
-        return trained_model(self.path("sweep-full", f"vae-{size:04d}"))
+        layout = next(lo for lo in self.analysis_layouts() if lo.size == size)
+        return trained_model(self.path("sweep-full", layout.run_name))
 
     def latents(self, name: str) -> Path:
         return self.path("latents", f"{name}.npz")

@@ -15,20 +15,10 @@ import argparse
 import sys
 
 from autoencoder import UserError, command
+from autoencoder.errors import named_folders
 from pathlib import Path
 
 from genre_ldm.shipping import ship_extra_vocoder, ship_models
-
-
-def _named(items: list[str], flag: str) -> dict[str, str]:
-    """``NAME=FOLDER`` arguments as ``{name: folder}``; anything else is a user error naming ``flag``."""
-    out = {}
-    for item in items:
-        name, _, folder = item.partition("=")
-        if not (name and folder):
-            raise UserError(f"{flag} takes NAME=FOLDER, got {item!r}")
-        out[name] = folder
-    return out
 
 
 @command
@@ -42,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judge")
     parser.add_argument("--diffusion", help="NAME=PIPELINE_FOLDER:VAE_NAME (the shipped VAE it samples for)")
     args = parser.parse_args(argv)
-    vaes = _named(args.vae, "--vae")
+    vaes = named_folders(args.vae, "--vae")
     diffusion = None
     if args.diffusion:
         name, _, rest = args.diffusion.partition("=")
@@ -51,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             raise UserError(f"--diffusion takes NAME=FOLDER:VAE_NAME, got {args.diffusion!r}")
         diffusion = (name, folder, vae)
     sizes = {name: ship_extra_vocoder(folder, Path(args.out) / name)
-             for name, folder in _named(args.extra_vocoder, "--extra-vocoder").items()}
+             for name, folder in named_folders(args.extra_vocoder, "--extra-vocoder").items()}
     if args.vocoder:
         sizes.update(ship_models(args.out, args.vocoder, vaes, args.judge, diffusion))
     elif vaes or args.judge or diffusion:

@@ -1,7 +1,11 @@
-"""The latent-size study: one VAE per size (same budget, seed and data), evaluated beside PCA.
+"""The latent-size study: one VAE per layout (same budget, seed and data), evaluated beside PCA.
 
-    python scripts/sweep_latent_sizes.py --data data/gtzan --vocoder models/vocoder --judge models/judge \
-        --sizes 16,32,64,128,256,512,1024 --out runs/sweep [--config configs/sweep.yaml] [key=value ...]
+    python scripts/sweep_latent_sizes.py --data data/gtzan --vocoder models/vocoder-adversarial --judge models/judge \
+        --extra-src data/unlabelled --config configs/sweep.yaml --out runs/sweep [key=value ...]
+
+Every size of ``sizes`` is tried at every latent frame count of ``frames`` (``--sizes 128,512``,
+``frames=[32,108]``); a layout is ``channels x frames`` floats with the channels rounded. With
+``--extra-src`` the VAEs also train on that music and PCA is fitted on it too (the same training audio).
 
 Continue the chosen sizes to the full budget from the brief sweep's checkpoints:
 
@@ -35,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--independent", help="independent judge folder, which the rule uses "
                         "(default models/independent-judge; scripts/train_independent_judge.py makes one)")
     parser.add_argument("--sizes", help="comma-separated latent sizes (overrides the config)")
+    parser.add_argument("--extra-src", action="append", default=[], metavar="DIR",
+                        help="extra music for training (and PCA's fit) only; see scripts/train_autoencoder.py")
     parser.add_argument("--config", help="sweep YAML (the rule's thresholds live here)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--continue-from", help="an earlier sweep's --out: each size starts from its newest "
@@ -45,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(SweepConfig, args.config, args.overrides)
     if args.sizes:
         cfg.sizes = [int(s) for s in args.sizes.split(",")]
+    cfg.vae.extra_data = [*cfg.vae.extra_data, *args.extra_src]
     sweep_latent_sizes(cfg, args.data, args.vocoder, args.judge, args.out, continue_from=args.continue_from,
                        progress=not args.no_progress, independent=args.independent)
     print(f"table and figures in {args.out}")

@@ -150,6 +150,29 @@ def test_vocoders_are_compared_with_griffin_lim_and_each_other(tiny_stage_one, t
     assert "| vae | griffin_lim |" in (out / "table.md").read_text()
 
 
+def test_vaes_are_compared_with_each_other_and_with_pca_fitted_on_the_same_training_audio(
+        tiny_stage_one, toy_data, extra_src, tmp_path, capsys):
+    voc = tiny_stage_one.parent / "voc"
+    out = tmp_path / "eval"
+    extra = extra_src
+    args = ["--vocoder", f"v={voc}", "--vae", f"a={tiny_stage_one}", "--vae", f"b={tiny_stage_one}",
+            "--compare-mels", "a:b", "--pca", "--pca-extra", str(extra), "--data", str(toy_data), "--split", "valid",
+            "--max-clips", "4", "--no-independent", "--n-boot", "20", "--out", str(out)]
+    assert run_script("evaluate_vocoders", args) == 0
+    result = json.loads((out / "metrics.json").read_text())
+    diffs = result["summary"]["differences"]
+    assert diffs["a/v-b/v/log_mel_l1"]["mean"] == 0  # the same VAE under two names
+    pca = [s for s in result["mel_sources"] if s.startswith("pca-")]
+    assert pca == ["pca-16"] and "a/griffin_lim-pca-16/griffin_lim/onset_corr" in diffs
+    train = len(PreparedDataset(toy_data).indices("train"))
+    assert result["pca_training_clips"] > train  # the extra music is in PCA's fit
+    assert run_script("evaluate_vocoders", [*args[:6], "--vae", f"true_mel={tiny_stage_one}", *args[6:]]) == 2
+    assert run_script("evaluate_vocoders", ["--vocoder", f"v={voc}", "--vae", f"a={tiny_stage_one}", "--compare-mels",
+                                            "a:zz", "--data", str(toy_data), "--no-independent",
+                                            "--out", str(tmp_path / "e")]) == 2
+    assert "'a:zz'" in capsys.readouterr().err
+
+
 def test_vocoder_comparison_refuses_an_unknown_baseline(tiny_stage_one, toy_data, tmp_path, capsys):
     voc = tiny_stage_one.parent / "voc"
     assert run_script("evaluate_vocoders", ["--vocoder", f"a={voc}", "--baseline", "zz", "--data", str(toy_data),

@@ -41,3 +41,14 @@ def test_device_names_are_checked():
     if not torch.cuda.is_available():
         with pytest.raises(DeviceError, match="no CUDA GPU"):
             resolve_device("cuda")
+
+
+def test_named_folders_parse_name_equals_folder_and_name_the_flag_on_bad_input():
+    from autoencoder.errors import UserError, named_folders
+
+    assert named_folders(["a=x/y", "b=z"], "--vae") == {"a": "x/y", "b": "z"}
+    assert named_folders(["x/y"], "--vae", default_name="vae") == {"vae": "x/y"}
+    with pytest.raises(UserError, match="--vae takes NAME=FOLDER, got 'x/y'"):
+        named_folders(["x/y"], "--vae")
+    with pytest.raises(UserError, match="'a' is given twice"):
+        named_folders(["a=x", "a=y"], "--vocoder")

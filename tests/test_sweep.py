@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autoencoder.sweep import RuleConfig, choose_size, latent_layout
+from autoencoder.sweep import Layout, RuleConfig, SweepConfig, choose_size, latent_layout
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,11 +64,29 @@ def test_rule_says_undetermined_when_shortfall_intervals_overlap():
     assert "undetermined between sizes [64, 256]" in decision.reason
 
 
-@pytest.mark.parametrize("size,fraction,layout", [
-    (8, 0.0, (0, 1, 8)), (16, 0.5, (8, 1, 8)), (64, 0.5, (32, 1, 32)), (128, 0.5, (64, 2, 32)),
-    (1024, 0.5, (512, 16, 32)), (48, 0.0, (0, 2, 24))])
-def test_latent_layout_splits_global_then_keeps_frames_then_adds_channels(size, fraction, layout):
-    assert latent_layout(size, 32, fraction) == layout
+@pytest.mark.parametrize("size,frames,fraction,layout", [
+    (8, 32, 0.0, (8, 0, 1, 8)), (16, 32, 0.5, (16, 8, 1, 8)), (64, 32, 0.5, (64, 32, 1, 32)),
+    (128, 32, 0.5, (128, 64, 2, 32)), (1024, 32, 0.5, (1024, 512, 16, 32)), (48, 32, 0.0, (64, 0, 2, 32)),
+    (128, 108, 0.0, (108, 0, 1, 108)), (512, 108, 0.0, (540, 0, 5, 108)), (2048, 108, 0.0, (2052, 0, 19, 108))])
+def test_latent_layout_keeps_the_frames_and_rounds_the_channels(size, frames, fraction, layout):
+    assert tuple(latent_layout(size, frames, fraction)) == layout
+
+
+def test_a_sweep_covers_every_size_at_every_frame_count_and_the_rule_keeps_d_stars_frames():
+    cfg = SweepConfig(sizes=[128, 256, 512], frames=[32, 108], full_max_steps=8000)
+    assert [lo.name for lo in cfg.layouts()] == ["1x108", "4x32", "2x108", "8x32", "16x32", "5x108"]
+    assert len({lo.run_name for lo in cfg.layouts()}) == 6
+    rows = [{"size": lo.size, "layout": lo.name, "channels": lo.channels, "frames": lo.frames,
+             "onset_corr": 0.5 + 0.1 * (lo.frames == 108), "chroma_corr": 0.8, "ind_agreement": 0.9,
+             "fad_ratio": 1.5 if lo.size > 200 else 3.0} for lo in cfg.layouts()]
+    decision = choose_size(rows, RuleConfig(onset_fraction=0.6), CEILINGS)  # onset >= 0.54: only 108 frames pass
+    assert decision.qualified and decision.layout == "2x108" and decision.frames == 108
+    assert decision.analysis_sizes == (108, 216, 432) and decision.analysis_layouts[2] == [432, 0, 4, 108]
+    assert "216 (2x108)" in decision.reason
+    full = cfg.full_budget([Layout(*lo) for lo in decision.analysis_layouts])
+    assert [lo.name for lo in full.layouts()] == ["1x108", "2x108", "4x108"]
+    with pytest.raises(ValueError, match="frames"):
+        SweepConfig(frames=[])
 
 
 def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, tmp_path, monkeypatch):
@@ -85,18 +103,18 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
     real_evaluate = runner.evaluate_size
 
     def interrupted(cfg, run_dir, *a, **k):  # the second size dies after training, before evaluation
-        if run_dir.name == "vae-0016":
+        if run_dir.name == "vae-0016-f008":
             raise KeyboardInterrupt
         return real_evaluate(cfg, run_dir, *a, **k)
     monkeypatch.setattr(runner, "evaluate_size", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_script("sweep_latent_sizes", args)
     monkeypatch.undo()
-    first = (tmp_path / "sweep/vae-0008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns
+    first = (tmp_path / "sweep/vae-0008-f008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns
     assert not (tmp_path / "sweep/sweep.json").exists()
 
     assert run_script("sweep_latent_sizes", args) == 0
-    assert (tmp_path / "sweep/vae-0008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns == first  # skipped
+    assert (tmp_path / "sweep/vae-0008-f008/model/diffusion_pytorch_model.safetensors").stat().st_mtime_ns == first  # skipped
     record = json.loads((tmp_path / "sweep/sweep.json").read_text())
     assert [r["size"] for r in record["rows"]["test"]] == [8, 16]
     assert record["decision"]["size"] in (8, 16) and record["decision"]["reason"]
@@ -104,7 +122,7 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
             "fad_ratio", "ceiling_ind_agreement", "shortfall_ci"} <= set(record["rows"]["valid"][0])
     assert record["thresholds"]["onset_corr"] == pytest.approx(0.8 * record["ceilings"]["onset_corr"])
     table = (tmp_path / "sweep/table.md").read_text()
-    assert "Independent judge on real test clips" in table and "| 16 |" in table
+    assert "Independent judge on real test clips" in table and "| 16 | 2x8 |" in table
     assert (tmp_path / "sweep/rate_distortion_test.png").stat().st_size > 10_000
 
     # The chosen sizes continue from the brief sweep's checkpoints to a longer budget; a size the
@@ -121,10 +139,10 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
     monkeypatch.setattr(runner, "train", recording)
     assert run_script("sweep_latent_sizes", full) == 0
     monkeypatch.undo()
-    assert starts["vae-0016"].name == "step-6" and starts["vae-0032"] is None
-    assert json.loads((tmp_path / "full/vae-0016/metrics.json").read_text())["step"] == 9
+    assert starts["vae-0016-f008"].name == "step-6" and starts["vae-0032-f008"] is None
+    assert json.loads((tmp_path / "full/vae-0016-f008/metrics.json").read_text())["step"] == 9
     assert json.loads((tmp_path / "full/sweep.json").read_text())["continued_from"] == str(tmp_path / "sweep")
-    assert (tmp_path / "full/vae-0032/metrics.json").is_file()
+    assert (tmp_path / "full/vae-0032-f008/metrics.json").is_file()
 
 
 def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_one, tmp_path):

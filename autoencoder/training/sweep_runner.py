@@ -1,4 +1,4 @@
-"""Run the latent-size sweep: train (or resume, or skip) one VAE per size, evaluate, apply the rule."""
+"""Run the latent-size sweep: train (or resume, or skip) one VAE per layout, evaluate, apply the rule."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from ..errors import MissingInputError
 from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
 from ..independent.judge import load_independent_judge
+from ..pca import MelPCA, training_mels
 from ..stats import bootstrap_ci
-from ..sweep import RELATIVE, RULE_METRICS, SweepConfig, choose_size, intervals_overlap, shortfall, size_config
-from .common import fixed_clips
+from ..sweep import (RELATIVE, RULE_METRICS, Layout, SweepConfig, choose_size, intervals_overlap, row_key, shortfall,
+                     size_config)
+from .common import fixed_clips, load_extras
 from .loop import latest_checkpoint, train
 from .vae_task import VAETask
 
@@ -43,10 +45,11 @@ ROW_KEYS = {  # row column -> key in the evaluation summary
 }
 
 
-def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
+def summary_row(layout: Layout, result: dict, train_metrics: dict) -> dict:
     """One table row: means (and intervals under ``<name>_ci``) of the metrics the study reports."""
     s = result["summary"]
-    row: dict = {"size": size}
+    row: dict = {"size": layout.size, "layout": layout.name, "channels": layout.channels, "frames": layout.frames,
+                 "global_size": layout.global_size}
     for column, key in ROW_KEYS.items():
         if key in s:
             row[column] = s[key]["mean"]
@@ -69,6 +72,12 @@ def summary_row(size: int, result: dict, train_metrics: dict) -> dict:
     return row
 
 
+def rule_rows(rows: list[dict]) -> list[dict]:
+    """What :func:`choose_size` reads of each table row."""
+    keys = ("size", "layout", "channels", "frames", "global_size", "shortfall_ci", "shortfall_gap_ci", *RULE_METRICS)
+    return [{k: r[k] for k in keys if k in r} for r in rows]
+
+
 def seed_from(previous_run: Path, run_dir: Path) -> None:
     """Start ``run_dir`` from the newest checkpoint (and best model) of a finished shorter run.
 
@@ -83,15 +92,15 @@ def seed_from(previous_run: Path, run_dir: Path) -> None:
         shutil.copytree(previous_run / "best", run_dir / "best")
 
 
-def train_size(cfg: SweepConfig, size: int, data: PreparedDataset, vocoder_dir: str, run_dir: Path,
+def train_size(cfg: SweepConfig, layout: Layout, data: PreparedDataset, vocoder_dir: str, run_dir: Path,
                progress: bool, continue_from: Path | None = None) -> dict:
-    """Train the VAE of one size unless it is done; resume it when it was interrupted."""
+    """Train the VAE of one layout unless it is done; resume it when it was interrupted."""
     if (run_dir / "metrics.json").is_file() and (run_dir / "model").is_dir():
         return json.loads((run_dir / "metrics.json").read_text())
     # A chosen size that the brief sweep did not train (e.g. 2 x D* beyond its largest size) starts from scratch.
     if continue_from is not None and latest_checkpoint(run_dir) is None and (continue_from / run_dir.name).is_dir():
         seed_from(continue_from / run_dir.name, run_dir)
-    vae_cfg = size_config(cfg.vae, size, cfg.max_latent_frames, cfg.global_fraction)
+    vae_cfg = size_config(cfg.vae, layout)
     vocoder, _ = load_vocoder(vocoder_dir)
     task = VAETask(vae_cfg, data, vocoder, vocoder_dir)
     return train(task, vae_cfg.loop, run_dir, vae_cfg, resume=latest_checkpoint(run_dir) is not None, progress=progress)
@@ -130,39 +139,61 @@ def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, 
 
             def gap(idx, a=a, b=b, fa=fa, fb=fb) -> float:
                 return _shortfall_at(a, idx, fa, thresholds) - _shortfall_at(b, idx, fb, thresholds)
-            row["shortfall_gap_ci"][str(other["size"])] = list(bootstrap_ci(gap, result["clips"]["track_id"], n_boot))
+            row["shortfall_gap_ci"][row_key(other)] = list(bootstrap_ci(gap, result["clips"]["track_id"], n_boot))
+
+
+class SweepPCA:
+    """The PCA baseline of a whole sweep, fitted once (when first needed) at its largest size on the
+    audio the VAEs train on (the train split plus any extra music) and truncated for each size."""
+
+    def __init__(self, cfg: SweepConfig, data: PreparedDataset) -> None:
+        self.cfg, self.data, self._fit = cfg, data, None
+
+    def get(self) -> MelPCA | None:
+        if self._fit is None:
+            from ..mel import MelFrontend
+
+            mels = training_mels(MelFrontend(self.cfg.vae.mel), self.data, load_extras(self.cfg.vae.extra_data, self.data))
+            dim = min(max(lo.size for lo in self.cfg.layouts()), len(mels) - 1)
+            self._fit = MelPCA.fit(mels, dim) if dim >= 1 else False
+        return self._fit or None
 
 
 def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_dir: str, split: str,
-                  progress: bool, independent_dir: str | None = None) -> dict:
+                  progress: bool, independent_dir: str | None = None, pca: SweepPCA | None = None) -> dict:
     path = run_dir / f"eval_{split}.json"
     if path.is_file():
         return json.loads(path.read_text())
     codec = load(trained_model(run_dir), device="auto")
+    pca = pca or SweepPCA(cfg, data)
     result = evaluate_stage_one(codec, data, split, cfg.eval_max_clips, judge=load_judge(judge_dir, codec.device),
                                 independent=load_independent_judge(independent_dir, codec.device), progress=progress,
-                                n_boot=cfg.n_boot)
+                                n_boot=cfg.n_boot, pca_extras=load_extras(cfg.vae.extra_data, data), pca_fit=pca.get())
     write_json(path, result)
     return result
 
 
-def write_audio(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, out: Path) -> None:
-    """The same test clips at this size (vocoder and Griffin-Lim), for listening; kept out of git."""
+def audio_tag(layout: Layout) -> str:
+    return f"D{layout.size:04d}-{layout.name}"
+
+
+def write_audio(cfg: SweepConfig, layout: Layout, run_dir: Path, data: PreparedDataset, out: Path) -> None:
+    """The same test clips at this layout (vocoder and Griffin-Lim), for listening; kept out of git."""
     codec = load(trained_model(run_dir), device="auto")
     waves, rows = fixed_clips(data, "test", cfg.audio_clips)
     z = codec.encode(waves)  # on the codec's device; save_audio brings waves back to the CPU
-    size = codec.latent_size
+    tag = audio_tag(layout)
     for wave, row, voc, gl in zip(waves, rows, codec.decode(z), codec.decode(z, griffin_lim=True)):
         name = f"{data.track_ids[row]}_clip{data.clip_index[row]}"
         save_audio(out / "audio" / name / "original.wav", wave, codec.sample_rate)
-        save_audio(out / "audio" / name / f"D{size:04d}_vocoder.wav", voc, codec.sample_rate)
-        save_audio(out / "audio" / name / f"D{size:04d}_griffin_lim.wav", gl, codec.sample_rate)
+        save_audio(out / "audio" / name / f"{tag}_vocoder.wav", voc, codec.sample_rate)
+        save_audio(out / "audio" / name / f"{tag}_griffin_lim.wav", gl, codec.sample_rate)
 
 
 def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str, out: str | Path,
               progress: bool = True, log=print, continue_from: str | Path | None = None,
               independent_dir: str | None = None) -> dict:
-    """Train, evaluate and tabulate every size of ``cfg.sizes``; returns the sweep record.
+    """Train, evaluate and tabulate every layout of ``cfg.layouts()``; returns the sweep record.
 
     With ``continue_from`` (an earlier, shorter sweep) each size starts from that sweep's newest
     checkpoint instead of from scratch.
@@ -173,23 +204,24 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     rows: dict[str, list[dict]] = {"valid": [], "test": []}
     valid_results = []
     cpu_seconds = {}
-    header = f"{'D':>6} {'VAE L1':>8} {'PCA L1':>8} {'ratio':>6} {'onset':>6} {'chroma':>6} {'agree':>6} {'FAD x':>6}"
+    pca = SweepPCA(cfg, data)
+    header = f"{'D':>6} {'layout':>8} {'VAE L1':>8} {'PCA L1':>8} {'ratio':>6} {'onset':>6} {'chroma':>6} {'agree':>6} {'FAD x':>6}"
     log(f"valid split, {cfg.eval_max_clips} clips per size\n{header}")
-    for size in sorted(cfg.sizes):
+    for layout in cfg.layouts():
         start = time.process_time()
-        run_dir = out / f"vae-{size:04d}"
-        train_metrics = train_size(cfg, size, data, vocoder_dir, run_dir, progress,
+        run_dir = out / layout.run_name
+        train_metrics = train_size(cfg, layout, data, vocoder_dir, run_dir, progress,
                                    Path(continue_from) if continue_from else None)
         for split in ("valid", "test"):
-            result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress, independent_dir)
-            rows[split].append(summary_row(size, result, train_metrics))
+            result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress, independent_dir, pca)
+            rows[split].append(summary_row(layout, result, train_metrics))
             if split == "valid":
                 valid_results.append(result)
-        if not (out / "audio").exists() or not any((out / "audio").rglob(f"D{size:04d}_vocoder.wav")):
-            write_audio(cfg, run_dir, data, out)
-        cpu_seconds[size] = time.process_time() - start
+        if not (out / "audio").exists() or not any((out / "audio").rglob(f"{audio_tag(layout)}_vocoder.wav")):
+            write_audio(cfg, layout, run_dir, data, out)
+        cpu_seconds[layout.name] = time.process_time() - start
         r = rows["valid"][-1]
-        log(f"{size:>6} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
+        log(f"{layout.size:>6} {layout.name:>8} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
             f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma_corr']:>6.3f} "
             f"{r['ind_agreement']:>6.3f} {r['fad_ratio']:>6.2f}")
     # The ceilings come from the true-mel paths, which do not depend on the VAE: the smallest size's
@@ -200,19 +232,21 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
         row["shortfall"] = shortfall(row, thresholds)
         row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
     shortfall_gaps(rows["valid"], valid_results, thresholds, cfg.n_boot)
-    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", "shortfall_gap_ci", *RULE_METRICS)}
-                            for r in rows["valid"]], cfg.rule, ceilings)
+    decision = choose_size(rule_rows(rows["valid"]), cfg.rule, ceilings)
     independent = load_independent_judge(independent_dir)
     record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "continued_from": str(continue_from) if continue_from else None,
               "max_steps": cfg.vae.loop.max_steps, "eval_max_clips": cfg.eval_max_clips, "rule": asdict(cfg.rule),
               "ceilings": ceilings, "thresholds": thresholds, "decision": decision._asdict(),
-              "rows": rows, "cpu_seconds_this_invocation": cpu_seconds, "sizes": sorted(cfg.sizes),
+              "rows": rows, "cpu_seconds_this_invocation": cpu_seconds,
+              "sizes": sorted({lo.size for lo in cfg.layouts()}), "frames": sorted(cfg.frames),
+              "layouts": [list(lo) for lo in cfg.layouts()], "extra_training_music": list(cfg.vae.extra_data),
               "judge_test_scores": load_judge(judge_dir).metrics,
               "independent_judge": independent.describe(),
               "torch_threads": torch.get_num_threads()}
     write_json(out / "sweep.json", record)
     log(decision.reason)
-    log(f"sizes for the analysis (about D*/2, D*, about 2 D*): {list(decision.analysis_sizes)}")
+    log(f"sizes for the analysis ({decision.frames or 'the same'} frames, half/same/twice D*'s channels): "
+        f"{list(decision.analysis_sizes)}")
     return record
 
 
@@ -245,6 +279,8 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
     evaluated = []
     for folder in models:
         codec = load(folder, device="auto")
+        c = codec.vae.config
+        layout = Layout(codec.latent_size, c.global_size, c.latent_channels, c.latent_frames)
         path = out / f"eval_valid_D{codec.latent_size}.json"
         stamp = {"model_hash": content_hash(folder), "judge_hash": ind.hash, "max_clips": cfg.full_eval_max_clips,
                  "n_boot": cfg.n_boot}
@@ -257,17 +293,16 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
                                         independent=ind.to(codec.device), n_boot=cfg.n_boot)
             result["stamp"] = stamp
             write_json(path, result)
-        evaluated.append((codec.latent_size, result))
-    evaluated.sort(key=lambda item: item[0])
-    rows = [summary_row(size, result, {}) for size, result in evaluated]
+        evaluated.append((layout, result))
+    evaluated.sort(key=lambda item: (item[0].size, item[0].frames))
+    rows = [summary_row(layout, result, {}) for layout, result in evaluated]
     ceilings = {name: rows[0][f"ceiling_{name}"] for name in RELATIVE}
     thresholds = cfg.rule.thresholds(ceilings)
     for row, (_, result) in zip(rows, evaluated):
         row["shortfall"] = shortfall(row, thresholds)
         row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
     shortfall_gaps(rows, [r for _, r in evaluated], thresholds, cfg.n_boot)
-    decision = choose_size([{k: r[k] for k in ("size", "shortfall_ci", "shortfall_gap_ci", *RULE_METRICS)}
-                            for r in rows], cfg.rule, ceilings)
+    decision = choose_size(rule_rows(rows), cfg.rule, ceilings)
     record = {"models": [str(m) for m in models], "data": str(data), "rule": asdict(cfg.rule), "ceilings": ceilings,
               "thresholds": thresholds, "decision": decision._asdict(), "rows": {"valid": rows},
               "eval_max_clips": cfg.full_eval_max_clips,
