@@ -10,6 +10,8 @@ size and with the VAEs named in ``compare_mels`` (see :mod:`autoencoder.paths_ev
 
 from __future__ import annotations
 
+import torch
+
 from .clips import PreparedDataset
 from .device import module_device
 from .errors import UserError
@@ -30,14 +32,15 @@ def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data:
                       baseline: str | None = None, max_clips: int | None = None, batch: int = 8,
                       n_boot: int = N_BOOT, progress: bool = True, compare: list[tuple[str, str]] = (),
                       pca: bool = False, pca_extras: list[PreparedDataset] = (),
-                      compare_mels: list[tuple[str, str]] = ()) -> dict:
+                      compare_mels: list[tuple[str, str]] = (), mel_figure: str | None = None) -> dict:
     """Score every vocoder and Griffin-Lim on ``split`` for true mels and every VAE's; returns
     ``{"summary", "clips", ...}``.
 
     ``baseline``: the name of one of ``vocoders`` that the others are also compared with;
     ``compare``: more ``(a, b)`` pairs of vocoder names compared clip by clip;
     ``pca``: also PCA at each VAE's size (fitted on train plus ``pca_extras``), compared with that VAE;
-    ``compare_mels``: ``(a, b)`` pairs of VAE names compared clip by clip through every decoder.
+    ``compare_mels``: ``(a, b)`` pairs of VAE names compared clip by clip through every decoder;
+    ``mel_figure``: a PNG path for one held-out clip's mel from every source, side by side.
     """
     vaes = vaes or {}
     clash = [name for name in vaes if name == "true_mel" or name.startswith("pca-")]
@@ -58,6 +61,8 @@ def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data:
         fitted = pca_sources(frontend, data, sorted({v.latent_size for v in vaes.values()}), pca_extras)
         sources.update(fitted)
         mel_pairs += [(name, f"pca-{v.latent_size}") for name, v in vaes.items() if f"pca-{v.latent_size}" in fitted]
+    if mel_figure is not None:
+        save_source_mels(mel_figure, sources, frontend, data, split)
     decoders = {**vocoders, GRIFFIN_LIM: GriffinLim(frontend).to(device)}
     named = [(v, other) for v in vocoders for other in (GRIFFIN_LIM, baseline) if other is not None and other != v]
     pairs = [(f"{s}/{a}", f"{s}/{b}") for s in sources for a, b in [*named, *compare]]
@@ -67,6 +72,19 @@ def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data:
                          progress=progress, device=device)
     return {**result, "vocoders": sorted(vocoders), "baseline": baseline, "vaes": sorted(vaes),
             "pca_training_clips": sum(len(d.indices("train")) for d in (data, *pca_extras)) if pca else None}
+
+
+@torch.no_grad()
+def save_source_mels(path: str, sources: dict[str, MelSource], frontend: MelFrontend, data: PreparedDataset,
+                     split: str) -> None:
+    """One seeded held-out clip's mel as every source reconstructs it (``true_mel`` is the original)."""
+    from .plots import save_mels
+    from .training.common import fixed_clips
+
+    wave, rows = fixed_clips(data, split, 1)
+    mel = frontend(wave.to(module_device(frontend)))
+    save_mels(path, [(name, source(mel)[0]) for name, source in sources.items()],
+              f"{data.track_ids[rows[0]]}, clip {data.clip_index[rows[0]]} ({split})")
 
 
 def vae_source(vae: MelVAE) -> MelSource:

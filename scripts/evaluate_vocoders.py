@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--independent", help="independent judge folder (default models/independent-judge)")
     parser.add_argument("--no-independent", action="store_true", help="waveform metrics only (no musicnn)")
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of every interval")
-    parser.add_argument("--out", required=True, help="folder for metrics.json and table.md")
+    parser.add_argument("--out", required=True, help="folder for metrics.json, table.md and mels.png")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     independent = None if args.no_independent else load_independent_judge(args.independent, device=device)
     result = evaluate_vocoders({k: v for k, (v, _) in loaded.items()}, frontend, data, args.split, vaes, independent,
                                args.baseline, args.max_clips, n_boot=args.n_boot, compare=compare, pca=args.pca,
-                               pca_extras=extras, compare_mels=compare_mels)
+                               pca_extras=extras, compare_mels=compare_mels, mel_figure=str(Path(args.out) / "mels.png"))
     result["vocoder_folders"] = folders
     result["vae_folders"] = vae_folders
     result["command"] = " ".join(["python", "scripts/evaluate_vocoders.py", *(argv if argv is not None else sys.argv[1:])])

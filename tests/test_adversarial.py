@@ -166,6 +166,7 @@ def test_vaes_are_compared_with_each_other_and_with_pca_fitted_on_the_same_train
     assert pca == ["pca-16"] and "a/griffin_lim-pca-16/griffin_lim/onset_corr" in diffs
     train = len(PreparedDataset(toy_data).indices("train"))
     assert result["pca_training_clips"] > train  # the extra music is in PCA's fit
+    assert (out / "mels.png").stat().st_size > 10_000  # one clip's mel from every source
     assert run_script("evaluate_vocoders", [*args[:6], "--vae", f"true_mel={tiny_stage_one}", *args[6:]]) == 2
     assert run_script("evaluate_vocoders", ["--vocoder", f"v={voc}", "--vae", f"a={tiny_stage_one}", "--compare-mels",
                                             "a:zz", "--data", str(toy_data), "--no-independent",
