@@ -61,6 +61,14 @@ class MelPCA:
         return self.decode(self.encode(mels))
 
 
+def fit_nested(frontend, data, extras, largest: int) -> MelPCA | None:
+    """One PCA for every size up to ``largest``, fitted on :func:`training_mels` at ``largest`` or the most
+    the clips allow (fewer than their number); cut it with :meth:`MelPCA.truncated`. ``None``: no size fits."""
+    mels = training_mels(frontend, data, extras)
+    dim = min(largest, len(mels) - 1)
+    return MelPCA.fit(mels, dim) if dim >= 1 else None
+
+
 def training_mels(frontend, data, extras=()) -> torch.Tensor:
     """Mels ``(N, n_mels, T)`` of the train split of ``data`` and of every extra training set (prepared
     datasets): the audio a PCA baseline is fitted on, the same as the VAE it stands beside."""

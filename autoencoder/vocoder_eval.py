@@ -19,7 +19,7 @@ from .griffin_lim import GriffinLim
 from .independent.judge import IndependentJudge
 from .mel import MelFrontend
 from .paths_eval import MelSource, format_paths_table, score_paths
-from .pca import MelPCA, training_mels
+from .pca import fit_nested
 from .stats import N_BOOT
 from .vae import MelVAE
 from .vocoder import Vocoder
@@ -96,12 +96,11 @@ def pca_sources(frontend: MelFrontend, data: PreparedDataset, sizes: list[int],
                 extras: list[PreparedDataset] = ()) -> dict[str, MelSource]:
     """``{"pca-<D>": reconstruction}`` for every size below the number of training clips (train split of
     ``data`` plus ``extras``), from one fit at the largest size (PCA's leading components are nested)."""
-    train = training_mels(frontend, data, extras)
-    usable = [d for d in sizes if d < len(train)]
-    if not usable:
+    full = fit_nested(frontend, data, extras, max(sizes)) if sizes else None
+    if full is None:
         return {}
-    full = MelPCA.fit(train, max(usable)).to(module_device(frontend))
-    del train
+    full.to(module_device(frontend))
+    usable = [d for d in sizes if d <= full.dim]
     return {f"pca-{d}": full.truncated(d).reconstruct for d in usable}
 
 

@@ -20,7 +20,7 @@ from ..errors import MissingInputError
 from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
 from ..independent.judge import load_independent_judge
-from ..pca import MelPCA, training_mels
+from ..pca import MelPCA, fit_nested
 from ..stats import bootstrap_ci
 from ..sweep import (RELATIVE, RULE_METRICS, Layout, SweepConfig, choose_size, intervals_overlap, row_key, shortfall,
                      size_config)
@@ -147,16 +147,16 @@ class SweepPCA:
     audio the VAEs train on (the train split plus any extra music) and truncated for each size."""
 
     def __init__(self, cfg: SweepConfig, data: PreparedDataset) -> None:
-        self.cfg, self.data, self._fit = cfg, data, None
+        self.cfg, self.data, self._fit, self._done = cfg, data, None, False
 
     def get(self) -> MelPCA | None:
-        if self._fit is None:
+        if not self._done:
             from ..mel import MelFrontend
 
-            mels = training_mels(MelFrontend(self.cfg.vae.mel), self.data, load_extras(self.cfg.vae.extra_data, self.data))
-            dim = min(max(lo.size for lo in self.cfg.layouts()), len(mels) - 1)
-            self._fit = MelPCA.fit(mels, dim) if dim >= 1 else False
-        return self._fit or None
+            self._fit = fit_nested(MelFrontend(self.cfg.vae.mel), self.data, load_extras(self.cfg.vae.extra_data, self.data),
+                                   max(lo.size for lo in self.cfg.layouts()))
+            self._done = True
+        return self._fit
 
 
 def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_dir: str, split: str,
