@@ -133,3 +133,21 @@ class ClipDataset(Dataset):
             start = int(torch.randint(0, wave.shape[0] - self.crop_samples + 1, ()).item())
             wave = wave[start : start + self.crop_samples]
         return wave, self.data.label(row)
+
+
+def fixed_clips(data: PreparedDataset, split: str, count: int, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
+    """``count`` clips of ``split`` spread over as many tracks as possible, always the same ones.
+
+    Returns waves ``(count, clip_samples)`` and their row indices. Falls back to train when the
+    split is empty (the shared GTZAN copy has no valid track for rock, for example).
+    """
+    rows = data.indices(split)
+    if len(rows) == 0:
+        rows = data.indices("train")
+    rng = np.random.default_rng(seed)
+    # One clip per track first, then more clips of the same tracks if count asks for it.
+    order = rng.permutation(rows)
+    _, first = np.unique(data.track_ids[order], return_index=True)
+    picked = list(order[np.sort(first)]) + [r for r in order if r not in set(order[first])]
+    picked = np.array(picked[:count])
+    return data.waves(picked), picked

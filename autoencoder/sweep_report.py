@@ -82,7 +82,7 @@ def mel_grid_figure(out: Path, layouts: list[list[int]], path: Path) -> None:
     import autoencoder
     from autoencoder.plots import save_mels
     from autoencoder.sweep import Layout
-    from autoencoder.training.common import fixed_clips
+    from .clips import fixed_clips
 
     found = [Layout(*lo) for lo in layouts]
     codecs = {f"{lo.size} ({lo.name})": autoencoder.load(autoencoder.trained_model(out / lo.run_name), vocoder=False)

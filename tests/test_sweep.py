@@ -154,6 +154,12 @@ def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_on
     assert row["size"] == 16 and record["decision"]["size"] == 16 and "shortfall_ci" in row
     assert set(record["thresholds"]) == {"onset_corr", "chroma_corr", "ind_agreement", "fad_ratio"}
     assert run_script("apply_rule", args) == 2  # an existing decision is kept unless --force
+    alone = json.loads((tmp_path / "rule/eval_valid_D16_2x8.json").read_text())["pca_training_clips"]
+    # PCA on the audio the model trained on: a prepared folder passed as extra music doubles its clips
+    assert run_script("apply_rule", [*args, "--force", "--extra-src", str(toy_data)]) == 0
+    record = json.loads((tmp_path / "rule/rule.json").read_text())
+    assert record["pca_extra_data"] == [str(toy_data)]
+    assert json.loads((tmp_path / "rule/eval_valid_D16_2x8.json").read_text())["pca_training_clips"] == 2 * alone
 
 
 def test_a_paired_gap_can_separate_sizes_whose_marginal_intervals_overlap():

@@ -1,4 +1,4 @@
-"""Pieces shared by the stage-one training tasks: fixed evaluation clips, data records, media."""
+"""Pieces shared by the stage-one training tasks: data records, the training mix, media."""
 
 from __future__ import annotations
 
@@ -10,24 +10,6 @@ from torch.utils.tensorboard import SummaryWriter
 from ..clips import ClipDataset, PreparedDataset
 from ..extra import extra_record, load_extra
 from ..plots import mel_figure
-
-
-def fixed_clips(data: PreparedDataset, split: str, count: int, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:
-    """``count`` clips of ``split`` spread over as many tracks as possible, always the same ones.
-
-    Returns waves ``(count, clip_samples)`` and their row indices. Falls back to train when the
-    split is empty (the shared GTZAN copy has no valid track for rock, for example).
-    """
-    rows = data.indices(split)
-    if len(rows) == 0:
-        rows = data.indices("train")
-    rng = np.random.default_rng(seed)
-    # One clip per track first, then more clips of the same tracks if count asks for it.
-    order = rng.permutation(rows)
-    _, first = np.unique(data.track_ids[order], return_index=True)
-    picked = list(order[np.sort(first)]) + [r for r in order if r not in set(order[first])]
-    picked = np.array(picked[:count])
-    return data.waves(picked), picked
 
 
 def data_record(data: PreparedDataset, extras: list[PreparedDataset] = ()) -> dict:

@@ -24,7 +24,8 @@ from ..pca import MelPCA, fit_nested
 from ..stats import bootstrap_ci
 from ..sweep import (RELATIVE, RULE_METRICS, Layout, SweepConfig, choose_size, intervals_overlap, row_key, shortfall,
                      size_config)
-from .common import fixed_clips, load_extras
+from ..clips import fixed_clips
+from .common import load_extras
 from .loop import latest_checkpoint, train
 from .vae_task import VAETask
 
@@ -275,22 +276,23 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
 
     out = Path(out)
     dataset = PreparedDataset(data)
+    extras = load_extras(cfg.vae.extra_data, dataset)  # PCA is fitted on the audio the VAEs trained on
     ind = load_independent_judge(independent)
     evaluated = []
     for folder in models:
         codec = load(folder, device="auto")
         c = codec.vae.config
         layout = Layout(codec.latent_size, c.global_size, c.latent_channels, c.latent_frames)
-        path = out / f"eval_valid_D{codec.latent_size}.json"
+        path = out / f"eval_valid_D{codec.latent_size}_{layout.name}.json"  # two layouts of one size apart
         stamp = {"model_hash": content_hash(folder), "judge_hash": ind.hash, "max_clips": cfg.full_eval_max_clips,
-                 "n_boot": cfg.n_boot}
+                 "n_boot": cfg.n_boot, **({"pca_extra_data": list(cfg.vae.extra_data)} if cfg.vae.extra_data else {})}
         previous = json.loads(path.read_text()) if path.is_file() else {}
         if previous.get("stamp") == stamp:  # the same model, judge and settings: its evaluation is reused
             result = previous
         else:
             result = evaluate_stage_one(codec, dataset, "valid", cfg.full_eval_max_clips, progress=progress,
                                         judge=load_judge(judge, codec.device) if judge else None,
-                                        independent=ind.to(codec.device), n_boot=cfg.n_boot)
+                                        independent=ind.to(codec.device), n_boot=cfg.n_boot, pca_extras=extras)
             result["stamp"] = stamp
             write_json(path, result)
         evaluated.append((layout, result))
@@ -303,7 +305,8 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
         row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
     shortfall_gaps(rows, [r for _, r in evaluated], thresholds, cfg.n_boot)
     decision = choose_size(rule_rows(rows), cfg.rule, ceilings)
-    record = {"models": [str(m) for m in models], "data": str(data), "rule": asdict(cfg.rule), "ceilings": ceilings,
+    record = {"models": [str(m) for m in models], "data": str(data), "pca_extra_data": list(cfg.vae.extra_data),
+              "rule": asdict(cfg.rule), "ceilings": ceilings,
               "thresholds": thresholds, "decision": decision._asdict(), "rows": {"valid": rows},
               "eval_max_clips": cfg.full_eval_max_clips,
               "independent_judge": ind.describe()}

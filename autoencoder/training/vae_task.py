@@ -20,7 +20,8 @@ from ..mel import MelFrontend, MelSettings
 from ..pca import MelPCA
 from ..vae import MelVAE
 from .adversarial import AdversarialConfig, Adversary, adaptive_weight
-from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
+from ..clips import fixed_clips
+from .common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
 ACTIVE_KL = 0.01  # nats: a latent float with less KL than this carries (almost) nothing

@@ -23,7 +23,8 @@ from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
 from .adversarial import AdversarialConfig, Adversary
-from .common import add_audio, add_mel_images, data_record, fixed_clips, load_extras, random_gain, training_set
+from ..clips import fixed_clips
+from .common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
 
