@@ -15,7 +15,6 @@ from .errors import UserError
 from .prepare import FORMAT_VERSION, MANIFEST_COLUMNS
 
 
-
 class DatasetError(UserError, FileNotFoundError):
     """A folder is not a usable prepared dataset (missing, newer format, damaged, or an empty split)."""
 

@@ -14,7 +14,7 @@ import torch
 from ..artifacts import content_hash, trained_model, write_json
 from ..files import write_text
 from ..audio import save_audio
-from ..clips import PreparedDataset
+from ..clips import PreparedDataset, fixed_clips
 from ..config import ConfigError
 from ..errors import MissingInputError
 from ..codec import load, load_judge, load_vocoder
@@ -24,7 +24,6 @@ from ..pca import MelPCA, fit_nested
 from ..stats import bootstrap_ci
 from ..sweep import (RELATIVE, RULE_METRICS, Layout, SweepConfig, choose_size, intervals_overlap, row_key, shortfall,
                      size_config)
-from ..clips import fixed_clips
 from .common import load_extras
 from .loop import latest_checkpoint, train
 from .vae_task import VAETask

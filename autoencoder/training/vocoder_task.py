@@ -17,13 +17,12 @@ from torch import nn
 
 from .. import metrics as M
 from ..artifacts import save_model
-from ..clips import PreparedDataset
+from ..clips import PreparedDataset, fixed_clips
 from ..config import ConfigError
 from ..griffin_lim import GriffinLim
 from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
 from .adversarial import AdversarialConfig, Adversary
-from ..clips import fixed_clips
 from .common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
 from .loop import LoopConfig
 
