@@ -23,6 +23,8 @@ from torch import nn
 
 from autoencoder.errors import UserError
 
+from .guidance import Guidance
+
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of (possibly fractional) timesteps ``(N,)`` -> ``(N, dim)``."""
@@ -127,18 +129,21 @@ class LatentDenoiser(ModelMixin, ConfigMixin):
 
 
 def guided(model: LatentDenoiser, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor,
-           guidance_scale: float) -> torch.Tensor:
+           guidance: float | Guidance, num_train_timesteps: int = 1000) -> torch.Tensor:
     """Classifier-free guidance: ``uncond + g * (cond - uncond)``; ``g = 1`` is the conditional prediction.
 
-    ``x (N, D)``, ``labels (N,)`` -> ``(N, D)``. With ``g == 1`` only the conditional pass runs.
+    ``x (N, D)``, ``labels (N,)`` -> ``(N, D)``. ``guidance``: a scale, or a :class:`Guidance` with a
+    remedy for collapse (rescale, an interval of noise levels). Where only the conditional prediction
+    is needed (``g == 1``, or ``t`` outside the interval) only that pass runs.
     """
-    if guidance_scale == 1.0:
+    guidance = Guidance.of(guidance)
+    if not guidance.needs_unconditional(t, num_train_timesteps):
         return model(x, t, labels)
     null = torch.full_like(labels, model.null_class)
     t = torch.as_tensor(t)
     both = model(torch.cat([x, x]), torch.cat([t.reshape(-1)] * 2) if t.numel() > 1 else t, torch.cat([labels, null]))
     cond, uncond = both.chunk(2)
-    return uncond + guidance_scale * (cond - uncond)
+    return guidance.combine(cond, uncond)
 
 
 def drop_labels(labels: torch.Tensor, null_class: int, p: float, generator: torch.Generator | None = None) -> torch.Tensor:

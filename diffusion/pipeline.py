@@ -26,6 +26,7 @@ from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
 
 from .denoiser import LatentDenoiser, guided
+from .guidance import Guidance
 
 SAMPLERS = {"ddim": DDIMScheduler, "dpm": DPMSolverMultistepScheduler, "ddpm": DDPMScheduler}
 
@@ -63,11 +64,18 @@ class GenreLatentPipeline(DiffusionPipeline):
     @property
     def default_guidance(self) -> float:
         """The guidance scale chosen on valid and stored in the folder's record (3 when none was)."""
+        return self.default_guidance_settings.scale
+
+    @property
+    def default_guidance_settings(self) -> Guidance:
+        """The guidance chosen on valid (scale, and a remedy if one was chosen), from the folder's record."""
         record = getattr(self, "record", None)
         if record is None:  # loaded by diffusers' stock from_pretrained: read the folder's record
             path = Path(getattr(self.config, "_name_or_path", "") or ".") / "genre_ldm.json"
             record = json.loads(path.read_text()) if path.is_file() else {}
-        return float(record.get("sampling", {}).get("guidance", 3.0))
+        sampling = record.get("sampling", {})
+        return Guidance(float(sampling.get("guidance", 3.0)), float(sampling.get("guidance_rescale", 0.0)),
+                        tuple(sampling.get("guidance_interval", (0.0, 1.0))))
 
     def is_song(self, seconds: float | None, name: str = "audio_length_in_s") -> bool:
         """Whether ``seconds`` of audio needs chained clips (longer than one clip); None means one clip.
@@ -92,35 +100,74 @@ class GenreLatentPipeline(DiffusionPipeline):
         return SAMPLERS[name].from_config(self.scheduler.config)
 
     @torch.no_grad()
-    def sample_latents(self, genres: list[str], num_inference_steps: int = 50, guidance_scale: float = 3.0,
+    def sample_latents(self, genres: list[str], num_inference_steps: int = 50, guidance_scale: float | Guidance = 3.0,
                        generator: torch.Generator | None = None, sampler: str = "ddim",
                        known: torch.Tensor | None = None, known_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Sample one latent per genre name: ``(N, D)`` in VAE units.
 
+        ``guidance_scale``: a scale, or a :class:`Guidance` with a remedy for collapse.
         ``known (N, D)`` (VAE units) and ``known_mask (D,)`` bool fix part of each latent by
         replacement (the known part, noised to the current step, overwrites the sample before each
         model call); this is how a song's next clip continues the previous one's overlap.
         """
+        scheduler = self._scheduler(sampler, num_inference_steps)
+        d = self.denoiser.config.latent_size
+        # Noise is drawn where the generator lives (the CPU by default) and then moved, so a seed gives
+        # the same samples on every device.
+        x = _randn((len(genres), d), generator, self.denoiser.device) * scheduler.init_noise_sigma
+        return self._denoise(x, genres, scheduler, scheduler.timesteps, guidance_scale, generator, known, known_mask)
+
+    @torch.no_grad()
+    def transfer(self, z: torch.Tensor, genres: str | list[str], strength: float = 0.5, num_inference_steps: int = 50,
+                 guidance_scale: float | Guidance = 3.0, generator: torch.Generator | None = None,
+                 sampler: str = "ddim") -> torch.Tensor:
+        """Genre transfer of latents ``z (N, D)`` (VAE units) toward ``genres`` (one name or N): ``(N, D)``.
+
+        The latent is noised to the level ``strength`` of the way to pure noise (0: returned as is; 1:
+        nothing of it survives) and denoised, conditioned on the target genre, over the remaining
+        ``round(strength * num_inference_steps)`` steps (SDEdit, Meng et al. 2022).
+        """
+        if not 0.0 <= strength <= 1.0:
+            raise UserError(f"strength must be in [0, 1], got {strength:g}")
+        genres = [genres] * len(z) if isinstance(genres, str) else list(genres)
+        if len(genres) != len(z):
+            raise UserError(f"transfer needs one genre or one per latent ({len(z)}), got {len(genres)}")
+        self.denoiser.genre_index(genres)  # an unknown genre fails before any work
+        scheduler = self._scheduler(sampler, num_inference_steps)
+        steps = int(round(strength * len(scheduler.timesteps)))
+        if steps == 0:
+            return z.clone()
+        timesteps = scheduler.timesteps[len(scheduler.timesteps) - steps:]
+        device = self.denoiser.device
+        x0 = self.denoiser.normalize(z.to(device))
+        x = scheduler.add_noise(x0, _randn(x0.shape, generator, device), timesteps[:1])
+        return self._denoise(x, genres, scheduler, timesteps, guidance_scale, generator)
+
+    def _scheduler(self, sampler: str, num_inference_steps: int):
         if num_inference_steps < 1:
             raise UserError(f"num_inference_steps must be >= 1, got {num_inference_steps}")
+        scheduler = self.sampler(sampler)
+        scheduler.set_timesteps(num_inference_steps, device=self.denoiser.device)
+        return scheduler
+
+    def _denoise(self, x: torch.Tensor, genres: list[str], scheduler, timesteps: torch.Tensor,
+                 guidance: float | Guidance, generator: torch.Generator | None, known: torch.Tensor | None = None,
+                 known_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Run ``timesteps`` of ``scheduler`` from ``x (N, D)`` (model units); returns VAE units."""
         model = self.denoiser
         device = model.device
         labels = model.genre_index(list(genres)).to(device)
-        scheduler = self.sampler(sampler)
-        scheduler.set_timesteps(num_inference_steps, device=device)
-        d = model.config.latent_size
-        # Noise is drawn where the generator lives (the CPU by default) and then moved, so a seed gives
-        # the same samples on every device.
-        x = _randn((len(labels), d), generator, device) * scheduler.init_noise_sigma
+        guidance = Guidance.of(guidance)
+        total = scheduler.config.num_train_timesteps
         target = model.normalize(known.to(device)) if known is not None else None
         if known_mask is not None:
             known_mask = known_mask.to(device)
-        for t in scheduler.timesteps:
+        for t in timesteps:
             if target is not None:
                 noisy = scheduler.add_noise(target, _randn(x.shape, generator, device), t.reshape(1))
                 x = torch.where(known_mask, noisy, x)
             inp = scheduler.scale_model_input(x, t)
-            pred = guided(model, inp, t, labels, guidance_scale)
+            pred = guided(model, inp, t, labels, guidance, total)
             x = scheduler.step(pred, t, x, generator=generator).prev_sample
         if target is not None:
             x = torch.where(known_mask, target, x)

@@ -79,6 +79,53 @@ def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_f
     return codec.decode_trajectory(trajectory)[: int(round(seconds * codec.sample_rate))], trajectory
 
 
+@torch.no_grad()
+def continue_song(pipe: GenreLatentPipeline, wave: torch.Tensor, genre: str, seconds: float,
+                  overlap_frames: int | None = None, num_inference_steps: int = 50, guidance_scale: float = 3.0,
+                  generator: torch.Generator | None = None, sampler: str = "ddim",
+                  chained: bool = True) -> tuple[torch.Tensor, int]:
+    """A user's audio ``wave (samples,)`` followed by ``seconds`` of new music in ``genre``.
+
+    The input's last clip is encoded; the first new clip is sampled with that latent's last
+    ``overlap_frames`` held fixed (the same inpainting that chains a generated song) and the rest
+    follow as in :func:`sample_song`. The original audio is kept up to its end and crossfades there
+    into the decoded continuation. ``chained=False`` samples the new clips without the overlap held
+    (the baseline for the join). Returns ``((len(wave) + seconds * sample_rate,), join sample)``.
+    """
+    codec = pipe.codec
+    cfg = pipe.denoiser.config
+    channels, frames = cfg.channels, cfg.frames
+    if frames == 1:
+        raise UserError("continuing a song needs latents with a time axis (frames > 1); this model has one frame")
+    overlap_frames = max(1, frames // 4) if overlap_frames is None else overlap_frames
+    if not 0 < overlap_frames < frames:
+        raise UserError(f"overlap_frames must be in 1..{frames - 1}, got {overlap_frames}")
+    if not seconds > 0:
+        raise UserError(f"--seconds (of music after the input) must be > 0, got {seconds:g}")
+    clip, rate = codec.clip_samples, codec.sample_rate
+    if wave.ndim != 1 or wave.shape[0] < clip:
+        raise UserError(f"the audio to continue must be at least one clip ({clip / rate:g} s) of mono audio, "
+                        f"got {wave.shape[-1] / rate:.2f} s")
+    hop = (frames - overlap_frames) * clip / frames
+    new = max(1, int(np.ceil(seconds * rate / hop)))
+    mask = overlap_mask(channels, frames, overlap_frames)
+    latents = [codec.encode(wave[-clip:].to(codec.device))]
+    for _ in range(new):
+        known = shift_left(latents[-1], channels, frames, overlap_frames) if chained else None
+        latents.append(pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler,
+                                           known=known, known_mask=mask if chained else None))
+    starts = clip_starts(new + 1, clip, frames, overlap_frames)
+    decoded = codec.decode_trajectory(autoencoder.Trajectory(torch.cat(latents), starts, starts[-1] + clip, rate)).cpu()
+    # The decoded first window is the input's own last clip (reconstructed); the join sits at the input's
+    # end, where a short raised-cosine fade hands the original over to the decoded continuation.
+    fade = max(1, min(int(0.25 * rate), int(overlap_frames * clip / frames)))
+    ramp = 0.5 - 0.5 * torch.cos(torch.linspace(0, torch.pi, fade))
+    wave = wave.cpu()
+    joined = torch.cat([wave[:-fade], wave[-fade:] * (1 - ramp) + decoded[clip - fade:clip] * ramp,
+                        decoded[clip:clip + int(round(seconds * rate))]])
+    return joined, wave.shape[0] - fade // 2
+
+
 def seam_positions(trajectory: autoencoder.Trajectory, clip_samples: int) -> list[int]:
     """The middle of each overlap between consecutive clips, in samples."""
     return [(start + prev + clip_samples) // 2 for prev, start in zip(trajectory.starts, trajectory.starts[1:])]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion import GenreLatentPipeline, LatentDenoiser, drop_labels, guided, load_pipeline
+from diffusion import GenreLatentPipeline, Guidance, LatentDenoiser, drop_labels, guided, load_pipeline
 from diffusion import evaluation as E
 from tests.helpers.scripts import run_script
 
@@ -37,6 +37,53 @@ def test_guidance_scale_one_is_the_conditional_prediction_and_zero_the_unconditi
         torch.testing.assert_close(guided(model, x, t, labels, 1.0), cond)
         torch.testing.assert_close(guided(model, x, t, labels, 0.0), uncond)
         torch.testing.assert_close(guided(model, x, t, labels, 3.0), uncond + 3.0 * (cond - uncond))
+
+
+def test_guidance_remedies_rescale_the_spread_and_act_only_in_their_interval():
+    model = random_denoiser()
+    x, labels = torch.randn(4, 16), torch.tensor([0, 1, 2, 1])
+    with torch.no_grad():
+        cond = model(x, torch.tensor(500), labels)
+        uncond = model(x, torch.tensor(500), torch.full_like(labels, model.null_class))
+        plain = guided(model, x, torch.tensor(500), labels, 5.0)
+        torch.testing.assert_close(guided(model, x, torch.tensor(500), labels, Guidance(5.0)), plain)
+        full = guided(model, x, torch.tensor(500), labels, Guidance(5.0, rescale=1.0))
+        torch.testing.assert_close(full.std(dim=1), cond.std(dim=1))  # the conditional prediction's spread
+        assert not torch.allclose(full, plain) and plain.std() > 1.5 * full.std()
+        half = guided(model, x, torch.tensor(500), labels, Guidance(5.0, rescale=0.5))
+        torch.testing.assert_close(half, 0.5 * (full + plain))
+        early = Guidance(5.0, interval=(0.0, 0.6))  # no guidance at the highest noise levels
+        torch.testing.assert_close(guided(model, x, torch.tensor(900), labels, early, 1000),
+                                   model(x, torch.tensor(900), labels))
+        torch.testing.assert_close(guided(model, x, torch.tensor(500), labels, early, 1000), plain)
+        torch.testing.assert_close(uncond + 5.0 * (cond - uncond), plain)
+    for bad in (dict(rescale=1.5), dict(interval=(0.6, 0.2)), dict(interval=(-0.1, 0.5))):
+        with pytest.raises(ValueError, match="guidance"):
+            Guidance(3.0, **bad)
+    assert Guidance.of(Guidance(5.0, 0.7, (0.0, 0.6)).to_dict()) == Guidance(5.0, 0.7, (0.0, 0.6))
+    assert Guidance(5.0, 0.7, (0.0, 0.6)).describe() == "g=5 rescale 0.7 in [0, 0.6]"
+
+
+def test_transfer_keeps_less_of_the_input_as_the_strength_grows():
+    """With the exact denoiser of N(0, I) data, SDEdit from a noised input keeps about sqrt(alpha_t) of it:
+    nearly all at a small strength, next to nothing at strength 1."""
+    from autoencoder.config import load_config
+    from diffusion.training import DiffusionTrainConfig, make_scheduler
+
+    scheduler = make_scheduler(load_config(DiffusionTrainConfig).scheduler)
+    pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler, None, None)
+    z = torch.randn(400, 16, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(pipe.transfer(z, "a", 0.0, 20), z)
+    kept = []
+    for strength in (0.1, 0.5, 1.0):
+        out = pipe.transfer(z, "a", strength, 20, 1.0, torch.Generator().manual_seed(1))
+        kept.append(float(np.corrcoef(out.flatten(), z.flatten())[0, 1]))
+        assert abs(out.std().item() - 1.0) < 0.08  # still a sample of the data, whatever the strength
+    assert kept[0] > 0.9 and kept[0] > kept[1] > kept[2] and kept[2] < 0.2, kept
+    with pytest.raises(ValueError, match="strength"):
+        pipe.transfer(z, "a", 1.5)
+    with pytest.raises(ValueError, match="unknown genre 'polka'"):
+        pipe.transfer(z, "polka", 0.5)
 
 
 def test_label_dropout_maps_to_the_null_class():
@@ -126,6 +173,26 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_
         assert run_script("sample", base + ["--seconds", bad, "--out", str(tmp_path / "bad")]) == 2
     seams = json.loads((tmp_path / "song" / "seams.json").read_text())
     assert seams["songs"][0]["chained"]["num_seams"] >= 2
+
+    # A user's file continued (kept, then --seconds more) and moved toward a genre (same length).
+    t = np.arange(6 * sr) / sr
+    mine = tmp_path / "mine.wav"
+    sf.write(mine, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), sr)
+    assert run_script("sample", base + ["--continue", str(mine), "--seconds", "4", "--out", str(tmp_path / "cont")]) == 0
+    continued, _ = sf.read(tmp_path / "cont" / f"mine_continued_{genre}_0.wav")
+    assert len(continued) == 10 * sr
+    original, _ = sf.read(mine)
+    np.testing.assert_allclose(continued[:5 * sr], original[:5 * sr], atol=1e-4)  # the input itself is kept
+    join = json.loads((tmp_path / "cont" / "seams.json").read_text())["joins"][0]
+    assert join["chained"]["num_seams"] == 1 and abs(join["join_seconds"] - 6.0) < 0.2
+    assert run_script("sample", base + ["--transfer", str(mine), "--strength", "0,1", "--guidance-rescale", "0.7",
+                                        "--out", str(tmp_path / "moved")]) == 0
+    kept, moved = (sf.read(tmp_path / "moved" / f"mine_to_{genre}_s{s}.wav")[0] for s in ("0.00", "1.00"))
+    assert len(kept) == len(moved) == 6 * sr and not np.allclose(kept, moved, atol=1e-3)
+    too_short = tmp_path / "short" / f"{genre}_0.wav"  # 3 s: less than the clip the continuation starts from
+    for bad in (["--continue", str(mine)], ["--continue", str(too_short), "--seconds", "2"],
+                ["--transfer", str(mine), "--strength", "1.5"], ["--guidance-interval", "0.8,0.2"]):
+        assert run_script("sample", base + bad + ["--out", str(tmp_path / "bad2")]) == 2
 
     # The overlap of consecutive clip latents is held fixed: clip k+1 starts where clip k ends.
     pipe = load_pipeline(model)
