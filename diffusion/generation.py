@@ -1,8 +1,11 @@
 """Evaluate genre-conditioned generation with the independent judge and embedding, beside real clips.
 
-1. Guidance (unless given): for each scale of the grid, clips in valid's genre mix; the Fréchet
-   audio distance (musicnn embedding) from the real train clips, paired with the real valid clips'
-   own (the floor), and the independent judge's recognition. The lowest FAD is chosen, once.
+1. Sampling (unless given): every setting of the grid (sampler x steps x guidance scale x remedy for
+   guidance collapse, :mod:`diffusion.settings_sweep`) generates ``per_genre`` clips of every genre
+   (or, without ``per_genre``, clips in valid's genre mix); the Fréchet audio distance (musicnn
+   embedding) from real train clips in the same genre mix and the independent judge's recognition,
+   per genre. The rule: the best worst-genre recognition among settings whose FAD is within
+   ``fad_margin`` of the lowest.
 2. On test, every set in the test split's genre mix and size: generated clips, the real test clips
    (the floor), their stage-one reconstructions (what stage two can at best reach) and samples of
    the VAE prior. Against the real train clips (subsampled to the same mix): FAD with paired ratios to
@@ -29,26 +32,36 @@ from autoencoder.independent.cache import split_embeddings
 from autoencoder.stats import mean_pairwise_distance, nearest_distances, wilson_interval
 
 from .evaluation import accuracy_by_genre, memorisation
+from .guidance import Guidance
 from .pipeline import load as load_pipeline
 from .pipeline import write_metrics
 from .report import summary_markdown, write_figures
+from .settings_sweep import SamplingSetting, choose_setting, genre_list, settings_grid, worst_genre
 
 
 @dataclass
 class GenerationEvalOptions:
     guidance_grid: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0, 8.0)
-    guidance: float | None = None  # a fixed scale: no sweep (e.g. the pipeline's recorded one)
-    steps: int = 25  # DDIM steps
+    guidance: float | Guidance | None = None  # fixed guidance: no sweep (e.g. the pipeline's recorded one)
+    steps: int = 25  # sampler steps of the test set (and of the grid unless steps_grid is given)
     max_clips: int | None = None  # cap on real clips per split (None: all)
     n_boot: int = 1000
     audio_per_genre: int = 2
     seed: int = 0
+    remedies: tuple[str, ...] = ("plain",)  # plain, rescale=PHI, interval=LO:HI (diffusion.settings_sweep)
+    samplers: tuple[str, ...] = ("ddim",)
+    steps_grid: tuple[int, ...] | None = None
+    per_genre: int | None = None  # generated clips per genre on valid (None: valid's genre mix and size)
+    fad_margin: float = 0.1  # relative FAD margin of the rule
+    sampler: str = "ddim"  # of the test set when guidance is given
 
 
-def generate(pipe, genres: list[str], guidance: float, steps: int, seed: int, batch: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+def generate(pipe, genres: list[str], guidance: float | Guidance, steps: int, seed: int, batch: int = 64,
+             sampler: str = "ddim") -> tuple[torch.Tensor, torch.Tensor]:
     """Latents ``(N, D)`` and waves ``(N, clip_samples)`` for a list of genre names."""
     gen = torch.Generator().manual_seed(seed)
-    z = torch.cat([pipe.sample_latents(genres[i:i + batch], steps, guidance, gen) for i in range(0, len(genres), batch)])
+    z = torch.cat([pipe.sample_latents(genres[i:i + batch], steps, guidance, gen, sampler)
+                   for i in range(0, len(genres), batch)])
     waves = torch.cat([pipe.codec.decode(z[i:i + batch]) for i in range(0, len(z), batch)])
     return z, waves
 
@@ -79,20 +92,36 @@ def recognition(judge, feats: dict[str, np.ndarray], genres: np.ndarray, groups=
     return out
 
 
-def guidance_sweep(pipe, judge, valid: Real, train: Real, grid: list[float], opts: GenerationEvalOptions) -> list[dict]:
-    rows_v, rows_t, _ = matched(valid.genres, train.genres, opts.seed)
+def settings_sweep(pipe, judge, valid: Real, train: Real, settings: list[SamplingSetting],
+                   opts: GenerationEvalOptions) -> list[dict]:
+    """FAD from train clips (same genre mix) and per-genre recognition of each setting's clips on valid."""
+    genres = np.array(genre_list(pipe.genres, opts.per_genre) if opts.per_genre else list(valid.genres))
+    rows_g, rows_t, kept = matched(genres, train.genres, opts.seed)
+    rows_v, rows_tv, _ = matched(valid.genres, train.genres, opts.seed)
+    floor = fad(valid.features[FAD_LAYER][rows_v], valid.tracks[rows_v], train.features[FAD_LAYER][rows_tv],
+                train.tracks[rows_tv], n_boot=opts.n_boot, seed=opts.seed)
     rows = []
-    for g in grid:
-        _, fake = generate(pipe, list(valid.genres), g, opts.steps, opts.seed)
+    for setting in settings:
+        _, fake = generate(pipe, list(genres), setting.guidance, setting.steps, opts.seed, sampler=setting.sampler)
         feats = judge.embedding.embed(fake, pipe.codec.sample_rate)
-        sets = {"real_valid": valid.features[FAD_LAYER][rows_v], "generated": feats[FAD_LAYER][rows_v]}
-        distance = fad_against(sets, valid.tracks[rows_v], train.features[FAD_LAYER][rows_t], train.tracks[rows_t],
-                               base="real_valid", n_boot=opts.n_boot, seed=opts.seed)
-        rows.append({"guidance": g, "fad": distance["generated"], "floor": distance["real_valid"],
-                     "recognition": recognition(judge, feats, valid.genres)})
-        print(f"valid  guidance {g:>4}: FAD {distance['generated']['value']:.1f} (real valid {distance['real_valid']['value']:.1f}), "
-              f"recognised {rows[-1]['recognition']['balanced_accuracy']:.3f}")
+        distance = fad(feats[FAD_LAYER][rows_g], np.arange(len(rows_g)), train.features[FAD_LAYER][rows_t],
+                       train.tracks[rows_t], n_boot=opts.n_boot, seed=opts.seed)
+        rec = recognition(judge, feats, genres)
+        rows.append({"setting": setting.label, "sampler": setting.sampler, "steps": setting.steps,
+                     "guidance": setting.guidance.scale, "guidance_settings": setting.guidance.to_dict(),
+                     "fad": distance, "floor": floor, "recognition": rec, "worst_genre": worst_genre(rec),
+                     "num_generated": len(genres), "genres": kept})
+        print(f"valid  {setting.label:<40}: FAD {distance['value']:.1f} (real valid {floor['value']:.1f}), recognised "
+              f"{rec['balanced_accuracy']:.3f}, worst {rows[-1]['worst_genre']['genre']} "
+              f"{rows[-1]['worst_genre']['recall']:.2f}")
     return rows
+
+
+def _setting(opts: GenerationEvalOptions, sweep: list[dict]) -> tuple[SamplingSetting, str]:
+    if opts.guidance is not None:
+        return SamplingSetting(opts.sampler, opts.steps, Guidance.of(opts.guidance)), "given"
+    chosen, why = choose_setting(sweep, opts.fad_margin)
+    return SamplingSetting(chosen["sampler"], chosen["steps"], Guidance.of(chosen["guidance_settings"])), why
 
 
 def _fidelity(real: np.ndarray, fake: np.ndarray) -> dict:
@@ -109,9 +138,10 @@ def _per_genre(sets: dict[str, np.ndarray], genres: np.ndarray, train: np.ndarra
     return out
 
 
-def _test_sets(pipe, judge, data, test: Real, guidance: float, opts: GenerationEvalOptions):
+def _test_sets(pipe, judge, data, test: Real, setting: SamplingSetting, opts: GenerationEvalOptions):
     sr = pipe.codec.sample_rate
-    z_gen, gen_waves = generate(pipe, list(test.genres), guidance, opts.steps, opts.seed + 1)
+    z_gen, gen_waves = generate(pipe, list(test.genres), setting.guidance, setting.steps, opts.seed + 1,
+                                sampler=setting.sampler)
     recon = torch.cat([pipe.codec.decode(pipe.codec.encode(data.waves(test.rows[i:i + 64])))
                        for i in range(0, len(test.rows), 64)])
     prior = pipe.codec.decode(torch.randn((len(test.rows), pipe.codec.latent_size),
@@ -130,11 +160,12 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
     data = autoencoder.PreparedDataset(data_dir or latents.manifest["data"]["path"])
     train, valid, test = (Real(data, judge, s, None if s == "train" else opts.max_clips, opts.seed)
                           for s in ("train", "valid", "test"))
-    sweep = [] if opts.guidance is not None else guidance_sweep(pipe, judge, valid, train, list(opts.guidance_grid), opts)
-    guidance = opts.guidance if opts.guidance is not None else min(sweep, key=lambda r: r["fad"]["value"])["guidance"]
-    print(f"guidance: {guidance} ({'given' if opts.guidance is not None else 'chosen on valid: lowest FAD'})")
+    grid = settings_grid(opts.samplers, opts.steps_grid or (opts.steps,), opts.guidance_grid, opts.remedies)
+    sweep = [] if opts.guidance is not None else settings_sweep(pipe, judge, valid, train, grid, opts)
+    setting, why = _setting(opts, sweep)
+    print(f"sampling: {setting.label} ({why})")
 
-    z_gen, gen_waves, feats = _test_sets(pipe, judge, data, test, guidance, opts)
+    z_gen, gen_waves, feats = _test_sets(pipe, judge, data, test, setting, opts)
     emb = {k: v[FAD_LAYER] for k, v in feats.items()}
     rows_test, rows_train, kept = matched(test.genres, train.genres, opts.seed)
     ref, ref_tracks = train.features[FAD_LAYER][rows_train], train.tracks[rows_train]
@@ -150,7 +181,9 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
     result = {
         "model": str(model), "independent_judge": judge.location, "independent_judge_hash": judge.hash,
         "independent_judge_test": judge.describe()["test"], "latents": str(latents_path),
-        "steps": opts.steps, "seed": opts.seed, "guidance": guidance, "guidance_given": opts.guidance is not None,
+        "steps": setting.steps, "sampler": setting.sampler, "seed": opts.seed, "guidance": setting.guidance.scale,
+        "guidance_settings": setting.guidance.to_dict(), "setting": setting.label, "chosen_because": why,
+        "guidance_given": opts.guidance is not None, "fad_margin": opts.fad_margin, "per_genre_valid": opts.per_genre,
         "guidance_sweep_valid": sweep, "num_clips": len(test.rows), "genres": kept,
         "recognition": {"generated": recognition(judge, feats["generated"], test.genres),
                         "real_test": recognition(judge, feats["real_test"], test.genres, test.tracks),
@@ -203,7 +236,7 @@ def evaluate_generation(model: str | Path, judge: str | Path | None, latents: st
                               "test_fad_generated": result["fad"]["sets"]["generated"]["value"],
                               "test_fad_real": result["fad"]["sets"]["real_test"]["value"],
                               "test_memorisation_embedding": result["memorisation"]["embedding"]["fraction"]},
-                      {"guidance": result["guidance"], "steps": opts.steps, "sampler": "ddim",
-                       "chosen_on": "given" if opts.guidance is not None else
-                       "valid split, lowest FAD from the real train clips (musicnn embedding)"})
+                      {"guidance": result["guidance"], "guidance_rescale": result["guidance_settings"]["rescale"],
+                       "guidance_interval": result["guidance_settings"]["interval"], "steps": result["steps"],
+                       "sampler": result["sampler"], "chosen_on": result["chosen_because"]})
     return result

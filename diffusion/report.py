@@ -24,12 +24,13 @@ def _fad_row(name: str, label: str, v: dict, rec: dict | None, fid: dict, div: f
 def summary_markdown(r: dict) -> str:
     fad, rec, mem = r["fad"], r["recognition"], r["memorisation"]
     judge = r.get("independent_judge_test", {})
-    chosen = "given" if r.get("guidance_given") else "chosen on valid by the lowest FAD"
+    chosen = "given" if r.get("guidance_given") else r.get("chosen_because", "chosen on valid by the lowest FAD")
+    setting = r.get("setting", f"{r['steps']} DDIM steps, guidance {r['guidance']}")
     floor_v = fad["floor_valid_vs_train"]
     lines = [
         "# Generation: genre-conditioned latent diffusion",
         "",
-        f"Model `{r['model']}`, {r['steps']} DDIM steps, guidance {r['guidance']} ({chosen}), {r['num_clips']} clips "
+        f"Model `{r['model']}`, {setting} ({chosen}), {r['num_clips']} clips "
         f"per set in the test split's genre mix, seed {r['seed']}. Independent judge (logistic regression on the "
         f"musicnn embedding) on real test clips: balanced accuracy "
         f"{_ci(judge['balanced_accuracy'], judge['balanced_accuracy_ci']) if judge else 'n/a'}.",
@@ -80,11 +81,17 @@ def summary_markdown(r: dict) -> str:
                   f"genres{': ' + ', '.join(less) if less else ''} (overall diversity {r['diversity']['generated']:.2f} "
                   f"generated vs {r['diversity']['real_test']:.2f} real)."]
     if r["guidance_sweep_valid"]:
-        lines += ["", "## Guidance sweep (valid)", "", "| guidance | FAD | real valid's FAD | recognised |",
-                  "|---|---|---|---|"]
-        lines += [f"| {s['guidance']} | {_ci(s['fad']['value'], s['fad']['ci'], '.1f')} | {s['floor']['value']:.1f} | "
-                  f"{s['recognition']['balanced_accuracy']:.3f} |" for s in r["guidance_sweep_valid"]]
+        lines += ["", "## Sampling settings (valid)", "", "| setting | FAD | real valid's FAD | recognised | worst genre |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {s.get('setting', s['guidance'])} | {_ci(s['fad']['value'], s['fad']['ci'], '.1f')} | "
+                  f"{s['floor']['value']:.1f} | {s['recognition']['balanced_accuracy']:.3f} | "
+                  f"{_worst(s)} |" for s in r["guidance_sweep_valid"]]
     return "\n".join(lines) + "\n"
+
+
+def _worst(row: dict) -> str:
+    w = row.get("worst_genre")
+    return f"{w['genre']} {w['recall']:.2f}" if w else "n/a"
 
 
 def write_figures(r: dict, out: Path) -> None:
@@ -101,13 +108,17 @@ def write_figures(r: dict, out: Path) -> None:
         x = [s["fad"]["value"] for s in sweep]
         y = [s["recognition"]["balanced_accuracy"] for s in sweep]
         ax.errorbar(x, y, xerr=[[v - s["fad"]["ci"][0] for v, s in zip(x, sweep)],
-                                [s["fad"]["ci"][1] - v for v, s in zip(x, sweep)]], fmt="o-", capsize=3)
+                                [s["fad"]["ci"][1] - v for v, s in zip(x, sweep)]], fmt="o", capsize=3,
+                    label="all genres (balanced accuracy)")
+        if all("worst_genre" in s for s in sweep):
+            ax.plot(x, [s["worst_genre"]["recall"] for s in sweep], "v", color="C3", label="worst genre")
         for s, xi, yi in zip(sweep, x, y):
-            ax.annotate(f"g={s['guidance']:g}", (xi, yi), textcoords="offset points", xytext=(5, 5), fontsize=8)
+            label = s["setting"].split(", ", 1)[-1] if "setting" in s else f"g={s['guidance']:g}"
+            ax.annotate(label, (xi, yi), textcoords="offset points", xytext=(5, 5), fontsize=7)
         ax.axvline(sweep[0]["floor"]["value"], color="gray", ls=":", label="real valid clips")
         ax.set_xlabel("FAD from real train clips (musicnn)")
         ax.set_ylabel("recognised by the independent judge")
-        ax.set_title("Guidance sweep (valid)", fontsize=10)
+        ax.set_title("Sampling settings (valid)", fontsize=10)
         ax.legend(fontsize=8)
         fig.tight_layout()
         save_figure(fig, out / "guidance_sweep.png")

@@ -3,9 +3,14 @@
     python scripts/evaluate_generation.py --model models/diffusion --latents latents/vae-512.npz \
         --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5,8 | --guidance 8] [--judge models/judge]
 
-What is measured, and why (guidance chosen on valid by the lowest FAD unless --guidance fixes it;
-on test: FAD from real train clips beside the real clips' own, recognition by the independent judge,
-density/coverage, per-genre diversity, memorisation): diffusion/generation.py.
+    # issue 15's choice: 100 clips of every genre per setting, remedies for guidance collapse, two samplers
+    python scripts/evaluate_generation.py ... --per-genre 100 --guidance-grid 1,2,3,5,8 \
+        --remedies plain,rescale=0.7,interval=0:0.6 --samplers ddim,dpm --steps-grid 25,50 --fad-margin 0.1
+
+What is measured, and why (the setting chosen on valid by the best worst-genre recognition among the
+settings whose FAD is within --fad-margin of the lowest, unless --guidance fixes it; on test: FAD from real
+train clips beside the real clips' own, recognition by the independent judge, density/coverage,
+per-genre diversity, memorisation): diffusion/generation.py and diffusion/settings_sweep.py.
 Writes generation.json, table.md, summary.md, guidance_sweep.png, per_genre.png and a few clips
 per genre under audio/ (listen, do not commit).
 """
@@ -20,11 +25,11 @@ from autoencoder import UserError, command
 from diffusion.generation import GenerationEvalOptions, evaluate_generation
 
 
-def _grid(text: str) -> tuple[float, ...]:
+def _grid(text: str, kind=float, name: str = "--guidance-grid") -> tuple:
     try:
-        return tuple(float(g) for g in text.split(","))
+        return tuple(kind(g) for g in text.split(","))
     except ValueError:
-        raise UserError(f"--guidance-grid must be comma-separated numbers such as 1,2,3; got {text!r}") from None
+        raise UserError(f"{name} must be comma-separated numbers such as 1,2,3; got {text!r}") from None
 
 
 @command
@@ -38,7 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--guidance-grid", default="1,2,3,5,8")
     parser.add_argument("--guidance", type=float, help="a fixed guidance scale (no sweep on valid)")
-    parser.add_argument("--steps", type=int, default=25, help="DDIM steps")
+    parser.add_argument("--steps", type=int, default=25, help="sampler steps (of the grid too, without --steps-grid)")
+    parser.add_argument("--steps-grid", help="comma-separated step counts to try on valid")
+    parser.add_argument("--samplers", default="ddim", help="comma-separated samplers to try on valid (ddim, dpm, ddpm)")
+    parser.add_argument("--sampler", default="ddim", help="the sampler with a fixed --guidance")
+    parser.add_argument("--remedies", default="plain",
+                        help="comma-separated guidance remedies to try: plain, rescale=PHI, interval=LO:HI")
+    parser.add_argument("--per-genre", type=int, help="generated clips per genre on valid (default: valid's mix)")
+    parser.add_argument("--fad-margin", type=float, default=0.1,
+                        help="settings within this relative margin of the lowest FAD compete on the worst genre")
     parser.add_argument("--max-clips", type=int, help="cap on real clips per split (default: all)")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--audio-per-genre", type=int, default=2)
@@ -48,8 +61,13 @@ def main(argv: list[str] | None = None) -> int:
                         "scripts/sample.py) and the headline test numbers in the pipeline's record")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
+    if args.per_genre is not None and args.per_genre < 1:
+        raise UserError(f"--per-genre must be >= 1, got {args.per_genre}")
     opts = GenerationEvalOptions(_grid(args.guidance_grid), args.guidance, args.steps, args.max_clips, args.n_boot,
-                                 args.audio_per_genre, args.seed)
+                                 args.audio_per_genre, args.seed, remedies=tuple(args.remedies.split(",")),
+                                 samplers=tuple(args.samplers.split(",")),
+                                 steps_grid=_grid(args.steps_grid, int, "--steps-grid") if args.steps_grid else None,
+                                 per_genre=args.per_genre, fad_margin=args.fad_margin, sampler=args.sampler)
     evaluate_generation(args.model, args.judge, args.latents, args.out, opts, data=args.data, force=args.force,
                         record=args.record, device=args.device, independent=args.independent)
     print((Path(args.out) / "summary.md").read_text())

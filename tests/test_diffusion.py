@@ -259,3 +259,23 @@ def test_samplers_reproduce_the_data_spread_with_an_exact_denoiser(sampler):
     pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler, None, None)
     z = pipe.sample_latents(["a"] * 400, 25, 1.0, torch.Generator().manual_seed(0), sampler=sampler)
     assert abs(z.std().item() - 1.0) < 0.06, z.std().item()
+
+
+def test_sampling_settings_grid_and_the_rule_that_picks_one_on_valid():
+    from diffusion.settings_sweep import choose_setting, remedy, settings_grid
+
+    grid = settings_grid(("ddim",), (25,), (1.0, 5.0), ("plain", "rescale=0.7", "interval=0:0.6"))
+    assert [s.label for s in grid] == ["ddim 25 steps, g=1", "ddim 25 steps, g=5", "ddim 25 steps, g=5 rescale 0.7",
+                                       "ddim 25 steps, g=5 in [0, 0.6]"]  # no remedy without guidance
+    for bad in ("rescale", "interval=0.6", "cosine"):
+        with pytest.raises(ValueError, match="remedy"):
+            remedy(3.0, bad)
+    with pytest.raises(ValueError, match="sampler 'euler'"):
+        settings_grid(("euler",), (25,), (1.0,), ("plain",))
+
+    def row(name, fad, worst):
+        return {"setting": name, "fad": {"value": fad}, "worst_genre": {"genre": "blues", "recall": worst}}
+    rows = [row("a", 10.0, 0.1), row("b", 10.8, 0.5), row("c", 10.9, 0.5), row("d", 30.0, 0.9)]
+    chosen, why = choose_setting(rows, 0.1)  # d is far off on FAD; b and c tie on the worst genre: lower FAD
+    assert chosen["setting"] == "b" and "3 of 4" in why
+    assert choose_setting(rows, 0.0)[0]["setting"] == "a"

@@ -1,0 +1,95 @@
+"""Choosing how to sample on valid: sampler, steps, guidance scale and a remedy for guidance collapse.
+
+Every setting of the grid generates ``per_genre`` clips of every genre the model knows (valid has
+no rock track, so recognition is absolute: the share of generated clips the independent judge
+files under the genre asked for, not a ratio to real valid clips). Two numbers decide:
+
+- the Fréchet audio distance of the generated clips from real train clips in the same genre mix
+  (musicnn embedding): fidelity and variety of the set as a whole;
+- the worst genre's recognition: a setting that makes nine genres recognisable and loses the tenth
+  is worse than one that keeps all ten.
+
+The rule (fixed before the sweep runs): among the settings whose FAD is within ``fad_margin`` of the
+best one (relative), the one whose worst genre is recognised most often; ties go to the lower FAD.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import NamedTuple
+
+from autoencoder.errors import UserError
+
+from .guidance import Guidance
+from .pipeline import SAMPLERS
+
+
+class SamplingSetting(NamedTuple):
+    sampler: str
+    steps: int
+    guidance: Guidance
+
+    @property
+    def label(self) -> str:
+        return f"{self.sampler} {self.steps} steps, {self.guidance.describe()}"
+
+    def to_dict(self) -> dict:
+        return {"sampler": self.sampler, "steps": self.steps, "guidance": self.guidance.to_dict()}
+
+
+def remedy(scale: float, spec: str) -> Guidance:
+    """``plain``, ``rescale=PHI`` or ``interval=LO:HI`` at guidance ``scale``."""
+    name, _, value = spec.partition("=")
+    try:
+        if name == "plain" and not value:
+            return Guidance(scale)
+        if name == "rescale":
+            return Guidance(scale, rescale=float(value))
+        if name == "interval":
+            lo, hi = (float(v) for v in value.split(":"))
+            return Guidance(scale, interval=(lo, hi))
+    except ValueError:
+        pass
+    raise UserError(f"unknown guidance remedy {spec!r}; expected plain, rescale=PHI (e.g. rescale=0.7) "
+                    "or interval=LO:HI (e.g. interval=0:0.6)")
+
+
+def settings_grid(samplers: tuple[str, ...], steps: tuple[int, ...], scales: tuple[float, ...],
+                  remedies: tuple[str, ...]) -> list[SamplingSetting]:
+    """Every combination; a remedy is pointless at scale 1 (no guidance), so that appears once, plain."""
+    bad = [s for s in samplers if s not in SAMPLERS]
+    if bad:
+        raise UserError(f"unknown sampler {bad[0]!r}; expected one of {sorted(SAMPLERS)}")
+    if any(n < 1 for n in steps):
+        raise UserError(f"steps must be >= 1, got {list(steps)}")
+    out: list[SamplingSetting] = []
+    for sampler, n, scale, spec in product(samplers, steps, scales, remedies):
+        g = Guidance(scale) if scale == 1.0 else remedy(scale, spec)
+        setting = SamplingSetting(sampler, n, g)
+        if setting not in out:
+            out.append(setting)
+    return out
+
+
+def worst_genre(recognition: dict) -> dict:
+    """The genre recognised least often, from a recognition record's ``per_genre``."""
+    genre, v = min(recognition["per_genre"].items(), key=lambda kv: kv[1]["recall"])
+    return {"genre": genre, "recall": v["recall"], "ci": v.get("ci")}
+
+
+def choose_setting(rows: list[dict], fad_margin: float) -> tuple[dict, str]:
+    """The row the rule picks (rows have ``fad.value`` and ``worst_genre.recall``) and why, in a sentence."""
+    if not rows:
+        raise ValueError("no settings were evaluated")
+    best = min(r["fad"]["value"] for r in rows)
+    near = [r for r in rows if r["fad"]["value"] <= best * (1 + fad_margin)]
+    chosen = max(near, key=lambda r: (r["worst_genre"]["recall"], -r["fad"]["value"]))
+    why = (f"{chosen['setting']}: the best worst-genre recognition ({chosen['worst_genre']['genre']} "
+           f"{chosen['worst_genre']['recall']:.2f}) among the {len(near)} of {len(rows)} settings whose FAD is within "
+           f"{100 * fad_margin:g} % of the lowest ({best:.1f})")
+    return chosen, why
+
+
+def genre_list(genres: list[str], per_genre: int) -> list[str]:
+    """``per_genre`` of each genre, genre by genre."""
+    return [g for g in genres for _ in range(per_genre)]
