@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num", type=int, help="clips to write (default 4), or songs with --seconds (default 1)")
     parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (1 = none); default: the "
                         "scale chosen on valid by evaluate_generation.py --record, else 3")
-    parser.add_argument("--steps", type=int, default=50, help="sampler steps")
-    parser.add_argument("--sampler", default="ddim", choices=["ddim", "dpm", "ddpm"])
+    parser.add_argument("--steps", type=int, help="sampler steps (default: as chosen on valid, else 50)")
+    parser.add_argument("--sampler", choices=["ddim", "dpm", "ddpm"], help="default: as chosen on valid, else ddim")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seconds", type=float, help="length: up to one clip (5 s) cuts each clip; longer makes songs; "
                         "with --continue: the music added after the file")
@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         args.num = 1 if args.seconds is not None or args.continue_from else 4
     pipe = load_pipeline(args.model, device=args.device)
     guidance = _guidance(pipe, args)
+    chosen = getattr(pipe, "record", {}).get("sampling", {})
+    args.steps = args.steps if args.steps is not None else int(chosen.get("steps", 50))
+    args.sampler = args.sampler or chosen.get("sampler", "ddim")
     common = dict(guidance=guidance, steps=args.steps, sampler=args.sampler, seed=args.seed, force=args.force)
     if args.continue_from:
         if args.seconds is None:
