@@ -279,3 +279,46 @@ def test_sampling_settings_grid_and_the_rule_that_picks_one_on_valid():
     chosen, why = choose_setting(rows, 0.1)  # d is far off on FAD; b and c tie on the worst genre: lower FAD
     assert chosen["setting"] == "b" and "3 of 4" in why
     assert choose_setting(rows, 0.0)[0]["setting"] == "a"
+
+
+def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_one, toy_data, tmp_path):
+    from autoencoder import PreparedDataset
+    from diffusion import edit_eval as E
+
+    run = tmp_path / "run"
+    assert run_script("train_diffusion", ["--latents", str(tiny_latents), "--out", str(run), "--no-progress", *TINY,
+                                          "loop.max_steps=5", "loop.valid_every=5"]) == 0
+    model = str(run / "model")
+    fast = ["--model", model, "--steps", "2", "--n-boot", "50"]
+    assert run_script("evaluate_editing", ["songs", *fast, "--seconds", "11", "--songs-per-genre", "2",
+                                           "--out", str(tmp_path / "e")]) == 0
+    songs = json.loads((tmp_path / "e" / "songs.json").read_text())
+    pipe = load_pipeline(model)
+    assert songs["num_songs"] == 2 * len(pipe.genres) and set(songs["per_genre"]) == set(pipe.genres)
+    flux = songs["overall"]["flux"]
+    assert flux["chained"]["ci"][0] <= flux["chained"]["mean"] <= flux["chained"]["ci"][1]
+    assert sorted(p.stem for p in (tmp_path / "e" / "audio").glob("*.wav")) == sorted(pipe.genres)
+    assert run_script("evaluate_editing", ["continue", *fast, "--data", str(toy_data), "--per-genre", "1",
+                                           "--seconds", "3", "--out", str(tmp_path / "e")]) == 0
+    cont = json.loads((tmp_path / "e" / "continue.json").read_text())
+    assert cont["num_tracks"] >= 2 and all(j["chained"]["num_seams"] == 1 for j in cont["joins"])
+    assert run_script("evaluate_editing", ["songs", *fast, "--out", str(tmp_path / "e")]) == 2  # kept without --force
+
+    class Judge:  # files every clip under the first genre: the target is recognised exactly where it is that genre
+        def predict(self, waves, sample_rate):
+            return np.array([pipe.genres[0]] * len(waves))
+    data = PreparedDataset(toy_data)
+    result = E.transfer_curve(pipe, Judge(), data, "test", (0.0, 1.0), per_genre=2, steps=2, n_boot=50)
+    rows = E.held_out_clips(data, "test", 2)
+    source = list(data.genres[rows])
+    target = [pipe.genres[(pipe.genres.index(g) + 1) % len(pipe.genres)] for g in source]
+    first, last = result["curve"]
+    for row in (first, last):
+        assert row["target_recognised"]["mean"] == pytest.approx(np.mean([t == pipe.genres[0] for t in target]))
+        assert row["source_recognised"]["mean"] == pytest.approx(np.mean([g == pipe.genres[0] for g in source]))
+    from autoencoder.metrics import onset_envelope, pearson
+    waves = data.waves(rows)
+    recon = pipe.codec.decode(pipe.codec.encode(waves))  # strength 0: the stage-one reconstruction
+    expected = pearson(onset_envelope(pipe.codec.frontend, waves), onset_envelope(pipe.codec.frontend, recon)).mean()
+    assert first["onset_corr"]["mean"] == pytest.approx(float(expected), abs=1e-5)
+    assert first["onset_corr"]["mean"] != pytest.approx(last["onset_corr"]["mean"], abs=1e-6)
