@@ -6,13 +6,18 @@
    embedding) from real train clips in the same genre mix and the independent judge's recognition,
    per genre. The rule: the best worst-genre recognition among settings whose FAD is within
    ``fad_margin`` of the lowest.
-2. On test, every set in the test split's genre mix and size: generated clips, the real test clips
+2. On test: ``per_genre`` generated clips of every genre (recognition by the independent judge, per
+   genre, from all of them) and, for the set measures, as many of them as the test split has of each
+   genre. Every set in the test split's genre mix and size: generated clips, the real test clips
    (the floor), their stage-one reconstructions (what stage two can at best reach) and samples of
    the VAE prior. Against the real train clips (subsampled to the same mix): FAD with paired ratios to
    the floor; density/coverage and precision/recall; per genre: the judge's recognition, within-genre
    diversity and coverage. Second floor: real valid vs real train on their shared genres.
+   From the real test clips (:func:`against_test`): FAD of the generated clips beside train clips
+   through stage one (same mix and size: the part of the gap that is stage one's) and beside real
+   valid clips (the real-vs-real floor, on the genres valid has).
    Memorisation: share of generated clips nearer a training clip than 5 % of test clips are, in the
-   embedding and in the latent space. The in-house judge, when given, adds its accuracy as a second opinion.
+   embedding, the latent space and mel space. The in-house judge, when given, adds its accuracy as a second opinion.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 import torch
 
 import autoencoder
+from autoencoder import UserError
 from analysis.latents import check_made_by, load_latents
 from autoencoder import refuse_overwrite, save_audio, write_json, write_text
 from autoencoder.independent import (FAD_LAYER, classification, density_coverage, fad, fad_against,
@@ -51,7 +57,7 @@ class GenerationEvalOptions:
     remedies: tuple[str, ...] = ("plain",)  # plain, rescale=PHI, interval=LO:HI (diffusion.settings_sweep)
     samplers: tuple[str, ...] = ("ddim",)
     steps_grid: tuple[int, ...] | None = None
-    per_genre: int | None = None  # generated clips per genre on valid (None: valid's genre mix and size)
+    per_genre: int | None = None  # generated clips per genre on valid and test (None: each split's genre mix)
     fad_margin: float = 0.1  # relative FAD margin of the rule
     sampler: str = "ddim"  # of the test set when guidance is given
 
@@ -138,17 +144,72 @@ def _per_genre(sets: dict[str, np.ndarray], genres: np.ndarray, train: np.ndarra
     return out
 
 
+def aligned_to(generated_genres: np.ndarray, genres: np.ndarray) -> np.ndarray:
+    """For each clip of ``genres`` a distinct generated clip of the same genre: indices into the generated set."""
+    out = np.empty(len(genres), dtype=int)
+    for g in np.unique(genres):
+        have, need = np.flatnonzero(generated_genres == g), np.flatnonzero(genres == g)
+        if len(have) < len(need):
+            raise UserError(f"{len(have)} generated clips of {g!r} cannot stand beside the {len(need)} real ones; "
+                            f"raise --per-genre to at least {len(need)}")
+        out[need] = have[:len(need)]
+    return out
+
+
 def _test_sets(pipe, judge, data, test: Real, setting: SamplingSetting, opts: GenerationEvalOptions):
+    """Generated clips (``per_genre`` of every genre, or the test mix), reconstructed test clips and prior samples."""
     sr = pipe.codec.sample_rate
-    z_gen, gen_waves = generate(pipe, list(test.genres), setting.guidance, setting.steps, opts.seed + 1,
+    gen_genres = np.array(genre_list(pipe.genres, opts.per_genre) if opts.per_genre else list(test.genres))
+    z_gen, gen_waves = generate(pipe, list(gen_genres), setting.guidance, setting.steps, opts.seed + 1,
                                 sampler=setting.sampler)
-    recon = torch.cat([pipe.codec.decode(pipe.codec.encode(data.waves(test.rows[i:i + 64])))
-                       for i in range(0, len(test.rows), 64)])
+    recon = _reconstruct(pipe.codec, data, test.rows)
     prior = pipe.codec.decode(torch.randn((len(test.rows), pipe.codec.latent_size),
                                           generator=torch.Generator().manual_seed(opts.seed)))
     feats = {"real_test": test.features, "generated": judge.embedding.embed(gen_waves, sr),
              "reconstructed_test": judge.embedding.embed(recon, sr), "prior": judge.embedding.embed(prior, sr)}
-    return z_gen, gen_waves, feats
+    return z_gen, gen_waves, gen_genres, feats
+
+
+def _reconstruct(codec, data, rows: np.ndarray) -> torch.Tensor:
+    return torch.cat([codec.decode(codec.encode(data.waves(rows[i:i + 64]))) for i in range(0, len(rows), 64)])
+
+
+def against_test(pipe, judge, data, generated: np.ndarray, test: Real, train: Real, valid: Real,
+                 opts: GenerationEvalOptions) -> dict:
+    """FAD from the real test clips of: the generated clips (aligned to the test mix), train clips through
+    stage one (matched to the test mix: how far stage one alone stands), and real valid clips (the floor,
+    on the genres valid shares with test, beside the generated clips on the same genres)."""
+    test_emb = test.features[FAD_LAYER]
+    rows_test, rows_train, _ = matched(test.genres, train.genres, opts.seed)
+    recon = judge.embedding.embed(_reconstruct(pipe.codec, data, train.rows[rows_train]), pipe.codec.sample_rate)
+    rows_v, rows_tv, kept = matched(valid.genres, test.genres, opts.seed)
+    kw = dict(n_boot=opts.n_boot, seed=opts.seed)
+    out = {"generated": fad(generated, np.arange(len(generated)), test_emb, test.tracks, **kw),
+           "reconstructed_train": fad(recon[FAD_LAYER], train.tracks[rows_train], test_emb[rows_test],
+                                      test.tracks[rows_test], **kw),
+           "floor_valid": {**fad(valid.features[FAD_LAYER][rows_v], valid.tracks[rows_v], test_emb[rows_tv],
+                                 test.tracks[rows_tv], **kw), "genres": kept},
+           "generated_on_floor_genres": fad(generated[rows_tv], np.arange(len(rows_tv)), test_emb[rows_tv],
+                                            test.tracks[rows_tv], **kw)}
+    out["ratios"] = {"generated_over_reconstructed_train": out["generated"]["value"] /
+                     max(out["reconstructed_train"]["value"], 1e-12),
+                     "generated_over_floor": out["generated_on_floor_genres"]["value"] /
+                     max(out["floor_valid"]["value"], 1e-12)}
+    return out
+
+
+def mel_memorisation(codec, data, z_gen: torch.Tensor, test: Real, pool: int = 4) -> dict:
+    """:func:`memorisation` in mel space: generated decoded mels against the train clips' mels, the
+    threshold from test clips through stage one (decoded mels too, so both sides are equally smooth).
+    Mels are averaged over ``pool`` frames first (distances between whole textures, not frame jitter)."""
+    def flat(mels: torch.Tensor) -> np.ndarray:
+        return torch.nn.functional.avg_pool1d(mels.float().cpu(), pool).flatten(1).numpy()
+    train = flat(data.mels(codec.frontend, "train"))
+    gen = flat(torch.cat([codec.decode_mel(z_gen[i:i + 64]) for i in range(0, len(z_gen), 64)]))
+    waves_rows = test.rows
+    recon = flat(torch.cat([codec.decode_mel(codec.encode(data.waves(waves_rows[i:i + 64])))
+                            for i in range(0, len(waves_rows), 64)]))
+    return memorisation(nearest_distances(train, gen), nearest_distances(train, recon))
 
 
 def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir: Path | None, out: Path,
@@ -165,8 +226,10 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
     setting, why = _setting(opts, sweep)
     print(f"sampling: {setting.label} ({why})")
 
-    z_gen, gen_waves, feats = _test_sets(pipe, judge, data, test, setting, opts)
+    z_gen, gen_waves, gen_genres, feats = _test_sets(pipe, judge, data, test, setting, opts)
+    aligned = aligned_to(gen_genres, test.genres)  # generated clips in the test mix and size, for the set measures
     emb = {k: v[FAD_LAYER] for k, v in feats.items()}
+    emb["generated"] = emb["generated"][aligned]
     rows_test, rows_train, kept = matched(test.genres, train.genres, opts.seed)
     ref, ref_tracks = train.features[FAD_LAYER][rows_train], train.tracks[rows_train]
     distances = fad_against({k: v[rows_test] for k, v in emb.items()}, test.tracks[rows_test], ref, ref_tracks,
@@ -176,7 +239,7 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
                       train.tracks[rows_tv], n_boot=opts.n_boot, seed=opts.seed)
     train_emb, train_genres = train.features[FAD_LAYER][rows_train], train.genres[rows_train]
     train_z, test_z = latents.normalized()[latents.rows("train")], latents.normalized()[latents.rows("test")]
-    gen_z = latents.normalize(z_gen.cpu().numpy())
+    gen_z = latents.normalize(z_gen[aligned].cpu().numpy())
     all_train = train.features[FAD_LAYER]
     result = {
         "model": str(model), "independent_judge": judge.location, "independent_judge_hash": judge.hash,
@@ -184,28 +247,31 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
         "steps": setting.steps, "sampler": setting.sampler, "seed": opts.seed, "guidance": setting.guidance.scale,
         "guidance_settings": setting.guidance.to_dict(), "setting": setting.label, "chosen_because": why,
         "guidance_given": opts.guidance is not None, "fad_margin": opts.fad_margin, "per_genre_valid": opts.per_genre,
-        "guidance_sweep_valid": sweep, "num_clips": len(test.rows), "genres": kept,
-        "recognition": {"generated": recognition(judge, feats["generated"], test.genres),
+        "guidance_sweep_valid": sweep, "num_clips": len(test.rows), "num_generated": len(gen_genres),
+        "per_genre_test": opts.per_genre, "genres": kept,
+        "recognition": {"generated": recognition(judge, feats["generated"], gen_genres),
                         "real_test": recognition(judge, feats["real_test"], test.genres, test.tracks),
                         "reconstructed_test": recognition(judge, feats["reconstructed_test"], test.genres, test.tracks)},
         "prior_verdicts": _verdicts(judge, feats["prior"]),
         "fad": {"against": f"{len(rows_train)} real train clips in the test mix", "sets": distances,
                 "floor_valid_vs_train": {**floor_valid, "genres": kept_v}},
+        "fad_from_test": against_test(pipe, judge, data, emb["generated"], test, train, valid, opts),
         "fidelity": {k: _fidelity(train_emb, v) for k, v in emb.items()},
         "diversity": {k: mean_pairwise_distance(v) for k, v in emb.items()},
         "per_genre": _per_genre(emb, test.genres, train_emb, train_genres),
         "memorisation": {"embedding": memorisation(nearest_distances(all_train, emb["generated"]),
                                                    nearest_distances(all_train, emb["real_test"])),
-                         "latent": memorisation(nearest_distances(train_z, gen_z), nearest_distances(train_z, test_z))},
+                         "latent": memorisation(nearest_distances(train_z, gen_z), nearest_distances(train_z, test_z)),
+                         "mel": mel_memorisation(pipe.codec, data, z_gen, test)},
     }
     if judge_dir is not None:  # the in-house judge: a second opinion
         inhouse = autoencoder.load_judge(judge_dir, device=pipe.codec.device)
         names = np.array(inhouse.genres)
         result["in_house_judge"] = {"generated": accuracy_by_genre(names[inhouse.predict(gen_waves).cpu().numpy()],
-                                                                   test.genres, pipe.genres),
+                                                                   gen_genres, pipe.genres),
                                     "test_scores": inhouse.metrics}
-    for g in np.unique(test.genres):
-        for i in np.flatnonzero(test.genres == g)[: opts.audio_per_genre]:
+    for g in np.unique(gen_genres):
+        for i in np.flatnonzero(gen_genres == g)[: opts.audio_per_genre]:
             save_audio(out / "audio" / f"{g}_{i}.wav", gen_waves[i], pipe.codec.sample_rate)
     return result
 

@@ -55,6 +55,7 @@ def summary_markdown(r: dict) -> str:
         "- " + verdict("the generated set", rec["generated"]["balanced_accuracy_ci"], "the real test clips",
                        rec["real_test"]["balanced_accuracy_ci"], "recognition by the independent judge",
                        lower_is_better=False),
+        *_from_test(r.get("fad_from_test")),
         f"- Independent judge's verdicts on {sum(r['prior_verdicts'].values())} prior samples: "
         + ", ".join(f"{g} {n}" for g, n in sorted(r["prior_verdicts"].items(), key=lambda kv: -kv[1]) if n) + ".",
     ]
@@ -87,6 +88,18 @@ def summary_markdown(r: dict) -> str:
                   f"{s['floor']['value']:.1f} | {s['recognition']['balanced_accuracy']:.3f} | "
                   f"{_worst(s)} |" for s in r["guidance_sweep_valid"]]
     return "\n".join(lines) + "\n"
+
+
+def _from_test(t: dict | None) -> list[str]:
+    """Sentences on the FADs measured from the real test clips (absent in older evaluations)."""
+    if not t:
+        return []
+    gen, rec, floor, same = t["generated"], t["reconstructed_train"], t["floor_valid"], t["generated_on_floor_genres"]
+    return [f"- From the real test clips: generated {_ci(gen['value'], gen['ci'], '.1f')}, train clips through stage one "
+            f"{_ci(rec['value'], rec['ci'], '.1f')} (same mix and size; ratio {t['ratios']['generated_over_reconstructed_train']:.2f}"
+            f"); real valid clips {_ci(floor['value'], floor['ci'], '.1f')} against generated "
+            f"{_ci(same['value'], same['ci'], '.1f')} on the genres valid has ({', '.join(floor['genres'])}; ratio "
+            f"{t['ratios']['generated_over_floor']:.2f})."]
 
 
 def _worst(row: dict) -> str:

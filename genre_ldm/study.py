@@ -31,6 +31,7 @@ from autoencoder.training.sweep_runner import sweep_latent_sizes
 from diffusion import load_pipeline
 from diffusion import manipulate as M
 from diffusion.generation import GenerationEvalOptions, evaluate_generation
+from diffusion.guidance import Guidance
 from diffusion.sampling import sample_clips, sample_songs
 from diffusion.training import train_diffusion
 
@@ -175,15 +176,19 @@ class Study:
     def step_generation(self) -> None:
         opts = GenerationEvalOptions(guidance_grid=tuple(self.cfg.guidance_grid), seed=self.cfg.seed,
                                      n_boot=self.cfg.analysis_n_boot,
-                                     max_clips=self.cfg.generation_max_clips or None)
+                                     max_clips=self.cfg.generation_max_clips or None,
+                                     per_genre=self.cfg.generation_per_genre or None,
+                                     remedies=tuple(self.cfg.guidance_remedies))
         evaluate_generation(self.pipeline(), self.path("judge", "model"), self.latents(f"vae-{self.decision()['size']}"),
                             self.path("generation"), opts, force=True, independent=self.path("independent", "model"))
 
     def step_samples(self) -> None:
         pipe = load_pipeline(self.pipeline(), device="auto")
-        # The guidance scale chosen on valid by the generation step.
-        guidance = json.loads(self.path("generation", "generation.json").read_text())["guidance"]
-        common = dict(guidance=guidance, steps=self.cfg.sample_steps, seed=self.cfg.seed, force=True)
+        # The guidance (scale and remedy) and sampler chosen on valid by the generation step.
+        chosen = json.loads(self.path("generation", "generation.json").read_text())
+        guidance = Guidance.of(chosen.get("guidance_settings", chosen["guidance"]))
+        common = dict(guidance=guidance, steps=self.cfg.sample_steps, seed=self.cfg.seed, force=True,
+                      sampler=chosen.get("sampler", "ddim"))
         for g in pipe.genres:
             sample_clips(pipe, g, self.cfg.samples_per_genre, self.path("samples", g), **common)
         song_genre = pipe.genres[self.cfg.seed % len(pipe.genres)]

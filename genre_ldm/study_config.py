@@ -42,6 +42,8 @@ class StudyConfig:
     sample_steps: int = 50
     guidance_grid: list[float] = field(default_factory=lambda: [1.0, 2.0, 3.0, 5.0, 8.0])
     generation_max_clips: int = 0  # 0: every real clip of valid and test
+    generation_per_genre: int = 0  # generated clips of every genre per setting (0: each split's genre mix)
+    guidance_remedies: list[str] = field(default_factory=lambda: ["plain"])  # plain, rescale=PHI, interval=LO:HI
     umap: bool = True
     analysis_n_boot: int = 1000  # resamples of the probes' track-level intervals (fewer only in test configs)
     seed: int = 0

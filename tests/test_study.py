@@ -47,6 +47,12 @@ def test_every_number_in_the_report_comes_from_the_metrics_files(study):
     # The check can fail: change one metric and the recorded number no longer matches.
     gen = study / "generation" / "generation.json"
     saved = gen.read_text()
+    result = json.loads(saved)  # clips of every genre per setting, a remedy tried, stage one's share of the gap
+    assert {r["setting"].split(", ")[-1] for r in result["guidance_sweep_valid"]} == {"g=1", "g=3", "g=3 rescale 0.7"}
+    assert all("worst_genre" in r for r in result["guidance_sweep_valid"]) and "chosen_because" in result
+    assert result["num_generated"] == 10 * len(result["recognition"]["generated"]["per_genre"])
+    assert set(result["fad_from_test"]) >= {"generated", "reconstructed_train", "floor_valid", "ratios"}
+    assert set(result["memorisation"]) == {"embedding", "latent", "mel"}
     try:
         value = json.loads(saved)
         value["memorisation"]["embedding"]["fraction"] += 0.5
