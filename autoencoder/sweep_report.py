@@ -63,11 +63,11 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
             ax.axhline(record["thresholds"][THRESHOLD_OF[title]], color="red", lw=0.8, ls=":", label="rule threshold")
         ax.axvline(d_star, color="green", lw=0.8, ls="--")
         ax.set_xscale("log", base=2)
-        ax.set_xticks(record["sizes"], [str(v) for v in record["sizes"]], rotation=45 if len(record["sizes"]) > 8 else 0)
+        ax.set_xticks(record["sizes"], _tick_labels(record["sizes"]))
         ax.minorticks_off()
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("latent floats per 5 s clip")
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, loc="best")
     judge = record.get("independent_judge", {}).get("test", {})
     chosen = record["decision"].get("layout") or d_star
     fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); D* = {d_star} ({chosen}) chosen on valid (green). "
@@ -75,6 +75,16 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
                  f"kappa {judge.get('kappa', float('nan')):.2f}", fontsize=10)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def _tick_labels(sizes: list[int], spacing: float = 1.3) -> list[str]:
+    """A label for a size only when it is ``spacing`` times the last labelled one (108 and 128 would overlap)."""
+    labels, last = [], None
+    for v in sorted(sizes):
+        keep = last is None or v / last >= spacing
+        labels.append(str(v) if keep else "")
+        last = v if keep else last
+    return labels
 
 
 def mel_grid_figure(out: Path, layouts: list[list[int]], path: Path) -> None:
