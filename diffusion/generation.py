@@ -206,9 +206,8 @@ def mel_memorisation(codec, data, z_gen: torch.Tensor, test: Real, pool: int = 4
         return torch.nn.functional.avg_pool1d(mels.float().cpu(), pool).flatten(1).numpy()
     train = flat(data.mels(codec.frontend, "train"))
     gen = flat(torch.cat([codec.decode_mel(z_gen[i:i + 64]) for i in range(0, len(z_gen), 64)]))
-    waves_rows = test.rows
-    recon = flat(torch.cat([codec.decode_mel(codec.encode(data.waves(waves_rows[i:i + 64])))
-                            for i in range(0, len(waves_rows), 64)]))
+    recon = flat(torch.cat([codec.decode_mel(codec.encode(data.waves(test.rows[i:i + 64])))
+                            for i in range(0, len(test.rows), 64)]))
     return memorisation(nearest_distances(train, gen), nearest_distances(train, recon))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset
 from torch.utils.tensorboard import SummaryWriter
