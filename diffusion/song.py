@@ -47,6 +47,24 @@ def shift_left(z: torch.Tensor, channels: int, frames: int, overlap_frames: int)
     return out.reshape(len(z), -1)
 
 
+def _chain(pipe: GenreLatentPipeline, first: torch.Tensor, count: int, genre: str, overlap_frames: int,
+           chained: bool, num_inference_steps: int, guidance_scale, generator: torch.Generator | None,
+           sampler: str) -> list[torch.Tensor]:
+    """``first (1, D)`` followed by ``count`` sampled latents, each continuing the one before it.
+
+    With ``chained`` each new latent starts with the previous one's last ``overlap_frames`` frames
+    held fixed (inpainting); without it the new latents are sampled independently.
+    """
+    cfg = pipe.denoiser.config
+    mask = overlap_mask(cfg.channels, cfg.frames, overlap_frames) if chained else None
+    latents = [first]
+    for _ in range(count):
+        known = shift_left(latents[-1], cfg.channels, cfg.frames, overlap_frames) if chained else None
+        latents.append(pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler,
+                                           known=known, known_mask=mask))
+    return latents
+
+
 @torch.no_grad()
 def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_frames: int | None = None,
                 num_inference_steps: int = 50, guidance_scale: float = 3.0, generator: torch.Generator | None = None,
@@ -58,7 +76,7 @@ def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_f
     """
     codec = pipe.codec
     cfg = pipe.denoiser.config
-    channels, frames = cfg.channels, cfg.frames
+    frames = cfg.frames
     if overlap_frames is None:
         overlap_frames = max(1, frames // 4)
     if frames == 1:
@@ -69,12 +87,9 @@ def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_f
     k = num_clips_for(seconds, codec.sample_rate, codec.clip_samples, frames, overlap_frames)
     starts = clip_starts(k, codec.clip_samples, frames, overlap_frames) if frames > 1 else \
         [int(round(i * (codec.clip_samples - codec.sample_rate))) for i in range(k)]
-    mask = overlap_mask(channels, frames, overlap_frames)
-    latents = [pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler)]
-    for _ in range(1, k):
-        known = shift_left(latents[-1], channels, frames, overlap_frames) if chained else None
-        latents.append(pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler,
-                                           known=known, known_mask=mask if chained else None))
+    first = pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler)
+    latents = _chain(pipe, first, k - 1, genre, overlap_frames, chained, num_inference_steps, guidance_scale,
+                     generator, sampler)
     trajectory = autoencoder.Trajectory(torch.cat(latents), starts, starts[-1] + codec.clip_samples, codec.sample_rate)
     return codec.decode_trajectory(trajectory)[: int(round(seconds * codec.sample_rate))], trajectory
 
@@ -94,7 +109,7 @@ def continue_song(pipe: GenreLatentPipeline, wave: torch.Tensor, genre: str, sec
     """
     codec = pipe.codec
     cfg = pipe.denoiser.config
-    channels, frames = cfg.channels, cfg.frames
+    frames = cfg.frames
     if frames == 1:
         raise UserError("continuing a song needs latents with a time axis (frames > 1); this model has one frame")
     overlap_frames = max(1, frames // 4) if overlap_frames is None else overlap_frames
@@ -108,12 +123,8 @@ def continue_song(pipe: GenreLatentPipeline, wave: torch.Tensor, genre: str, sec
                         f"got {wave.shape[-1] / rate:.2f} s")
     hop = (frames - overlap_frames) * clip / frames
     new = max(1, int(np.ceil(seconds * rate / hop)))
-    mask = overlap_mask(channels, frames, overlap_frames)
-    latents = [codec.encode(wave[-clip:].to(codec.device))]
-    for _ in range(new):
-        known = shift_left(latents[-1], channels, frames, overlap_frames) if chained else None
-        latents.append(pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler,
-                                           known=known, known_mask=mask if chained else None))
+    latents = _chain(pipe, codec.encode(wave[-clip:].to(codec.device)), new, genre, overlap_frames, chained,
+                     num_inference_steps, guidance_scale, generator, sampler)
     starts = clip_starts(new + 1, clip, frames, overlap_frames)
     decoded = codec.decode_trajectory(autoencoder.Trajectory(torch.cat(latents), starts, starts[-1] + clip, rate)).cpu()
     # The decoded first window is the input's own last clip (reconstructed); the join sits at the input's
