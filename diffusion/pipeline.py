@@ -66,14 +66,24 @@ class GenreLatentPipeline(DiffusionPipeline):
         """The guidance scale chosen on valid and stored in the folder's record (3 when none was)."""
         return self.default_guidance_settings.scale
 
-    @property
-    def default_guidance_settings(self) -> Guidance:
-        """The guidance chosen on valid (scale, and a remedy if one was chosen), from the folder's record."""
+    def _recorded_sampling(self) -> dict:
+        """The sampling setting chosen on valid, as the folder's record stores it (empty when none was)."""
         record = getattr(self, "record", None)
         if record is None:  # loaded by diffusers' stock from_pretrained: read the folder's record
             path = Path(getattr(self.config, "_name_or_path", "") or ".") / "genre_ldm.json"
             record = json.loads(path.read_text()) if path.is_file() else {}
-        sampling = record.get("sampling", {})
+        return record.get("sampling", {})
+
+    @property
+    def default_sampling(self) -> tuple[int, str]:
+        """``(steps, sampler)`` chosen on valid and stored in the record; ``(50, "ddim")`` when none was."""
+        sampling = self._recorded_sampling()
+        return int(sampling.get("steps", 50)), str(sampling.get("sampler", "ddim"))
+
+    @property
+    def default_guidance_settings(self) -> Guidance:
+        """The guidance chosen on valid (scale, and a remedy if one was chosen), from the folder's record."""
+        sampling = self._recorded_sampling()
         return Guidance(float(sampling.get("guidance", 3.0)), float(sampling.get("guidance_rescale", 0.0)),
                         tuple(sampling.get("guidance_interval", (0.0, 1.0))))
 

@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     refuse_overwrite([out / f"{args.kind}.json"], args.force)
     pipe = load_pipeline(args.model, device=args.device)
-    chosen = pipe.record.get("sampling", {})
-    kw = dict(steps=args.steps or int(chosen.get("steps", 25)), sampler=args.sampler or chosen.get("sampler", "ddim"),
+    steps, sampler = pipe.default_sampling
+    kw = dict(steps=args.steps or steps, sampler=args.sampler or sampler,
               guidance=Guidance(args.guidance) if args.guidance is not None else pipe.default_guidance_settings,
               seed=args.seed, n_boot=args.n_boot)
     if args.kind == "songs":

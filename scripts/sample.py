@@ -64,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         args.num = 1 if args.seconds is not None or args.continue_from else 4
     pipe = load_pipeline(args.model, device=args.device)
     guidance = _guidance(pipe, args)
-    chosen = getattr(pipe, "record", {}).get("sampling", {})
-    args.steps = args.steps if args.steps is not None else int(chosen.get("steps", 50))
-    args.sampler = args.sampler or chosen.get("sampler", "ddim")
+    steps, sampler = pipe.default_sampling
+    args.steps = args.steps if args.steps is not None else steps
+    args.sampler = args.sampler or sampler
     common = dict(guidance=guidance, steps=args.steps, sampler=args.sampler, seed=args.seed, force=args.force)
     if args.continue_from:
         if args.seconds is None:
