@@ -33,9 +33,6 @@ class SamplingSetting(NamedTuple):
     def label(self) -> str:
         return f"{self.sampler} {self.steps} steps, {self.guidance.describe()}"
 
-    def to_dict(self) -> dict:
-        return {"sampler": self.sampler, "steps": self.steps, "guidance": self.guidance.to_dict()}
-
 
 def remedy(scale: float, spec: str) -> Guidance:
     """``plain``, ``rescale=PHI`` or ``interval=LO:HI`` at guidance ``scale``."""
