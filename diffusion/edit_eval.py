@@ -36,8 +36,9 @@ def _mean_ci(values, groups=None, n_boot: int = 1000) -> dict:
     return {"mean": mean, "ci": [lo, hi], "n": len(values)}
 
 
-def _seam_summary(rows: list[dict], groups: np.ndarray, n_boot: int) -> dict:
-    """Mean seam ratios of chained and independent versions, and their paired difference."""
+def seam_summary(rows: list[dict], groups: np.ndarray | None, n_boot: int = 1000) -> dict:
+    """Mean seam ratios of chained and independent versions, and their paired difference, with intervals
+    resampling ``groups`` (songs or tracks; None resamples rows)."""
     out = {}
     for m in MEASURES:
         chained = np.array([r["chained"][m]["ratio"] for r in rows])
@@ -66,10 +67,10 @@ def song_seams(pipe: GenreLatentPipeline, seconds: float = 30.0, songs_per_genre
             if audio_dir is not None and i == 0:
                 save_audio(Path(audio_dir) / f"{g}.wav", wave, codec.sample_rate)
     genres = np.array([r["genre"] for r in rows])
-    per_genre = {g: _seam_summary([r for r in rows if r["genre"] == g], None, n_boot) for g in pipe.genres}
+    per_genre = {g: seam_summary([r for r in rows if r["genre"] == g], None, n_boot) for g in pipe.genres}
     return {"seconds": seconds, "songs_per_genre": songs_per_genre, "steps": steps, "sampler": sampler,
             "guidance": Guidance.of(guidance).to_dict(), "num_songs": len(rows),
-            "overall": _seam_summary(rows, np.arange(len(rows)), n_boot), "per_genre": per_genre,
+            "overall": seam_summary(rows, np.arange(len(rows)), n_boot), "per_genre": per_genre,
             "genres": genres.tolist(), "songs": rows}
 
 
@@ -109,7 +110,7 @@ def continuation_joins(pipe: GenreLatentPipeline, data: PreparedDataset, split: 
                         "independent_crossfaded": seam_flux(loose, [join], codec.frontend)})
     tracks = np.array([x["track_id"] for x in results])
     return {"split": split, "seconds_added": seconds, "num_tracks": len(results),
-            "overall": _seam_summary(results, tracks, n_boot), "joins": results}
+            "overall": seam_summary(results, tracks, n_boot), "joins": results}
 
 
 @torch.no_grad()

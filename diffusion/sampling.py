@@ -15,6 +15,7 @@ import torch
 from autoencoder import UserError, load_audio, refuse_overwrite, save_audio, write_json
 from autoencoder.plots import save_mels
 
+from .edit_eval import seam_summary
 from .guidance import Guidance
 from .pipeline import GenreLatentPipeline
 from .song import continue_song, sample_song, seam_flux, seam_positions
@@ -77,13 +78,16 @@ def sample_songs(pipe: GenreLatentPipeline, genre: str, num: int, seconds: float
         seams.append({"song": path.name, "chained": seam_flux(wave, where, codec.frontend),
                       "independent_crossfaded": seam_flux(loose, where, codec.frontend)})
     save_mels(out / "mels.png", mels, f"{genre}, {seconds:g} s, seed {seed}")
-    summary = {f"{how}/{m}": float(sum(s[how][m]["ratio"] for s in seams) / len(seams))
-               for how in ("chained", "independent_crossfaded") for m in ("flux", "jump")}
+    intervals = seam_summary(seams, None)  # songs are independent: resample songs
+    summary = {f"{how}/{m}": intervals[m][how]["mean"] for how in ("chained", "independent_crossfaded")
+               for m in ("flux", "jump")}
     write_json(out / "seams.json", {"method": "latent inpainting of the overlap",
                                     "overlap_frames": overlap_frames or max(1, pipe.denoiser.config.frames // 4),
-                                    "mean_seam_over_inside": summary, "songs": seams})
-    print("seam / inside-clip ratios (1.0 = a seam is like any other moment): "
-          + ", ".join(f"{k} {v:.2f}" for k, v in summary.items()))
+                                    "mean_seam_over_inside": summary, "intervals_over_songs": intervals,
+                                    "songs": seams})
+    print("seam / inside-clip ratios (1.0 = a seam is like any other moment; 95% intervals over songs): "
+          + ", ".join(f"{how}/{m} {v['mean']:.2f} [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}]"
+                      for m, row in intervals.items() for how, v in row.items() if how != "difference"))
     return paths
 
 

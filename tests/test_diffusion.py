@@ -173,6 +173,9 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_
         assert run_script("sample", base + ["--seconds", bad, "--out", str(tmp_path / "bad")]) == 2
     seams = json.loads((tmp_path / "song" / "seams.json").read_text())
     assert seams["songs"][0]["chained"]["num_seams"] >= 2
+    jump = seams["intervals_over_songs"]["jump"]["chained"]
+    assert jump["ci"][0] <= jump["mean"] <= jump["ci"][1] and jump["n"] == 1
+    assert jump["mean"] == pytest.approx(seams["mean_seam_over_inside"]["chained/jump"])
 
     # A user's file continued (kept, then --seconds more) and moved toward a genre (same length).
     t = np.arange(6 * sr) / sr
