@@ -137,12 +137,17 @@ def _relative_paths(text: str) -> str:
 
 
 
-def ship_models(out: str | Path, vocoder: str | Path, vaes: dict[str, str | Path], judge: str | Path | None = None,
-                diffusion: tuple[str, str | Path, str] | None = None) -> dict[str, int]:
-    """Ship a vocoder, VAEs by name, a judge and a diffusion pipeline ``(name, folder, shipped VAE name)``
-    into ``out``; returns the size in bytes of each shipped weight file by folder."""
+def ship_models(out: str | Path, vocoder: str | Path | None, vaes: dict[str, str | Path], judge: str | Path | None = None,
+                diffusion: tuple[str, str | Path, str] | None = None, vocoder_name: str = "vocoder") -> dict[str, int]:
+    """Ship a vocoder (as ``out/vocoder_name``), VAEs by name, a judge and a diffusion pipeline
+    ``(name, folder, shipped VAE name)`` into ``out``; returns the size in bytes of each shipped weight
+    file by folder. With ``vocoder=None`` the VAEs refer to the vocoder already shipped as ``out/vocoder_name``."""
     out = Path(out)
-    shipped_vocoder = ship(Path(vocoder), out / "vocoder", "vocoder")
+    if vocoder is not None:
+        shipped_vocoder = ship(Path(vocoder), out / vocoder_name, "vocoder")
+    else:
+        shipped_vocoder = out / vocoder_name
+        read_record(shipped_vocoder, "vocoder")  # a clear error when nothing (or something else) is shipped there
     for name, folder in vaes.items():
         dst = out / name
         ship(Path(folder), dst, "vae", references={"vocoder": reference(shipped_vocoder, dst)})

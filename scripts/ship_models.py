@@ -2,6 +2,8 @@
 
     python scripts/ship_models.py --out models --vocoder runs/vocoder/model \
         --vae vae-128=runs/vae-128/model [--vae vae-64=...] [--judge runs/judge/model]
+    python scripts/ship_models.py --out models --vocoder-name vocoder-adversarial --vae vae-540=runs/.../model
+        # VAEs referring to a vocoder already shipped in --out
     python scripts/ship_models.py --out models --extra-vocoder vocoder-adv=runs/vocoder-adv/model   # beside the others
 
 Each VAE's reference to its vocoder is rewritten to the shipped vocoder (relative path and the
@@ -26,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
     parser.add_argument("--vocoder", help="the vocoder every shipped VAE refers to")
+    parser.add_argument("--vocoder-name", default="vocoder",
+                        help="the vocoder's folder in --out; without --vocoder the VAEs refer to the vocoder already "
+                             "shipped there (e.g. --vocoder-name vocoder-adversarial)")
     parser.add_argument("--extra-vocoder", action="append", default=[], metavar="NAME=FOLDER",
                         help="another vocoder shipped beside the others (no VAE refers to it); repeatable")
     parser.add_argument("--vae", action="append", default=[], help="NAME=FOLDER, repeatable")
@@ -42,10 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         diffusion = (name, folder, vae)
     sizes = {name: ship_extra_vocoder(folder, Path(args.out) / name)
              for name, folder in named_folders(args.extra_vocoder, "--extra-vocoder").items()}
-    if args.vocoder:
-        sizes.update(ship_models(args.out, args.vocoder, vaes, args.judge, diffusion))
-    elif vaes or args.judge or diffusion:
-        raise UserError("--vae, --judge and --diffusion need --vocoder (the vocoder the VAEs refer to)")
+    if args.vocoder or vaes or args.judge or diffusion:
+        sizes.update(ship_models(args.out, args.vocoder, vaes, args.judge, diffusion, args.vocoder_name))
     for name, size in sorted(sizes.items()):
         print(f"{name}: {size / 1e6:.2f} MB")
     print(f"total {sum(sizes.values()) / 1e6:.2f} MB in {args.out}")

@@ -102,6 +102,11 @@ def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_
     wave = 0.1 * torch.randn(1, original.clip_samples)
     assert next(shipped.vae.parameters()).dtype == torch.float32
     assert torch.allclose(shipped.encode(wave), original.encode(wave), atol=2e-2)
+    # Another VAE shipped later refers to the vocoder already there; a missing vocoder folder is named.
+    base = ["--out", str(tmp_path / "models"), "--vae", f"vae-b={model_dirs / 'vae'}"]
+    assert run_script("ship_models", base) == 0
+    assert autoencoder.load(tmp_path / "models/vae-b").vocoder is not None
+    assert run_script("ship_models", base + ["--vocoder-name", "no-such-vocoder"]) == 2
 
 
 def test_reconstruct_cli_takes_a_stereo_mp3_and_keeps_its_length(model_dirs, tmp_path, capsys):
