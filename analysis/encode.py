@@ -3,7 +3,8 @@
 Every non-silent clip of every split is written with its posterior mean (and log-variance when
 asked), track id, genre, split and clip index; the manifest records the model and its hash, mel
 settings, latent layout, per-dimension normalisation over train, and the command. Baselines: MFCC
-statistics (mean and std of 20 MFCCs: 40 floats) and PCA of flattened log-mels (fitted on train).
+statistics (mean and std of 20 MFCCs: 40 floats) and PCA of flattened log-mels (fitted on train, plus
+any extra training music a VAE it stands beside was trained on: the same training audio).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import autoencoder
 from autoencoder.artifacts import content_hash, read_record
 from autoencoder.errors import UserError, refuse_overwrite
 from autoencoder.features import mfcc_stats
-from autoencoder.pca import MelPCA
+from autoencoder.extra import load_extra
+from autoencoder.pca import MelPCA, training_mels
 
 from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
 
@@ -38,16 +40,20 @@ def encode_rows(fn: Callable[[torch.Tensor], tuple], data: autoencoder.PreparedD
 
 def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | None = None, baseline: str | None = None,
                    dim: int | None = None, logvars: bool = False, force: bool = False, device: str = "auto",
-                   progress: bool = True) -> Latents:
+                   progress: bool = True, pca_extra: tuple[str | Path, ...] = ()) -> Latents:
     """Write the latents file ``out`` for the dataset at ``data``: with exactly one of ``model`` (a VAE
     folder) or ``baseline`` (``mfcc``; ``pca`` with ``dim``; ``musicnn``: the independent embedding's
-    200-float penultimate layer, a reference that never saw this dataset). Returns what was written."""
+    200-float penultimate layer, a reference that never saw this dataset). ``pca_extra``: folders of extra
+    training music the PCA is fitted on beside the train split (as the VAE it is compared with was).
+    Returns what was written."""
     if (model is None) == (baseline is None):
         raise UserError("give exactly one of a VAE model folder and a baseline (mfcc, pca or musicnn)")
     if baseline is not None and baseline not in BASELINES:
         raise UserError(f"unknown baseline {baseline!r}; expected one of {list(BASELINES)}")
     if baseline == "pca" and not dim:
         raise UserError("the PCA baseline needs a dimension (--dim)")
+    if pca_extra and baseline != "pca":
+        raise UserError("extra training music (--pca-extra) only applies to the PCA baseline")
     refuse_overwrite([out], force)
     dataset = autoencoder.PreparedDataset(data)
     rows = dataset.indices(None)
@@ -55,7 +61,7 @@ def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | Non
         means, logvar, identity = _vae_features(Path(model), dataset, rows, device, progress)
     else:
         means, identity = (_musicnn_features(dataset, rows, device, progress) if baseline == "musicnn"
-                           else _baseline_features(baseline, dim, dataset, rows, progress))
+                           else _baseline_features(baseline, dim, dataset, rows, progress, pca_extra))
         logvar = None
     split = dataset.splits[rows]
     mean, std = normalisation_stats(means, split)
@@ -85,15 +91,23 @@ def _vae_features(model: Path, data: autoencoder.PreparedDataset, rows: np.ndarr
 
 
 def _baseline_features(baseline: str, dim: int | None, data: autoencoder.PreparedDataset, rows: np.ndarray,
-                       progress: bool):
+                       progress: bool, pca_extra: tuple[str | Path, ...] = ()):
     frontend = autoencoder.MelFrontend()
+    identity = {"kind": baseline, "model_id": f"baseline:{baseline}{dim or ''}", "model_hash": data.meta["fingerprint"],
+                "mel": frontend.settings.to_dict(), "layout": None}
     if baseline == "mfcc":
         (means,) = encode_rows(lambda w: (mfcc_stats(frontend, w).numpy(),), data, rows, progress=progress)
     else:
-        pca = MelPCA.fit(data.mels(frontend, "train"), dim)
+        extras = [load_extra(src, data, progress=progress) for src in pca_extra]
+        try:
+            pca = MelPCA.fit(training_mels(frontend, data, extras), dim)
+        except ValueError as err:  # too few training clips for this dimension: the user's choice of --dim
+            raise UserError(str(err)) from None
         (means,) = encode_rows(lambda w: (pca.encode(frontend(w)).numpy(),), data, rows, progress=progress)
-    identity = {"kind": baseline, "model_id": f"baseline:{baseline}{dim or ''}", "model_hash": data.meta["fingerprint"],
-                "mel": frontend.settings.to_dict(), "layout": None}
+        if extras:
+            identity["model_id"] += "+extra"
+            identity["pca_extra"] = [{"path": str(src), "fingerprint": e.meta["fingerprint"], "clips": len(e.indices("train"))}
+                                     for src, e in zip(pca_extra, extras)]
     return means, identity
 
 

@@ -3,6 +3,8 @@
     python scripts/encode_dataset.py --model models/vae-128 --data data/gtzan --out latents/vae-128.npz
     python scripts/encode_dataset.py --data data/gtzan --baseline mfcc --out latents/mfcc.npz
     python scripts/encode_dataset.py --data data/gtzan --baseline pca --dim 128 --out latents/pca-128.npz
+    python scripts/encode_dataset.py --data data/gtzan --baseline pca --dim 540 --pca-extra data/unlabelled \
+        --out latents/pca-540x.npz     # fitted on train + the extra music, as the VAEs trained on it
     python scripts/encode_dataset.py --data data/gtzan --baseline musicnn --out latents/musicnn.npz
 
 Every non-silent clip of every split is written with its posterior mean (and log-variance with
@@ -30,12 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--baseline", choices=["mfcc", "pca", "musicnn"])
     parser.add_argument("--dim", type=int, help="PCA dimension (with --baseline pca)")
+    parser.add_argument("--pca-extra", action="append", default=[], metavar="DIR",
+                        help="extra training music the PCA is also fitted on (as the VAE it stands beside); repeatable")
     parser.add_argument("--logvars", action="store_true", help="also store posterior log-variances")
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
     latents = encode_dataset(args.data, args.out, model=args.model, baseline=args.baseline, dim=args.dim,
-                             logvars=args.logvars, force=args.force, device=args.device)
+                             logvars=args.logvars, force=args.force, device=args.device,
+                             pca_extra=tuple(args.pca_extra))
     print(f"wrote {len(latents.means)} clips x {latents.size} floats ({latents.manifest['kind']}) to {args.out}")
     return 0
 

@@ -108,6 +108,20 @@ def test_training_mix_draws_the_asked_share_from_extra_music(toy_data, extra_src
         training_set(main, [extra], 1.0)
 
 
+def test_pca_baseline_latents_can_be_fitted_on_the_extra_music_too(toy_data, extra_src, tmp_path):
+    from analysis.latents import load_latents
+
+    n_train = len(PreparedDataset(toy_data).indices("train"))
+    base = ["--data", str(toy_data), "--baseline", "pca", "--dim", str(n_train)]
+    # As many dimensions as GTZAN-side training clips: refused without the extra music, fitted with it.
+    assert run_script("encode_dataset", base + ["--out", str(tmp_path / "plain.npz")]) == 2
+    assert run_script("encode_dataset", base + ["--pca-extra", str(extra_src), "--out", str(tmp_path / "x.npz")]) == 0
+    m = load_latents(tmp_path / "x.npz").manifest
+    assert m["model_id"].endswith("+extra") and m["pca_extra"][0]["clips"] == 6 and m["latent_size"] == n_train
+    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--pca-extra", str(extra_src),
+                                         "--out", str(tmp_path / "m.npz")]) == 2
+
+
 def test_adversarial_vocoder_trains_with_extra_music_resumes_and_records_it(toy_data, extra_src, tmp_path):
     run = tmp_path / "voc"
     args = ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"), "--extra-src", str(extra_src),
