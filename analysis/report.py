@@ -116,13 +116,18 @@ def part_stage_one(r: Report) -> None:
         parts.append(r.para("The three chosen sizes at the full budget (table below): " + n.raw(full, "decision", "reason")))
     for k, row in enumerate(n.raw(full, "rows", "test")):
         key = (full, "rows", "test", k)
+        # The independent judge's agreement and the FAD ratio where the sweep measured them (the
+        # in-house judge is only a second opinion).
+        agreement = "ind_agreement" if row.get("ind_agreement") is not None else "judge_agreement"
         rows.append([str(row["size"]), n.with_ci(*key, "vae_mel_l1"), n.with_ci(*key, "pca_mel_l1"),
                      n.with_ci(*key, "onset_corr"), n.with_ci(*key, "pca_onset_corr"), n.with_ci(*key, "chroma_corr"),
-                     n.with_ci(*key, "judge_agreement"), n.text(*key, "active_dims", spec=".0f")])
+                     n.with_ci(*key, agreement), n.with_ci(*key, "fad_ratio", spec=".2f"),
+                     n.text(*key, "active_dims", spec=".0f")])
         if row.get("pca_mel_l1") is not None:
             sentences.append(verdict(f"the VAE at D = {row['size']}", row["vae_mel_l1_ci"], "PCA at the same size",
                                      row["pca_mel_l1_ci"], "log-mel L1 (test)"))
-    parts += [r.table(["D", "VAE mel L1", "PCA mel L1", "onset", "PCA onset", "chroma", "judge agreement", "active dims"], rows)]
+    parts += [r.table(["D", "VAE mel L1", "PCA mel L1", "onset", "PCA onset", "chroma", "judge agreement",
+                       "FAD / real clips' FAD", "active dims"], rows)]
     parts += [r.para(s) for s in sentences]
     parts.append(r.figure("sweep/mel_grid.png", "One test clip's mel at every size."))
     if r.dataset_audio:
@@ -215,7 +220,11 @@ def part_diffusion(r: Report) -> None:
                  if name != "real_test" else "1")
         return [label, n.with_ci(rel, *fd, name, "value", ci_keys=(*fd, name, "ci"), spec=".1f"), ratio, recognised]
     how = "given" if n.raw(rel, "guidance_given") else "chosen on valid by the lowest FAD"
-    parts = [r.para(f"Guidance {n.text(rel, 'guidance', spec='g')} ({how}); {n.text(rel, 'num_clips', spec='.0f')} "
+    # Which stage one the generated clips went through: a study may ship a newer stage one than
+    # the one its diffusion model was trained on.
+    stage_one = (f"The diffusion model {n.raw(rel, 'model')} was trained on the latents {n.raw(rel, 'latents')} "
+                 "and decodes with the stage one that made them. ") if n.has(rel, "latents") else ""
+    parts = [r.para(f"{stage_one}Guidance {n.text(rel, 'guidance', spec='g')} ({how}); {n.text(rel, 'num_clips', spec='.0f')} "
                     "clips per set in the test split's genre mix. FAD: Fréchet audio distance in the musicnn "
                     "embedding from real train clips of the same mix; genres recognised by the independent judge "
                     f"(balanced accuracy {n.text(rel, 'independent_judge_test', 'balanced_accuracy')} on real test clips)."),

@@ -137,3 +137,16 @@ def test_pdf_items_have_each_heading_before_its_section(study):
     assert kinds[0] == "heading" and r.pdf_items[0][1].startswith("1.")
     assert r.pdf_items[first_section_items] == ("heading", "2. What relations appear between the vectors, and how does size change them?")
     assert kinds.count("heading") == 2 and r.data_name == "toy"
+
+
+def test_a_report_is_built_from_parts_kept_in_different_folders(study, tmp_path):
+    from analysis.report_parts import PARTS
+
+    parts = [f"{name}={study / name}" for name in PARTS if (study / name).is_dir()]
+    assert run_script("build_report", ["--out", str(tmp_path / "r"), "--toy"] + sum((["--part", p] for p in parts), [])) == 0
+    used = json.loads((tmp_path / "r" / "numbers.json").read_text())
+    own = json.loads((study / "report" / "numbers.json").read_text())
+    assert [u["text"] for u in used] == [u["text"] for u in own]  # the same numbers as the study's own report
+    assert run_script("build_report", ["--out", str(tmp_path / "x"), "--part", f"nonsense={study}"]) == 2
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert all(title in page for title in SECTIONS)
