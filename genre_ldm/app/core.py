@@ -49,7 +49,7 @@ class AppModels:
         return list(self.pipeline.genres) if self.pipeline is not None else []
 
 
-def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (256, 512, 1024),
+def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (216, 540, 1080),
                 data: str | os.PathLike | None = None, device: str = "cpu") -> AppModels:
     """The shipped models under ``models``: ``vae-<D>`` for each size that exists, ``diffusion``
     and ``explore/map.npz`` when present; ``data`` a prepared dataset for originals (optional)."""
@@ -67,6 +67,8 @@ def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (
     if explore is not None:
         size = explore.means.shape[1]
         explore_codec = stage_ones.get(size)
+        if explore_codec is None and (root / f"vae-{size}").is_dir():  # the map's own VAE, not one of ``sizes``
+            explore_codec = autoencoder.load(root / f"vae-{size}", device=device)
     dataset = autoencoder.PreparedDataset(data) if data and (Path(data) / "dataset.json").is_file() else None
     return AppModels(pipeline, stage_ones, explore, dataset, explore_codec)
 
