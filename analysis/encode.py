@@ -21,7 +21,7 @@ import autoencoder
 from autoencoder.artifacts import content_hash, read_record
 from autoencoder.errors import UserError, refuse_overwrite
 from autoencoder.features import mfcc_stats
-from autoencoder.extra import load_extra
+from autoencoder.extra import extra_record, load_extra
 from autoencoder.pca import MelPCA, training_mels
 
 from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
@@ -106,8 +106,7 @@ def _baseline_features(baseline: str, dim: int | None, data: autoencoder.Prepare
         (means,) = encode_rows(lambda w: (pca.encode(frontend(w)).numpy(),), data, rows, progress=progress)
         if extras:
             identity["model_id"] += "+extra"
-            identity["pca_extra"] = [{"path": str(src), "fingerprint": e.meta["fingerprint"], "clips": len(e.indices("train"))}
-                                     for src, e in zip(pca_extra, extras)]
+            identity["pca_extra"] = [extra_record(e) for e in extras]  # as a VAE's card records its extra music
     return means, identity
 
 

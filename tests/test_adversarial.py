@@ -117,7 +117,7 @@ def test_pca_baseline_latents_can_be_fitted_on_the_extra_music_too(toy_data, ext
     assert run_script("encode_dataset", base + ["--out", str(tmp_path / "plain.npz")]) == 2
     assert run_script("encode_dataset", base + ["--pca-extra", str(extra_src), "--out", str(tmp_path / "x.npz")]) == 0
     m = load_latents(tmp_path / "x.npz").manifest
-    assert m["model_id"].endswith("+extra") and m["pca_extra"][0]["clips"] == 6 and m["latent_size"] == n_train
+    assert m["model_id"].endswith("+extra") and m["pca_extra"][0]["num_clips"] == 6 and m["latent_size"] == n_train
     assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--pca-extra", str(extra_src),
                                          "--out", str(tmp_path / "m.npz")]) == 2
 
