@@ -40,12 +40,6 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     return dst
 
 
-def ship_extra_vocoder(src: str | Path, dst: str | Path) -> int:
-    """Ship a vocoder beside the others (no VAE refers to it); returns the size of its weights in bytes."""
-    folder = ship(Path(src), Path(dst), "vocoder")
-    return sum(p.stat().st_size for p in folder.glob("*.safetensors"))
-
-
 def ship_pipeline(src: Path, dst: Path, stage_one: Path) -> Path:
     """A diffusion pipeline folder with fp16 weights holding the shipped VAE ``stage_one`` and its vocoder
     as components (and referring to it by hash), loadable by diffusers' stock ``from_pretrained``."""

@@ -18,9 +18,8 @@ import sys
 
 from autoencoder import UserError, command
 from autoencoder.errors import named_folders
-from pathlib import Path
 
-from genre_ldm.shipping import ship_extra_vocoder, ship_models
+from genre_ldm.shipping import ship_models
 
 
 @command
@@ -45,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         if not (name and folder and vae):
             raise UserError(f"--diffusion takes NAME=FOLDER:VAE_NAME, got {args.diffusion!r}")
         diffusion = (name, folder, vae)
-    sizes = {name: ship_extra_vocoder(folder, Path(args.out) / name)
-             for name, folder in named_folders(args.extra_vocoder, "--extra-vocoder").items()}
+    sizes = {}
+    for name, folder in named_folders(args.extra_vocoder, "--extra-vocoder").items():  # no VAE refers to these
+        sizes.update(ship_models(args.out, folder, {}, vocoder_name=name))
     if args.vocoder or vaes or args.judge or diffusion:
         sizes.update(ship_models(args.out, args.vocoder, vaes, args.judge, diffusion, args.vocoder_name))
     for name, size in sorted(sizes.items()):
