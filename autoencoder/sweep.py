@@ -175,18 +175,18 @@ def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) 
     for row in rows:
         if shortfall(row, thresholds) == 0:
             smaller = [_label(r) for r in rows if r["size"] < row["size"]]
-            why = f"D* = {_label(row)}: the smallest size with {stated} on valid ({values(row)})"
+            why = f"the rule picks {_label(row)}, the smallest size of this run with {stated} on valid ({values(row)})"
             if smaller:
                 why += f"; sizes {smaller} miss at least one threshold"
             return _decision(row, True, why)
     best = min(rows, key=lambda r: (shortfall(r, thresholds), r["size"]))
     close = [r for r in rows if _overlaps(r, best)]
     chosen = close[0]
-    why = (f"no size reaches {stated} on valid; the closest is D* = {_label(best)} ({values(best)}; relative "
+    why = (f"no size reaches {stated} on valid; the closest of the sizes of this run is {_label(best)} ({values(best)}; relative "
            f"shortfall {shortfall(best, thresholds):.3f})")
     if len(close) > 1:
         how = "paired" if any("shortfall_gap_ci" in r for r in rows) else "marginal"
-        why += (f"; D* is undetermined between sizes {[_label(r) for r in close]} (their shortfalls cannot be told "
+        why += (f"; the pick is undetermined between sizes {[_label(r) for r in close]} (their shortfalls cannot be told "
                 f"apart: {how} 95 % intervals), so the smallest, {_label(chosen)}, is taken")
     return _decision(chosen, False, why)
 

@@ -70,7 +70,7 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
         ax.legend(fontsize=6, loc="best")
     judge = record.get("independent_judge", {}).get("test", {})
     chosen = record["decision"].get("layout") or d_star
-    fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); D* = {d_star} ({chosen}) chosen on valid (green). "
+    fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); the rule's pick among these sizes, on valid: {d_star} ({chosen}) (green). "
                  f"Independent judge on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.2f}, "
                  f"kappa {judge.get('kappa', float('nan')):.2f}", fontsize=10)
     fig.tight_layout()
@@ -140,7 +140,7 @@ def write_report(record: dict, out: str | Path) -> None:
     text = ["# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}; ceilings "
             f"measured in this run {record.get('ceilings')}, so thresholds {record.get('thresholds')}\n",
             f"**{record['decision']['reason']}**\n",
-            f"Sizes for the analysis (D*'s frames, half/same/twice its channels): {record['decision']['analysis_sizes']}\n",
+            f"Sizes for the analysis if this pick is D* (its frames, half/same/twice its channels): {record['decision']['analysis_sizes']}\n",
             f"Independent judge on real test clips: balanced accuracy {ind.get('balanced_accuracy', float('nan')):.3f} "
             f"{ind.get('balanced_accuracy_ci')}, Cohen's kappa {ind.get('kappa', float('nan')):.3f}. In-house judge "
             f"(second opinion): balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
