@@ -42,7 +42,8 @@ from .guidance import Guidance
 from .pipeline import load as load_pipeline
 from .pipeline import write_metrics
 from .report import summary_markdown, write_figures
-from .settings_sweep import SamplingSetting, choose_setting, genre_list, settings_grid, worst_genre
+from .settings_sweep import (SamplingSetting, choose_setting, genre_list, second_pass, settings_grid,
+                             worst_genre)
 
 
 @dataclass
@@ -60,6 +61,13 @@ class GenerationEvalOptions:
     per_genre: int | None = None  # generated clips per genre on valid and test (None: each split's genre mix)
     fad_margin: float = 0.1  # relative FAD margin of the rule
     sampler: str = "ddim"  # of the test set when guidance is given
+    # grid: the full product of samplers, steps, scales and remedies; staged: scales x remedies at the first
+    # sampler and step count, then every sampler x step count at the chosen guidance (settings_sweep.second_pass)
+    search: str = "grid"
+
+    def __post_init__(self) -> None:
+        if self.search not in ("grid", "staged"):
+            raise UserError(f"search must be 'grid' or 'staged', got {self.search!r}")
 
 
 def generate(pipe, genres: list[str], guidance: float | Guidance, steps: int, seed: int, batch: int = 64,
@@ -121,6 +129,18 @@ def settings_sweep(pipe, judge, valid: Real, train: Real, settings: list[Samplin
               f"{rec['balanced_accuracy']:.3f}, worst {rows[-1]['worst_genre']['genre']} "
               f"{rows[-1]['worst_genre']['recall']:.2f}")
     return rows
+
+
+def _sweep(pipe, judge, valid: Real, train: Real, opts: GenerationEvalOptions) -> list[dict]:
+    steps = opts.steps_grid or (opts.steps,)
+    grid = settings_grid(opts.samplers, steps, opts.guidance_grid, opts.remedies)  # checks every name first
+    if opts.search == "grid":
+        return settings_sweep(pipe, judge, valid, train, grid, opts)
+    first = [s for s in grid if s.sampler == opts.samplers[0] and s.steps == steps[0]]
+    rows = settings_sweep(pipe, judge, valid, train, first, opts)
+    chosen, _ = choose_setting(rows, opts.fad_margin)
+    more = second_pass(Guidance.of(chosen["guidance_settings"]), opts.samplers, steps, first)
+    return rows + settings_sweep(pipe, judge, valid, train, more, opts)
 
 
 def _setting(opts: GenerationEvalOptions, sweep: list[dict]) -> tuple[SamplingSetting, str]:
@@ -220,8 +240,7 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
     data = autoencoder.PreparedDataset(data_dir or latents.manifest["data"]["path"])
     train, valid, test = (Real(data, judge, s, None if s == "train" else opts.max_clips, opts.seed)
                           for s in ("train", "valid", "test"))
-    grid = settings_grid(opts.samplers, opts.steps_grid or (opts.steps,), opts.guidance_grid, opts.remedies)
-    sweep = [] if opts.guidance is not None else settings_sweep(pipe, judge, valid, train, grid, opts)
+    sweep = [] if opts.guidance is not None else _sweep(pipe, judge, valid, train, opts)
     setting, why = _setting(opts, sweep)
     print(f"sampling: {setting.label} ({why})")
 
@@ -245,7 +264,7 @@ def _evaluate(model: Path, judge_dir: Path | None, latents_path: Path, data_dir:
         "independent_judge_test": judge.describe()["test"], "latents": str(latents_path),
         "steps": setting.steps, "sampler": setting.sampler, "seed": opts.seed, "guidance": setting.guidance.scale,
         "guidance_settings": setting.guidance.to_dict(), "setting": setting.label, "chosen_because": why,
-        "guidance_given": opts.guidance is not None, "fad_margin": opts.fad_margin, "per_genre_valid": opts.per_genre,
+        "guidance_given": opts.guidance is not None, "fad_margin": opts.fad_margin, "search": opts.search, "per_genre_valid": opts.per_genre,
         "guidance_sweep_valid": sweep, "num_clips": len(test.rows), "num_generated": len(gen_genres),
         "per_genre_test": opts.per_genre, "genres": kept,
         "recognition": {"generated": recognition(judge, feats["generated"], gen_genres),

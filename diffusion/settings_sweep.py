@@ -68,6 +68,18 @@ def settings_grid(samplers: tuple[str, ...], steps: tuple[int, ...], scales: tup
     return out
 
 
+def second_pass(chosen: Guidance, samplers: tuple[str, ...], steps: tuple[int, ...],
+                done: list[SamplingSetting]) -> list[SamplingSetting]:
+    """The staged search's second pass: every sampler x step count at the guidance the first pass chose
+    (the first pass varies guidance and remedy at the first sampler and step count), less what is done.
+
+    Why staged: each setting costs ``per_genre`` x genres clips through the vocoder and the judge's
+    embedding; the full product of samplers, steps, scales and remedies does not fit a CPU budget, and
+    the guidance scale is the choice that matters most."""
+    todo = [SamplingSetting(a, n, chosen) for a, n in product(samplers, steps)]
+    return [s for s in todo if s not in done]
+
+
 def worst_genre(recognition: dict) -> dict:
     """The genre recognised least often, from a recognition record's ``per_genre``."""
     genre, v = min(recognition["per_genre"].items(), key=lambda kv: kv[1]["recall"])

@@ -178,7 +178,8 @@ class Study:
                                      n_boot=self.cfg.analysis_n_boot,
                                      max_clips=self.cfg.generation_max_clips or None,
                                      per_genre=self.cfg.generation_per_genre or None,
-                                     remedies=tuple(self.cfg.guidance_remedies))
+                                     remedies=tuple(self.cfg.guidance_remedies), samplers=tuple(self.cfg.samplers),
+                                     search=self.cfg.sampling_search)
         evaluate_generation(self.pipeline(), self.path("judge", "model"), self.latents(f"vae-{self.decision()['size']}"),
                             self.path("generation"), opts, force=True, independent=self.path("independent", "model"))
 

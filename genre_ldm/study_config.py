@@ -44,6 +44,8 @@ class StudyConfig:
     generation_max_clips: int = 0  # 0: every real clip of valid and test
     generation_per_genre: int = 0  # generated clips of every genre per setting (0: each split's genre mix)
     guidance_remedies: list[str] = field(default_factory=lambda: ["plain"])  # plain, rescale=PHI, interval=LO:HI
+    samplers: list[str] = field(default_factory=lambda: ["ddim"])  # tried on valid (ddim, dpm, ddpm)
+    sampling_search: str = "grid"  # grid (every combination) or staged (diffusion.settings_sweep.second_pass)
     umap: bool = True
     analysis_n_boot: int = 1000  # resamples of the probes' track-level intervals (fewer only in test configs)
     seed: int = 0
@@ -76,6 +78,8 @@ def load_study_config(path: str | os.PathLike | None = None, overrides: list[str
     unknown = sorted(set(study.reuse) - set(STEP_NAMES))
     if unknown:
         raise ConfigError(f"reuse names unknown steps {unknown}; steps are {', '.join(STEP_NAMES)}")
+    if study.sampling_search not in ("grid", "staged"):
+        raise ConfigError(f"sampling_search must be 'grid' or 'staged', got {study.sampling_search!r}")
     return StudyPlan(study, _step(VocoderTrainConfig, study.vocoder, "vocoder"), _step(JudgeTrainConfig, study.judge, "judge"),
                      _step(SweepConfig, study.sweep, "sweep"), _step(DiffusionTrainConfig, study.diffusion, "diffusion"))
 

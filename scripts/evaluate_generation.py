@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=25, help="sampler steps (of the grid too, without --steps-grid)")
     parser.add_argument("--steps-grid", help="comma-separated step counts to try on valid")
     parser.add_argument("--samplers", default="ddim", help="comma-separated samplers to try on valid (ddim, dpm, ddpm)")
+    parser.add_argument("--search", choices=("grid", "staged"), default="grid",
+                        help="grid: every combination; staged: guidance scales x remedies at the first sampler and "
+                             "step count, then every sampler x step count at the chosen guidance")
     parser.add_argument("--sampler", default="ddim", help="the sampler with a fixed --guidance")
     parser.add_argument("--remedies", default="plain",
                         help="comma-separated guidance remedies to try: plain, rescale=PHI, interval=LO:HI")
@@ -67,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                                  args.audio_per_genre, args.seed, remedies=tuple(args.remedies.split(",")),
                                  samplers=tuple(args.samplers.split(",")),
                                  steps_grid=_grid(args.steps_grid, int, "--steps-grid") if args.steps_grid else None,
-                                 per_genre=args.per_genre, fad_margin=args.fad_margin, sampler=args.sampler)
+                                 per_genre=args.per_genre, fad_margin=args.fad_margin, sampler=args.sampler,
+                                 search=args.search)
     evaluate_generation(args.model, args.judge, args.latents, args.out, opts, data=args.data, force=args.force,
                         record=args.record, device=args.device, independent=args.independent)
     print((Path(args.out) / "summary.md").read_text())

@@ -325,3 +325,14 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     expected = pearson(onset_envelope(pipe.codec.frontend, waves), onset_envelope(pipe.codec.frontend, recon)).mean()
     assert first["onset_corr"]["mean"] == pytest.approx(float(expected), abs=1e-5)
     assert first["onset_corr"]["mean"] != pytest.approx(last["onset_corr"]["mean"], abs=1e-6)
+
+
+def test_staged_search_tries_every_sampler_and_step_count_at_the_chosen_guidance_only():
+    from diffusion.guidance import Guidance
+    from diffusion.settings_sweep import SamplingSetting, second_pass, settings_grid
+
+    first = settings_grid(("ddim",), (25,), (1.0, 5.0), ("plain", "rescale=0.7"))
+    chosen = Guidance(5.0, rescale=0.7)
+    more = second_pass(chosen, ("ddim", "dpm"), (25, 50), first)
+    assert more == [SamplingSetting("ddim", 50, chosen), SamplingSetting("dpm", 25, chosen), SamplingSetting("dpm", 50, chosen)]
+    assert second_pass(chosen, ("ddim",), (25,), first) == []  # nothing left: the first pass did it

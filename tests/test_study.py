@@ -48,7 +48,12 @@ def test_every_number_in_the_report_comes_from_the_metrics_files(study):
     gen = study / "generation" / "generation.json"
     saved = gen.read_text()
     result = json.loads(saved)  # clips of every genre per setting, a remedy tried, stage one's share of the gap
-    assert {r["setting"].split(", ")[-1] for r in result["guidance_sweep_valid"]} == {"g=1", "g=3", "g=3 rescale 0.7"}
+    # staged search: scales x remedies with ddim, then dpm at the guidance that pass chose
+    first = [r for r in result["guidance_sweep_valid"] if r["sampler"] == "ddim"]
+    assert {r["setting"].split(", ")[-1] for r in first} == {"g=1", "g=3", "g=3 rescale 0.7"}
+    from diffusion.settings_sweep import choose_setting
+    dpm = [r for r in result["guidance_sweep_valid"] if r["sampler"] == "dpm"]
+    assert [r["guidance_settings"] for r in dpm] == [choose_setting(first, result["fad_margin"])[0]["guidance_settings"]]
     assert all("worst_genre" in r for r in result["guidance_sweep_valid"]) and "chosen_because" in result
     assert result["num_generated"] == 10 * len(result["recognition"]["generated"]["per_genre"])
     assert set(result["fad_from_test"]) >= {"generated", "reconstructed_train", "floor_valid", "ratios"}
