@@ -219,7 +219,8 @@ def part_diffusion(r: Report) -> None:
         ratio = (n.with_ci(rel, *fd, name, "ratio_to_real_test", ci_keys=(*fd, name, "ratio_ci"))
                  if name != "real_test" else "1")
         return [label, n.with_ci(rel, *fd, name, "value", ci_keys=(*fd, name, "ci"), spec=".1f"), ratio, recognised]
-    how = "given" if n.raw(rel, "guidance_given") else "chosen on valid by the lowest FAD"
+    how = "given" if n.raw(rel, "guidance_given") else (
+        f"chosen on valid: {n.raw(rel, 'chosen_because')}" if n.has(rel, "chosen_because") else "chosen on valid")
     # Which stage one the generated clips went through: a study may ship a newer stage one than
     # the one its diffusion model was trained on.
     stage_one = (f"The diffusion model {n.raw(rel, 'model')} was trained on the latents {n.raw(rel, 'latents')} "
@@ -257,7 +258,25 @@ def part_diffusion(r: Report) -> None:
                 f"chained vs {n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/jump', spec='.2f')} for independent clips with the "
                 f"same crossfade; spectral flux {n.text(s, 'mean_seam_over_inside', 'chained/flux', spec='.2f')} vs "
                 f"{n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/flux', spec='.2f')}."))
+    parts += _songs(r)
     r.section("5. Generating with latent diffusion", parts)
+
+
+def _songs(r: Report) -> list[str]:
+    """One generated song per genre and the seams measured over every song (``evaluate_editing.py songs``)."""
+    n, s = r.n, "songs/songs.json"
+    if not n.exists(s):
+        return []
+    genres = n.raw(s, "genres")
+    songs = [(r.root / "songs" / "audio" / f"{g}.wav", g) for g in dict.fromkeys(genres)]
+    return [r.audio_row(f"a {n.text(s, 'seconds', spec='g')} s song of every genre", songs),
+            r.para(f"Seams over {n.text(s, 'num_songs', spec='.0f')} songs (1.0 = a seam is like any other moment; "
+                   "95 % intervals over songs): spectral flux "
+                   f"{n.with_ci(s, 'overall', 'flux', 'chained', 'mean', ci_keys=('overall', 'flux', 'chained', 'ci'), spec='.2f')} "
+                   f"chained vs {n.with_ci(s, 'overall', 'flux', 'independent_crossfaded', 'mean', ci_keys=('overall', 'flux', 'independent_crossfaded', 'ci'), spec='.2f')} "
+                   "for independent clips with the same crossfade; texture jump "
+                   f"{n.with_ci(s, 'overall', 'jump', 'chained', 'mean', ci_keys=('overall', 'jump', 'chained', 'ci'), spec='.2f')} vs "
+                   f"{n.with_ci(s, 'overall', 'jump', 'independent_crossfaded', 'mean', ci_keys=('overall', 'jump', 'independent_crossfaded', 'ci'), spec='.2f')}.")]
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

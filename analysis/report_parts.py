@@ -1,7 +1,8 @@
 """A study report from results that live in different folders (runs of separate commands).
 
 The report (:func:`analysis.report.build_report`) reads a study folder's layout: ``data/summary.json``,
-``sweep/``, ``sweep-full/``, ``analysis/``, ``ood/``, ``manipulate/``, ``generation/``, ``samples/``.
+``sweep/``, ``sweep-full/``, ``analysis/``, ``ood/``, ``manipulate/``, ``generation/``, ``samples/``,
+``songs/`` (``scripts/evaluate_editing.py songs``: one song per genre and the seams over songs).
 :func:`report_from_parts` links each named part to the folder that holds it, in a temporary study
 folder, and builds the report from there; parts left out are reported as not run.
 """
@@ -16,7 +17,7 @@ from autoencoder.errors import UserError
 
 from .report import build_report
 
-PARTS = ("data", "sweep", "sweep-full", "analysis", "ood", "manipulate", "generation", "samples")
+PARTS = ("data", "sweep", "sweep-full", "analysis", "ood", "manipulate", "generation", "samples", "songs")
 
 
 def report_from_parts(parts: dict[str, str | Path], out: str | Path, *, toy: bool = False,

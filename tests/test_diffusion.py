@@ -301,6 +301,12 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     flux = songs["overall"]["flux"]
     assert flux["chained"]["ci"][0] <= flux["chained"]["mean"] <= flux["chained"]["ci"][1]
     assert sorted(p.stem for p in (tmp_path / "e" / "audio").glob("*.wav")) == sorted(pipe.genres)
+    # The report plays one song per genre and states the seams with their intervals over songs.
+    from analysis.report import Report, _songs
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "songs").symlink_to(tmp_path / "e")
+    page = "".join(_songs(Report(tmp_path / "study", dataset_audio=False)))
+    assert page.count("data:audio/ogg") == len(pipe.genres) and f"{flux['chained']['mean']:.2f} [" in page
     assert run_script("evaluate_editing", ["continue", *fast, "--data", str(toy_data), "--per-genre", "1",
                                            "--seconds", "3", "--out", str(tmp_path / "e")]) == 0
     cont = json.loads((tmp_path / "e" / "continue.json").read_text())
