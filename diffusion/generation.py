@@ -42,7 +42,7 @@ from .guidance import Guidance
 from .pipeline import load as load_pipeline
 from .pipeline import write_metrics
 from .report import summary_markdown, write_figures
-from .settings_sweep import (SamplingSetting, choose_setting, genre_list, second_pass, settings_grid,
+from .settings_sweep import (SEARCHES, SamplingSetting, choose_setting, genre_list, second_pass, settings_grid,
                              worst_genre)
 
 
@@ -66,8 +66,8 @@ class GenerationEvalOptions:
     search: str = "grid"
 
     def __post_init__(self) -> None:
-        if self.search not in ("grid", "staged"):
-            raise UserError(f"search must be 'grid' or 'staged', got {self.search!r}")
+        if self.search not in SEARCHES:
+            raise UserError(f"search must be one of {SEARCHES}, got {self.search!r}")
 
 
 def generate(pipe, genres: list[str], guidance: float | Guidance, steps: int, seed: int, batch: int = 64,

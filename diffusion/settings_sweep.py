@@ -24,6 +24,9 @@ from .guidance import Guidance
 from .pipeline import SAMPLERS
 
 
+SEARCHES = ("grid", "staged")  # every combination; or guidance first, then samplers and steps (second_pass)
+
+
 class SamplingSetting(NamedTuple):
     sampler: str
     steps: int

@@ -16,6 +16,7 @@ from autoencoder.config import ConfigError, load_config
 from autoencoder.sweep import SweepConfig
 from autoencoder.training.judge_task import JudgeTrainConfig
 from autoencoder.training.vocoder_task import VocoderTrainConfig
+from diffusion.settings_sweep import SEARCHES
 from diffusion.training import DiffusionTrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,8 +79,8 @@ def load_study_config(path: str | os.PathLike | None = None, overrides: list[str
     unknown = sorted(set(study.reuse) - set(STEP_NAMES))
     if unknown:
         raise ConfigError(f"reuse names unknown steps {unknown}; steps are {', '.join(STEP_NAMES)}")
-    if study.sampling_search not in ("grid", "staged"):
-        raise ConfigError(f"sampling_search must be 'grid' or 'staged', got {study.sampling_search!r}")
+    if study.sampling_search not in SEARCHES:
+        raise ConfigError(f"sampling_search must be one of {SEARCHES}, got {study.sampling_search!r}")
     return StudyPlan(study, _step(VocoderTrainConfig, study.vocoder, "vocoder"), _step(JudgeTrainConfig, study.judge, "judge"),
                      _step(SweepConfig, study.sweep, "sweep"), _step(DiffusionTrainConfig, study.diffusion, "diffusion"))
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from autoencoder import UserError, command
 from diffusion.generation import GenerationEvalOptions, evaluate_generation
+from diffusion.settings_sweep import SEARCHES
 
 
 def _grid(text: str, kind=float, name: str = "--guidance-grid") -> tuple:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=25, help="sampler steps (of the grid too, without --steps-grid)")
     parser.add_argument("--steps-grid", help="comma-separated step counts to try on valid")
     parser.add_argument("--samplers", default="ddim", help="comma-separated samplers to try on valid (ddim, dpm, ddpm)")
-    parser.add_argument("--search", choices=("grid", "staged"), default="grid",
+    parser.add_argument("--search", choices=SEARCHES, default="grid",
                         help="grid: every combination; staged: guidance scales x remedies at the first sampler and "
                              "step count, then every sampler x step count at the chosen guidance")
     parser.add_argument("--sampler", default="ddim", help="the sampler with a fixed --guidance")
