@@ -35,11 +35,10 @@ def _jpeg_data_uri(path: Path, max_width: int = 1400) -> str:
     """PNG figure -> ``data:image/jpeg;base64,...`` at most ``max_width`` wide (a fifth of the PNG's size)."""
     from PIL import Image
 
-    img = Image.open(path).convert("RGB")
-    if img.width > max_width:
-        img = img.resize((max_width, round(img.height * max_width / img.width)), Image.LANCZOS)
+    from .report_pdf import downscaled
+
     buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=85)
+    Image.fromarray(downscaled(path, max_width)).save(buf, format="JPEG", quality=85)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 

@@ -95,13 +95,13 @@ def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
             elif kind == "table":
                 pages.table(*value)
             elif kind == "figure" and Path(value).is_file():
-                pages.image(_downscaled(Path(value)))
+                pages.image(downscaled(Path(value)))
         pages.close()
     return path
 
 
-def _downscaled(path: Path, max_width: int = 1400):
-    """A figure as an RGB array at most ``max_width`` pixels wide (keeps the PDF small)."""
+def downscaled(path: Path, max_width: int = 1400):
+    """A figure as an RGB array at most ``max_width`` pixels wide (keeps the PDF and the HTML page small)."""
     import numpy as np
     from PIL import Image
 
