@@ -31,14 +31,16 @@ def _ogg_data_uri(path: Path) -> str:
     return "data:audio/ogg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def _jpeg_data_uri(path: Path, max_width: int = 1400) -> str:
-    """PNG figure -> ``data:image/jpeg;base64,...`` at most ``max_width`` wide (a fifth of the PNG's size)."""
+def _jpeg_data_uri(path: Path, max_width: int = 1100) -> str:
+    """PNG figure -> ``data:image/jpeg;base64,...`` at most ``max_width`` wide (a fifth of the PNG's size).
+
+    1100 pixels is the page's own width (CSS ``max-width``): wider images only made the page heavier."""
     from PIL import Image
 
     from .report_pdf import downscaled
 
     buf = io.BytesIO()
-    Image.fromarray(downscaled(path, max_width)).save(buf, format="JPEG", quality=85)
+    Image.fromarray(downscaled(path, max_width)).save(buf, format="JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
