@@ -270,14 +270,15 @@ def _songs(r: Report) -> list[str]:
         return []
     genres = n.raw(s, "genres")
     songs = [(r.root / "songs" / "audio" / f"{g}.wav", g) for g in dict.fromkeys(genres)]
+
+    def seam(measure: str, version: str) -> str:
+        keys = ("overall", measure, version)
+        return n.with_ci(s, *keys, "mean", ci_keys=(*keys, "ci"), spec=".2f")
     return [r.audio_row(f"a {n.text(s, 'seconds', spec='g')} s song of every genre", songs),
             r.para(f"Seams over {n.text(s, 'num_songs', spec='.0f')} songs (1.0 = a seam is like any other moment; "
-                   "95 % intervals over songs): spectral flux "
-                   f"{n.with_ci(s, 'overall', 'flux', 'chained', 'mean', ci_keys=('overall', 'flux', 'chained', 'ci'), spec='.2f')} "
-                   f"chained vs {n.with_ci(s, 'overall', 'flux', 'independent_crossfaded', 'mean', ci_keys=('overall', 'flux', 'independent_crossfaded', 'ci'), spec='.2f')} "
-                   "for independent clips with the same crossfade; texture jump "
-                   f"{n.with_ci(s, 'overall', 'jump', 'chained', 'mean', ci_keys=('overall', 'jump', 'chained', 'ci'), spec='.2f')} vs "
-                   f"{n.with_ci(s, 'overall', 'jump', 'independent_crossfaded', 'mean', ci_keys=('overall', 'jump', 'independent_crossfaded', 'ci'), spec='.2f')}.")]
+                   f"95 % intervals over songs): spectral flux {seam('flux', 'chained')} chained vs "
+                   f"{seam('flux', 'independent_crossfaded')} for independent clips with the same crossfade; texture "
+                   f"jump {seam('jump', 'chained')} vs {seam('jump', 'independent_crossfaded')}.")]
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

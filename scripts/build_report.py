@@ -2,10 +2,11 @@
 
     python scripts/build_report.py --out results/report --part data=data/gtzan \
         --part sweep=runs/sweep-layouts --part sweep-full=runs/sweep-layouts-full --part analysis=results/analysis_108 \
-        --part ood=results/ood_540 --part manipulate=results/manipulate --part generation=results/generation
+        --part ood=results/ood_540 --part manipulate=results/manipulate --part generation=results/generation_540 \
+        --part songs=results/generation_540/editing
 
 Each --part NAME=FOLDER stands for that step of a study folder (scripts/run_study.py builds its
-own report); parts left out appear as not run. Clips derived from dataset audio are left out unless
+own report); data and sweep are needed, the other parts left out appear as not run. Clips derived from dataset audio are left out unless
 --dataset-audio is given (for a report that is shared or committed).
 """
 
