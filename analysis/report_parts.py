@@ -19,6 +19,7 @@ from autoencoder.errors import UserError
 from .report import build_report
 
 PARTS = ("data", "sweep", "sweep-full", "analysis", "ood", "manipulate", "generation", "samples", "songs")
+REQUIRED = ("data", "sweep")  # the report starts from the data summary and the sweep's decision
 
 
 def report_from_parts(parts: dict[str, str | Path], out: str | Path, *, toy: bool = False,
@@ -29,6 +30,9 @@ def report_from_parts(parts: dict[str, str | Path], out: str | Path, *, toy: boo
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise UserError(f"unknown report part(s) {unknown}; expected some of {list(PARTS)}")
+    absent = [name for name in REQUIRED if name not in parts]
+    if absent:
+        raise UserError(f"report part(s) {absent} are needed (--part NAME=FOLDER); the others may be left out")
     missing = {name: str(folder) for name, folder in parts.items() if not Path(folder).is_dir()}
     if missing:
         raise UserError(f"report part folder(s) not found: {missing}")

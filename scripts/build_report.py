@@ -6,7 +6,8 @@
         --part songs=results/generation_540/editing
 
 Each --part NAME=FOLDER stands for that step of a study folder (scripts/run_study.py builds its
-own report); data and sweep are needed, the other parts left out appear as not run. Clips derived from dataset audio are left out unless
+own report); data and sweep are needed (a one-line error without them), the other parts left out appear as
+not run. Clips derived from dataset audio are left out unless
 --dataset-audio is given (for a report that is shared or committed).
 """
 

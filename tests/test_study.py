@@ -153,5 +153,6 @@ def test_a_report_is_built_from_parts_kept_in_different_folders(study, tmp_path)
     own = json.loads((study / "report" / "numbers.json").read_text())
     assert [u["text"] for u in used] == [u["text"] for u in own]  # the same numbers as the study's own report
     assert run_script("build_report", ["--out", str(tmp_path / "x"), "--part", f"nonsense={study}"]) == 2
+    assert run_script("build_report", ["--out", str(tmp_path / "y"), "--part", f"data={study / 'data'}"]) == 2  # no sweep
     page = (tmp_path / "r" / "report.html").read_text()
     assert all(title in page for title in SECTIONS)
