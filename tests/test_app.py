@@ -49,7 +49,7 @@ def test_generate_returns_a_clip_of_the_asked_length_and_refuses_bad_values(mode
 def test_reconstruct_gives_every_size_and_griffin_lim_with_measures(models, song):
     (rate, original), outputs, fig, rows = core.reconstruct(models, song)
     assert original.shape == (6 * RATE,)
-    assert list(outputs) == ["VAE D=216 + vocoder", "VAE D=540 + vocoder", "VAE D=1080 + vocoder",
+    assert list(outputs) == ["VAE D=540 + vocoder", "VAE D=1080 + vocoder", "VAE D=2160 + vocoder",
                              "Griffin-Lim of the original mel (no latent)"]
     assert all(a.shape == original.shape for _, a in outputs.values())
     assert [r[0] for r in rows] == list(outputs) and all(len(r) == 4 for r in rows)

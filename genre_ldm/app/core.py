@@ -49,7 +49,7 @@ class AppModels:
         return list(self.pipeline.genres) if self.pipeline is not None else []
 
 
-def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (216, 540, 1080),
+def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (540, 1080, 2160),
                 data: str | os.PathLike | None = None, device: str = "cpu") -> AppModels:
     """The shipped models under ``models``: ``vae-<D>`` for each size that exists, ``diffusion``
     and ``explore/map.npz`` when present; ``data`` a prepared dataset for originals (optional)."""
