@@ -1,9 +1,9 @@
 """Build the study report from results kept in different folders.
 
     python scripts/build_report.py --out results/report --part data=data/gtzan \
-        --part sweep=runs/sweep-layouts --part sweep-full=runs/sweep-layouts-full --part analysis=results/analysis_108 \
-        --part ood=results/ood_540 --part manipulate=results/manipulate --part generation=results/generation_540 \
-        --part songs=results/generation_540/editing
+        --part sweep=runs/sweep-layouts --part sweep-full=runs/sweep-analysis-1080 --part analysis=results/analysis_1080 \
+        --part ood=results/ood_1080 --part manipulate=results/manipulate --part generation=results/generation_1080 \
+        --part songs=results/generation_1080/editing
 
 Each --part NAME=FOLDER stands for that step of a study folder (scripts/run_study.py builds its
 own report); data and sweep are needed (a one-line error without them), the other parts left out appear as
