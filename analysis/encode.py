@@ -18,7 +18,7 @@ import torch
 from tqdm import tqdm
 
 import autoencoder
-from autoencoder.artifacts import content_hash, read_record
+from autoencoder.artifacts import content_hash, front_end_of, read_record
 from autoencoder.errors import UserError, refuse_overwrite
 from autoencoder.features import mfcc_stats
 from autoencoder.extra import extra_record, load_extra
@@ -40,11 +40,13 @@ def encode_rows(fn: Callable[[torch.Tensor], tuple], data: autoencoder.PreparedD
 
 def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | None = None, baseline: str | None = None,
                    dim: int | None = None, logvars: bool = False, force: bool = False, device: str = "auto",
-                   progress: bool = True, pca_extra: tuple[str | Path, ...] = ()) -> Latents:
+                   progress: bool = True, pca_extra: tuple[str | Path, ...] = (),
+                   mel_of: str | Path | None = None) -> Latents:
     """Write the latents file ``out`` for the dataset at ``data``: with exactly one of ``model`` (a VAE
     folder) or ``baseline`` (``mfcc``; ``pca`` with ``dim``; ``musicnn``: the independent embedding's
     200-float penultimate layer, a reference that never saw this dataset). ``pca_extra``: folders of extra
     training music the PCA is fitted on beside the train split (as the VAE it is compared with was).
+    ``mel_of``: a model folder whose front-end the mfcc / pca baselines use (default: today's front-end).
     Returns what was written."""
     if (model is None) == (baseline is None):
         raise UserError("give exactly one of a VAE model folder and a baseline (mfcc, pca or musicnn)")
@@ -52,6 +54,8 @@ def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | Non
         raise UserError(f"unknown baseline {baseline!r}; expected one of {list(BASELINES)}")
     if baseline == "pca" and not dim:
         raise UserError("the PCA baseline needs a dimension (--dim)")
+    if mel_of is not None and baseline not in ("mfcc", "pca"):
+        raise UserError("--mel-of only applies to the mfcc and pca baselines (a VAE uses its own front-end)")
     if pca_extra and baseline != "pca":
         raise UserError("extra training music (--pca-extra) only applies to the PCA baseline")
     refuse_overwrite([out], force)
@@ -61,7 +65,7 @@ def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | Non
         means, logvar, identity = _vae_features(Path(model), dataset, rows, device, progress)
     else:
         means, identity = (_musicnn_features(dataset, rows, device, progress) if baseline == "musicnn"
-                           else _baseline_features(baseline, dim, dataset, rows, progress, pca_extra))
+                           else _baseline_features(baseline, dim, dataset, rows, progress, pca_extra, mel_of))
         logvar = None
     split = dataset.splits[rows]
     mean, std = normalisation_stats(means, split)
@@ -91,8 +95,9 @@ def _vae_features(model: Path, data: autoencoder.PreparedDataset, rows: np.ndarr
 
 
 def _baseline_features(baseline: str, dim: int | None, data: autoencoder.PreparedDataset, rows: np.ndarray,
-                       progress: bool, pca_extra: tuple[str | Path, ...] = ()):
-    frontend = autoencoder.MelFrontend()
+                       progress: bool, pca_extra: tuple[str | Path, ...] = (), mel_of: str | Path | None = None):
+    # A baseline stands beside a model: it sees that model's front-end (mel_of), by default today's.
+    frontend = autoencoder.MelFrontend(front_end_of(mel_of))
     identity = {"kind": baseline, "model_id": f"baseline:{baseline}{dim or ''}", "model_hash": data.meta["fingerprint"],
                 "mel": frontend.settings.to_dict(), "layout": None}
     if baseline == "mfcc":

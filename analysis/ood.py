@@ -28,7 +28,7 @@ from autoencoder.stats import N_BOOT, bootstrap_mean_ci, nearest_distances
 from .figures import maps_figure
 from .latents import check_made_by, load_latents
 
-METRICS = ("log_mel_l1", "mr_stft", "onset_corr", "chroma_corr", "centroid_corr")
+METRICS = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "centroid_corr")
 
 
 def clip_windows(codec, path: Path) -> torch.Tensor:

@@ -121,7 +121,7 @@ def part_stage_one(r: Report) -> None:
         # in-house judge is only a second opinion).
         agreement = "ind_agreement" if row.get("ind_agreement") is not None else "judge_agreement"
         rows.append([str(row["size"]), n.with_ci(*key, "vae_mel_l1"), n.with_ci(*key, "pca_mel_l1"),
-                     n.with_ci(*key, "onset_corr"), n.with_ci(*key, "pca_onset_corr"), n.with_ci(*key, "chroma_corr"),
+                     n.with_ci(*key, "onset_corr"), n.with_ci(*key, "pca_onset_corr"), n.with_ci(*key, "chroma4096_corr"),
                      n.with_ci(*key, agreement), n.with_ci(*key, "fad_ratio", spec=".2f"),
                      n.text(*key, "active_dims", spec=".0f")])
         if row.get("pca_mel_l1") is not None:

@@ -124,6 +124,31 @@ def mel_settings(record: dict) -> MelSettings:
     return MelSettings(**record["mel"])
 
 
+def front_end_of(folder: str | Path | None) -> MelSettings:
+    """The mel settings recorded in a model folder (any kind); ``None`` gives today's default front-end.
+    Baselines that stand beside a model (PCA, MFCC statistics) take its front-end from here."""
+    return MelSettings() if folder is None else mel_settings(read_record(folder))
+
+
+def require_same_front_end(a: MelSettings, a_name: str, b: MelSettings, b_name: str) -> None:
+    """Raise :class:`ModelFolderError` naming both when two models' mel settings differ."""
+    if a != b:
+        diff = ", ".join(f"{k} {va} vs {vb}" for k, va, vb in
+                         ((k, getattr(a, k), getattr(b, k)) for k in a.to_dict()) if va != vb)
+        raise ModelFolderError(f"{a_name} and {b_name} use different mel front-ends ({diff}); "
+                               "models of different front-ends cannot be combined")
+
+
+def require_model_front_end(config: Any, settings: MelSettings, what: str) -> None:
+    """Raise :class:`ModelFolderError` when a model's own shape (``n_mels``, ``n_fft``, ``hop_length`` in
+    its diffusers config) contradicts the mel settings recorded beside it (a tampered or mixed folder)."""
+    for key in ("n_mels", "n_fft", "hop_length"):
+        value = config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+        if value is not None and value != getattr(settings, key):
+            raise ModelFolderError(f"{what} was built for {key}={value} but its record says {key}="
+                                   f"{getattr(settings, key)}; the folder is inconsistent (retrain or restore it)")
+
+
 def _code_version() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,

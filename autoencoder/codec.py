@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .artifacts import mel_settings, read_record, resolve_reference
+from .artifacts import mel_settings, read_record, require_model_front_end, require_same_front_end, resolve_reference
 from .audio import load_audio
 from .device import module_device, resolve_device
 from .griffin_lim import GriffinLim
@@ -30,15 +30,19 @@ def load_vocoder(folder: str | os.PathLike, device: str | torch.device = "cpu") 
     """A trained vocoder (eval mode) and the front-end its mels must come from, both on ``device``."""
     record = read_record(folder, "vocoder")
     device = resolve_device(device)
+    settings = mel_settings(record)
     vocoder = Vocoder.from_pretrained(str(folder), torch_dtype=torch.float32).eval().to(device)
-    return vocoder, MelFrontend(mel_settings(record)).to(device)
+    require_model_front_end(vocoder.config, settings, f"the vocoder at {str(folder)!r}")
+    return vocoder, MelFrontend(settings).to(device)
 
 
 def load_judge(folder: str | os.PathLike, device: str | torch.device = "cpu") -> Judge:
     """The trained genre judge on ``device``: takes waveforms, knows its genre names and its test scores."""
     record = read_record(folder, "judge")
-    judge = Judge(GenreJudge.from_pretrained(str(folder), torch_dtype=torch.float32), MelFrontend(mel_settings(record)),
-                  record["genres"], record.get("metrics", {}))
+    settings = mel_settings(record)
+    model = GenreJudge.from_pretrained(str(folder), torch_dtype=torch.float32)
+    require_model_front_end(model.config, settings, f"the judge at {str(folder)!r}")
+    judge = Judge(model, MelFrontend(settings), record["genres"], record.get("metrics", {}))
     return judge.to(resolve_device(device))
 
 
@@ -186,9 +190,9 @@ def load(folder: str | os.PathLike, vocoder: bool = True, device: str | torch.de
     if vocoder and ref:
         voc_dir = resolve_reference(ref, folder, "vocoder")
         voc, voc_frontend = load_vocoder(voc_dir)
-        if voc_frontend.settings != frontend.settings:
-            raise ValueError(f"the vocoder at {str(voc_dir)!r} was trained on other mel settings than the VAE "
-                             f"({voc_frontend.settings} vs {frontend.settings})")
+        require_same_front_end(frontend.settings, f"the VAE at {str(folder)!r}", voc_frontend.settings,
+                               f"its vocoder at {str(voc_dir)!r}")
     # Shipped models store fp16 weights (half the size); they always run in float32.
     vae = MelVAE.from_pretrained(str(folder), torch_dtype=torch.float32)
+    require_model_front_end(vae.config, frontend.settings, f"the VAE at {str(folder)!r}")
     return StageOne(vae, voc, frontend, record["latent"]["clip_seconds"], folder).to(device)

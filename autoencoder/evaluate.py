@@ -149,7 +149,7 @@ def format_table(result: dict) -> str:
     """A markdown table: one row per decoding path, one column per metric (mean [95 % CI])."""
     s = result["summary"]
     paths = ["vae_vocoder", "vae_griffin_lim", "pca_vocoder", "vocoder_true_mel", "griffin_lim_true_mel"]
-    names = ["log_mel_l1", "mr_stft", "spectral_convergence", "onset_corr", "chroma_corr", "centroid_corr", "si_sdr"]
+    names = ["log_mel_l1", "mr_stft", "spectral_convergence", "onset_corr", "chroma4096_corr", "centroid_corr", "si_sdr"]
     names += [n for n in ("judge_agreement", "ind_agreement", "ind_kl") if f"vae_vocoder/{n}" in s]
     lines = [f"D = {result['latent_size']}, {result['split']} split: {result['num_clips']} clips of "
              f"{result['num_tracks']} tracks; mean [95 % CI over tracks]", "",
@@ -201,7 +201,7 @@ def fad_rows(fad: dict) -> list[str]:
 
 
 def _difference_lines(s: dict) -> list[str]:
-    shown = ("log_mel_l1", "mr_stft", "onset_corr", "chroma_corr", "ind_agreement", "ind_kl")
+    shown = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "ind_agreement", "ind_kl")
     rows = [(k, v) for k, v in s.get("differences", {}).items() if k.split("/")[1] in shown]
     if not rows:
         return []

@@ -14,13 +14,16 @@ from diffusers.configuration_utils import register_to_config
 from torch import nn
 
 from .device import module_device
+from .mel import MelSettings
+
+_DEFAULT = MelSettings()
 
 
 class GenreJudge(ModelMixin, ConfigMixin):
     """``forward(mel (N, n_mels, T)) -> logits (N, num_genres)``; ``embed`` gives ``(N, embedding_dim)``."""
 
     @register_to_config
-    def __init__(self, num_genres: int = 10, n_mels: int = 80, channels: tuple[int, ...] = (16, 32, 64, 96),
+    def __init__(self, num_genres: int = 10, n_mels: int = _DEFAULT.n_mels, channels: tuple[int, ...] = (16, 32, 64, 96),
                  embedding_dim: int = 32, dropout: float = 0.3) -> None:
         super().__init__()
         layers: list[nn.Module] = []

@@ -75,12 +75,14 @@ def training_mels(frontend, data, extras=()) -> torch.Tensor:
     return torch.cat([d.mels(frontend, "train") for d in (data, *extras)])
 
 
-def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024)) -> dict:
+def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024),
+                  mel=None) -> dict:
     """How far simple baselines take the decoded-mel L1 on ``split`` of a prepared dataset: PCA (fitted on
-    train) at each size, the training split's mean mel, and each clip's own mean spectrum (80 floats)."""
+    train) at each size, the training split's mean mel, and each clip's own mean spectrum (n_mels floats).
+    ``mel``: the :class:`MelSettings` of the model they stand beside (default: today's front-end)."""
     from .mel import MelFrontend
 
-    frontend = MelFrontend()
+    frontend = MelFrontend(mel)
     train, held_out = data.mels(frontend, "train"), data.mels(frontend, split)
     usable = [s for s in sizes if s < len(train)]
     full = MelPCA.fit(train, max(usable)) if usable else None

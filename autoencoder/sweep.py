@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from .training.vae_task import VAETrainConfig
 
-RELATIVE = {"onset_corr": "onset_fraction", "chroma_corr": "chroma_fraction", "ind_agreement": "agreement_fraction"}
+RELATIVE = {"onset_corr": "onset_fraction", "chroma4096_corr": "chroma_fraction", "ind_agreement": "agreement_fraction"}
 RULE_METRICS = (*RELATIVE, "fad_ratio")  # the row columns the rule reads (and "ceiling_<name>" for RELATIVE)
 
 

@@ -18,20 +18,20 @@ PANELS = (  # (title, [(row column, label, style)])
     ("decoded-mel L1 (lower is better)", [("vae_mel_l1", "VAE", "o-"), ("pca_mel_l1", "PCA, same size", "s--")]),
     ("onset-envelope correlation (rhythm)", [("onset_corr", "VAE + vocoder", "o-"), ("griffin_lim_onset_corr", "VAE + Griffin-Lim", "^:"),
                                              ("pca_onset_corr", "PCA + vocoder", "s--"), ("ceiling_onset_corr", CEILING, "k-")]),
-    ("chroma correlation (harmony)", [("chroma_corr", "VAE + vocoder", "o-"), ("griffin_lim_chroma_corr", "VAE + Griffin-Lim", "^:"),
-                                      ("pca_chroma_corr", "PCA + vocoder", "s--"), ("ceiling_chroma_corr", CEILING, "k-")]),
+    ("chroma correlation (harmony)", [("chroma4096_corr", "VAE + vocoder", "o-"), ("griffin_lim_chroma4096_corr", "VAE + Griffin-Lim", "^:"),
+                                      ("pca_chroma4096_corr", "PCA + vocoder", "s--"), ("ceiling_chroma4096_corr", CEILING, "k-")]),
     ("independent judge agreement with the original", [("ind_agreement", "VAE + vocoder", "o-"),
                                                        ("pca_ind_agreement", "PCA + vocoder", "s--"),
                                                        ("ceiling_ind_agreement", CEILING, "k-")]),
     ("FAD / real clips' own FAD (lower is better)", [("fad_ratio", "VAE + vocoder", "o-"), ("pca_fad_ratio", "PCA + vocoder", "s--")]),
     ("MR-STFT distance (lower is better)", [("mr_stft", "VAE + vocoder", "o-"), ("ceiling_mr_stft", "vocoder on true mel", "k-")]),
 )
-THRESHOLD_OF = {"onset-envelope correlation (rhythm)": "onset_corr", "chroma correlation (harmony)": "chroma_corr",
+THRESHOLD_OF = {"onset-envelope correlation (rhythm)": "onset_corr", "chroma correlation (harmony)": "chroma4096_corr",
                 "independent judge agreement with the original": "ind_agreement",
                 "FAD / real clips' own FAD (lower is better)": "fad_ratio"}
 
 
-PER_LAYOUT = ("vae_mel_l1", "onset_corr", "griffin_lim_onset_corr", "chroma_corr", "griffin_lim_chroma_corr",
+PER_LAYOUT = ("vae_mel_l1", "onset_corr", "griffin_lim_onset_corr", "chroma4096_corr", "griffin_lim_chroma4096_corr",
               "ind_agreement", "fad_ratio", "mr_stft")  # columns that depend on the VAE's frames (one line each)
 
 
@@ -114,8 +114,8 @@ def _data_path(out: Path) -> str:
 
 def markdown_table(record: dict, split: str) -> str:
     cols = [("size", "D"), ("layout", "layout"), ("vae_mel_l1", "VAE mel L1"), ("pca_mel_l1", "PCA mel L1"), ("vae_over_pca", "VAE/PCA"),
-            ("onset_corr", "onset"), ("pca_onset_corr", "PCA onset"), ("chroma_corr", "chroma"),
-            ("pca_chroma_corr", "PCA chroma"), ("ind_agreement", "ind. judge agr."), ("fad_ratio", "FAD ratio"),
+            ("onset_corr", "onset"), ("pca_onset_corr", "PCA onset"), ("chroma4096_corr", "chroma"),
+            ("pca_chroma4096_corr", "PCA chroma"), ("ind_agreement", "ind. judge agr."), ("fad_ratio", "FAD ratio"),
             ("pca_fad_ratio", "PCA FAD ratio"), ("judge_agreement", "in-house judge agr."), ("mr_stft", "MR-STFT"),
             ("shortfall", "rule shortfall"), ("active_dims", "active dims")]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|---" * len(cols) + "|"]

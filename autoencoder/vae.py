@@ -22,6 +22,10 @@ from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 from torch import nn
 
+from .mel import MelSettings
+
+_DEFAULT = MelSettings()
+
 
 class Posterior(NamedTuple):
     """Diagonal Gaussian over the flat latent; ``mean`` and ``logvar`` have shape ``(N, latent_size)``."""
@@ -67,7 +71,7 @@ class MelVAE(ModelMixin, ConfigMixin):
     """``encode(mel (N, n_mels, num_frames)) -> Posterior`` over ``(N, latent_size)``; ``decode(z (N, latent_size)) -> mel``."""
 
     @register_to_config
-    def __init__(self, n_mels: int = 80, num_frames: int = 431, latent_channels: int = 4, latent_frames: int = 32,
+    def __init__(self, n_mels: int = _DEFAULT.n_mels, num_frames: int = _DEFAULT.num_frames(110250), latent_channels: int = 4, latent_frames: int = 32,
                  channels: tuple[int, ...] = (96, 160, 192), num_res_blocks: int = 1, global_size: int = 0) -> None:
         super().__init__()
         if latent_channels < 1 or latent_frames < 1 or global_size < 0:

@@ -21,6 +21,7 @@ from diffusers import (AudioPipelineOutput, DDIMScheduler, DDPMScheduler, Diffus
 import autoencoder
 from autoencoder import (ModelFolderError, UserError, created, read_record, reference, resolve_device,
                          resolve_reference, write_record, write_text)
+from autoencoder.artifacts import mel_settings, require_model_front_end, require_same_front_end
 from autoencoder.mel import MelSettings
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
@@ -52,7 +53,11 @@ class GenreLatentPipeline(DiffusionPipeline):
         if vae is not None:
             if mel is None:
                 raise ModelFolderError("a pipeline with a VAE needs its mel settings (mel=...)")
-            self.codec = autoencoder.StageOne(vae, vocoder, autoencoder.MelFrontend(MelSettings(**mel)), clip_seconds)
+            settings = MelSettings(**mel)
+            require_model_front_end(vae.config, settings, "the pipeline's VAE")
+            if vocoder is not None:
+                require_model_front_end(vocoder.config, settings, "the pipeline's vocoder")
+            self.codec = autoencoder.StageOne(vae, vocoder, autoencoder.MelFrontend(settings), clip_seconds)
 
     def to(self, *args, **kwargs) -> "GenreLatentPipeline":
         """Move every component, the codec's front-end and Griffin-Lim included."""
@@ -264,7 +269,9 @@ def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.
     record = read_record(folder, "diffusion")
     ref = record.get("references", {}).get("stage_one")
     if stage_one and ref and (folder / ref["path"]).is_dir():
-        resolve_reference(ref, folder, "stage-one model")
+        source = resolve_reference(ref, folder, "stage-one model")
+        require_same_front_end(MelSettings(**record["mel"]), f"the pipeline at {str(folder)!r}",
+                               mel_settings(read_record(source, "vae")), f"its stage one at {str(source)!r}")
     for part in ("denoiser", "scheduler"):
         if not (folder / part).is_dir():
             raise ModelFolderError(f"{str(folder)!r} has no {part}/ folder; is it a diffusion pipeline?")
@@ -280,6 +287,9 @@ def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.
         if (folder / "vocoder").is_dir():
             vocoder = Vocoder.from_pretrained(str(folder / "vocoder"), torch_dtype=torch.float32).eval()
     index = json.loads((folder / "model_index.json").read_text())
+    if index.get("mel") and index["mel"] != record["mel"]:
+        require_same_front_end(MelSettings(**index["mel"]), f"{str(folder / 'model_index.json')!r}",
+                               MelSettings(**record["mel"]), f"the record of {str(folder)!r}")
     pipeline = GenreLatentPipeline(denoiser, scheduler, vae, vocoder, index.get("mel") or record["mel"],
                                    float(index.get("clip_seconds", 5.0)))
     pipeline.record = record

@@ -19,6 +19,7 @@ import torch
 
 import autoencoder.pca as P
 from autoencoder import MelFrontend, PreparedDataset, command, write_json
+from autoencoder.artifacts import front_end_of
 
 
 def _fit(mels: torch.Tensor, dim: int, exact: bool) -> tuple[P.MelPCA, float]:
@@ -39,11 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--method", choices=["exact", "randomized", "both"], default="both")
+    parser.add_argument("--mel-of", metavar="MODEL", help="a model folder whose front-end the mels come from "
+                        "(default: today's front-end)")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     torch.manual_seed(0)
-    data, frontend = PreparedDataset(args.data), MelFrontend()
+    data, frontend = PreparedDataset(args.data), MelFrontend(front_end_of(args.mel_of))
     train, valid = data.mels(frontend, "train"), data.mels(frontend, "valid")
     mels = torch.cat([train + (0.01 * torch.randn_like(train) if k else 0) for k in range(args.copies)])
     result = {"train_clips": len(mels), "dim": args.dim, "command": " ".join(sys.argv)}

@@ -53,7 +53,7 @@ def test_reconstruct_gives_every_size_and_griffin_lim_with_measures(models, song
                              "Griffin-Lim of the original mel (no latent)"]
     assert all(a.shape == original.shape for _, a in outputs.values())
     assert [r[0] for r in rows] == list(outputs) and all(len(r) == 4 for r in rows)
-    assert rows[-1][1] < rows[0][1]  # Griffin-Lim of the true mel is closer in log-mel L1 than any latent
+    assert rows[-1][1] < rows[0][1]  # Griffin-Lim of the true mel is closer (yardstick dB) than any latent
 
 
 def test_bad_uploads_get_clear_messages(models, tmp_path, monkeypatch):

@@ -123,3 +123,27 @@ def test_reconstruct_cli_takes_a_stereo_mp3_and_keeps_its_length(model_dirs, tmp
     assert run_script("reconstruct", [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
     assert run_script("reconstruct", [str(tmp_path / "missing.wav"), "--model", str(model_dirs / "vae"), "--out", str(tmp_path / "x.wav")]) == 2
+
+
+def test_a_vae_and_vocoder_of_different_front_ends_are_refused_naming_both(tmp_path):
+    old = MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)  # the front-end of the first shipped models
+    save_model(Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1), tmp_path / "voc80", "vocoder", old)
+    vae = MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16))
+    save_model(vae, tmp_path / "vae", "vae", MelSettings(), references={"vocoder": reference(tmp_path / "voc80", tmp_path / "vae")},
+               extra={"latent": {"size": 16, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
+    with pytest.raises(ModelFolderError, match=r"VAE at .*vae.* and its vocoder at .*voc80.*n_mels 128 vs 80"):
+        autoencoder.load(tmp_path / "vae")
+    assert autoencoder.load(tmp_path / "vae", vocoder=False).frontend.settings == MelSettings()
+    # A record that contradicts the weights' own shape (an edited folder) is named too.
+    save_model(Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1), tmp_path / "edited", "vocoder", MelSettings())
+    with pytest.raises(ModelFolderError, match="n_mels=80 but its record says n_mels=128"):
+        autoencoder.load_vocoder(tmp_path / "edited")
+
+
+def test_models_of_the_old_front_end_still_load_with_their_own_settings(tmp_path):
+    old = MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)
+    save_model(Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1, max_log_magnitude=4.6), tmp_path / "voc",
+               "vocoder", old)
+    vocoder, frontend = autoencoder.load_vocoder(tmp_path / "voc")
+    assert frontend.settings == old and vocoder.config.max_log_magnitude == 4.6
+    assert frontend(torch.zeros(1, 22050)).shape[1] == 80

@@ -10,6 +10,8 @@ from autoencoder.metrics import multi_resolution_stft
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
 
+N_MELS = MelSettings().n_mels
+
 
 def tiny_vae(latent_channels=2, latent_frames=8, num_frames=431, global_size=0) -> MelVAE:
     return MelVAE(num_frames=num_frames, latent_channels=latent_channels, latent_frames=latent_frames,
@@ -18,24 +20,41 @@ def tiny_vae(latent_channels=2, latent_frames=8, num_frames=431, global_size=0) 
 
 def test_mel_front_end_shapes_and_normalisation():
     fe = MelFrontend()
+    n_mels = MelSettings().n_mels
     mel = fe(torch.randn(3, 110250) * 0.1)
-    assert mel.shape == (3, 80, 431) == (3, 80, MelSettings().num_frames(110250))
+    assert mel.shape == (3, n_mels, 431) == (3, n_mels, MelSettings().num_frames(110250))
     assert torch.allclose(fe.normalize(fe.denormalize(mel)), mel, atol=1e-5)
     assert fe(torch.zeros(1, 22050)).min().item() == pytest.approx(fe.floor, abs=1e-5)
     with pytest.raises(ValueError, match="f_max"):
         MelSettings(f_max=20000.0)
 
 
+@pytest.mark.parametrize("n_mels,n_fft", [(160, 1024), (256, 1024)])
+def test_a_rank_deficient_filterbank_is_refused_naming_its_settings(n_mels, n_fft):
+    # 160 bands on 1,024 points: no filter is empty, yet the filterbank has rank 159 of 160.
+    with pytest.raises(ValueError, match=rf"n_mels={n_mels}.*n_fft={n_fft}.*f_min=0.*rank"):
+        MelSettings(n_mels=n_mels, n_fft=n_fft)
+    MelSettings(n_mels=n_mels, n_fft=2048)  # the same bands on a finer STFT are fine
+
+
+def test_the_config_validator_refuses_a_rank_deficient_front_end():
+    from autoencoder.config import ConfigError, load_config
+    from autoencoder.training.vocoder_task import VocoderTrainConfig
+
+    with pytest.raises(ConfigError, match="n_mels=160"):
+        load_config(VocoderTrainConfig, overrides=["mel.n_mels=160"])
+
+
 @pytest.mark.parametrize("global_size,channels,frames", [
     (0, 1, 8), (0, 2, 8), (8, 1, 8), (64, 2, 32), (0, 4, 32), (512, 16, 32), (0, 8, 512), (2048, 8, 256)])
 def test_vae_latent_has_the_configured_flat_size(global_size, channels, frames):
     vae = tiny_vae(channels, frames, global_size=global_size)
-    mel = torch.randn(2, 80, 431)
+    mel = torch.randn(2, N_MELS, 431)
     posterior = vae.encode(mel)
     size = global_size + channels * frames
     assert vae.latent_size == size and 8 <= size <= 4096
     assert posterior.mean.shape == posterior.logvar.shape == posterior.kl_per_dim().shape == (2, size)
-    assert vae.decode(posterior.mean).shape == (2, 80, 431)
+    assert vae.decode(posterior.mean).shape == (2, N_MELS, 431)
     g, temporal = vae.split_latent(posterior.mean)
     assert g.shape == (2, global_size) and temporal.shape == (2, channels, frames)
     with pytest.raises(ValueError, match=f"\\(N, {size}\\)"):
@@ -53,13 +72,13 @@ def test_the_global_part_reaches_every_frame_of_the_decoded_mel():
 
 
 def test_vae_rejects_a_mel_of_the_wrong_shape():
-    with pytest.raises(ValueError, match=r"\(N, 80, 431\)"):
-        tiny_vae().encode(torch.randn(1, 80, 400))
+    with pytest.raises(ValueError, match=rf"\(N, {N_MELS}, 431\)"):
+        tiny_vae().encode(torch.randn(1, N_MELS, 400))
 
 
 def test_vocoder_output_length():
     voc = Vocoder(dim=16, intermediate_dim=32, num_layers=1)
-    mel = torch.randn(2, 80, 87)
+    mel = torch.randn(2, N_MELS, 87)
     assert voc(mel).shape == (2, 256 * 86)
     assert voc(mel, 22050).shape == (2, 22050)
 
@@ -69,7 +88,7 @@ def test_save_and_load_give_identical_outputs(tmp_path):
     vae, voc = tiny_vae(), Vocoder(dim=16, intermediate_dim=32, num_layers=1)
     vae.save_pretrained(tmp_path / "vae")
     voc.save_pretrained(tmp_path / "voc")
-    mel = torch.randn(1, 80, 431)
+    mel = torch.randn(1, N_MELS, 431)
     with torch.no_grad():
         assert torch.equal(MelVAE.from_pretrained(tmp_path / "vae").encode(mel).mean, vae.encode(mel).mean)
         assert torch.equal(Vocoder.from_pretrained(tmp_path / "voc")(mel), voc(mel))

@@ -13,11 +13,11 @@ from tests.helpers.scripts import run_script
 REPO = Path(__file__).resolve().parents[1]
 
 
-CEILINGS = {"onset_corr": 0.9, "chroma_corr": 0.9, "ind_agreement": 1.0}  # thresholds 0.72, 0.72, 0.7, FAD x2
+CEILINGS = {"onset_corr": 0.9, "chroma4096_corr": 0.9, "ind_agreement": 1.0}  # thresholds 0.72, 0.72, 0.7, FAD x2
 
 
 def _curve(values: dict[int, tuple[float, float, float, float]]) -> list[dict]:
-    return [{"size": d, "onset_corr": o, "chroma_corr": c, "ind_agreement": j, "fad_ratio": f}
+    return [{"size": d, "onset_corr": o, "chroma4096_corr": c, "ind_agreement": j, "fad_ratio": f}
             for d, (o, c, j, f) in values.items()]
 
 
@@ -32,7 +32,7 @@ def test_rule_picks_the_smallest_size_meeting_every_threshold_relative_to_the_ce
     assert _neighbours(8) == (8, 16, 32) and _neighbours(4096) == (1024, 2048, 4096)  # always three distinct sizes
     assert "smallest size" in decision.reason and "[16, 32]" in decision.reason
     # the same rows against a lower ceiling: the thresholds move with it
-    low = {"onset_corr": 0.6, "chroma_corr": 0.6, "ind_agreement": 0.6}
+    low = {"onset_corr": 0.6, "chroma4096_corr": 0.6, "ind_agreement": 0.6}
     assert choose_size(rows, RuleConfig(fad_ratio=6.0), low).size == 16
 
 
@@ -77,7 +77,7 @@ def test_a_sweep_covers_every_size_at_every_frame_count_and_the_rule_keeps_d_sta
     assert [lo.name for lo in cfg.layouts()] == ["1x108", "4x32", "2x108", "8x32", "16x32", "5x108"]
     assert len({lo.run_name for lo in cfg.layouts()}) == 6
     rows = [{"size": lo.size, "layout": lo.name, "channels": lo.channels, "frames": lo.frames,
-             "onset_corr": 0.5 + 0.1 * (lo.frames == 108), "chroma_corr": 0.8, "ind_agreement": 0.9,
+             "onset_corr": 0.5 + 0.1 * (lo.frames == 108), "chroma4096_corr": 0.8, "ind_agreement": 0.9,
              "fad_ratio": 1.5 if lo.size > 200 else 3.0} for lo in cfg.layouts()]
     decision = choose_size(rows, RuleConfig(onset_fraction=0.6), CEILINGS)  # onset >= 0.54: only 108 frames pass
     assert decision.qualified and decision.layout == "2x108" and decision.frames == 108
@@ -152,7 +152,7 @@ def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_on
     record = json.loads((tmp_path / "rule/rule.json").read_text())
     row = record["rows"]["valid"][0]
     assert row["size"] == 16 and record["decision"]["size"] == 16 and "shortfall_ci" in row
-    assert set(record["thresholds"]) == {"onset_corr", "chroma_corr", "ind_agreement", "fad_ratio"}
+    assert set(record["thresholds"]) == {"onset_corr", "chroma4096_corr", "ind_agreement", "fad_ratio"}
     assert run_script("apply_rule", args) == 2  # an existing decision is kept unless --force
     alone = json.loads((tmp_path / "rule/eval_valid_D16_2x8.json").read_text())["pca_training_clips"]
     # PCA on the audio the model trained on: a prepared folder passed as extra music doubles its clips

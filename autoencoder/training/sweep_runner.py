@@ -20,6 +20,7 @@ from ..errors import MissingInputError
 from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
 from ..independent.judge import load_independent_judge
+from ..metrics import METRICS_VERSION
 from ..pca import MelPCA, fit_nested
 from ..stats import bootstrap_ci
 from ..sweep import (RELATIVE, RULE_METRICS, Layout, SweepConfig, choose_size, intervals_overlap, row_key, shortfall,
@@ -31,10 +32,10 @@ from .vae_task import VAETask
 ROW_KEYS = {  # row column -> key in the evaluation summary
     "vae_mel_l1": "vae_mel_l1", "pca_mel_l1": "pca_mel_l1",
     "mr_stft": "vae_vocoder/mr_stft", "heard_log_mel_l1": "vae_vocoder/log_mel_l1",
-    "onset_corr": "vae_vocoder/onset_corr", "chroma_corr": "vae_vocoder/chroma_corr",
+    "onset_corr": "vae_vocoder/onset_corr", "chroma4096_corr": "vae_vocoder/chroma4096_corr",
     "centroid_corr": "vae_vocoder/centroid_corr", "judge_agreement": "vae_vocoder/judge_agreement",
-    "griffin_lim_onset_corr": "vae_griffin_lim/onset_corr", "griffin_lim_chroma_corr": "vae_griffin_lim/chroma_corr",
-    "pca_onset_corr": "pca_vocoder/onset_corr", "pca_chroma_corr": "pca_vocoder/chroma_corr",
+    "griffin_lim_onset_corr": "vae_griffin_lim/onset_corr", "griffin_lim_chroma4096_corr": "vae_griffin_lim/chroma4096_corr",
+    "pca_onset_corr": "pca_vocoder/onset_corr", "pca_chroma4096_corr": "pca_vocoder/chroma4096_corr",
     "pca_judge_agreement": "pca_vocoder/judge_agreement",
     "ceiling_judge_agreement": "vocoder_true_mel/judge_agreement", "ceiling_mr_stft": "vocoder_true_mel/mr_stft",
     "ind_agreement": "vae_vocoder/ind_agreement", "ind_kl": "vae_vocoder/ind_kl",
@@ -163,12 +164,15 @@ def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_
                   progress: bool, independent_dir: str | None = None, pca: SweepPCA | None = None) -> dict:
     path = run_dir / f"eval_{split}.json"
     if path.is_file():
-        return json.loads(path.read_text())
+        cached = json.loads(path.read_text())
+        if cached.get("metrics_version") == METRICS_VERSION:  # an evaluation of older metrics is redone
+            return cached
     codec = load(trained_model(run_dir), device="auto")
     pca = pca or SweepPCA(cfg, data)
     result = evaluate_stage_one(codec, data, split, cfg.eval_max_clips, judge=load_judge(judge_dir, codec.device),
                                 independent=load_independent_judge(independent_dir, codec.device), progress=progress,
                                 n_boot=cfg.n_boot, pca_extras=load_extras(cfg.vae.extra_data, data), pca_fit=pca.get())
+    result["metrics_version"] = METRICS_VERSION
     write_json(path, result)
     return result
 
@@ -222,7 +226,7 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
         cpu_seconds[layout.name] = time.process_time() - start
         r = rows["valid"][-1]
         log(f"{layout.size:>6} {layout.name:>8} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
-            f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma_corr']:>6.3f} "
+            f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma4096_corr']:>6.3f} "
             f"{r['ind_agreement']:>6.3f} {r['fad_ratio']:>6.2f}")
     # The ceilings come from the true-mel paths, which do not depend on the VAE: the smallest size's
     # evaluation measures them and they are frozen for every size.
@@ -283,7 +287,7 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
         c = codec.vae.config
         layout = Layout(codec.latent_size, c.global_size, c.latent_channels, c.latent_frames)
         path = out / f"eval_valid_D{codec.latent_size}_{layout.name}.json"  # two layouts of one size apart
-        stamp = {"model_hash": content_hash(folder), "judge_hash": ind.hash, "max_clips": cfg.full_eval_max_clips,
+        stamp = {"model_hash": content_hash(folder), "judge_hash": ind.hash, "metrics_version": METRICS_VERSION, "max_clips": cfg.full_eval_max_clips,
                  "n_boot": cfg.n_boot, **({"pca_extra_data": list(cfg.vae.extra_data)} if cfg.vae.extra_data else {})}
         previous = json.loads(path.read_text()) if path.is_file() else {}
         if previous.get("stamp") == stamp:  # the same model, judge and settings: its evaluation is reused

@@ -25,6 +25,7 @@ from .explore_map import ExploreMap, load_map
 
 MAX_UPLOAD_SECONDS = 120.0  # longer uploads are refused: reconstruction at three sizes stays under a minute
 MAX_INTERPOLATION_STEPS = 12
+SCORES = ("yardstick_db", "yardstick_onset_corr", "chroma4096_corr")  # reconstruct's table, front-end free
 Audio = tuple[int, np.ndarray]
 
 
@@ -63,14 +64,25 @@ def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (
 
         pipeline = load_pipeline(root / "diffusion", device=device)
     explore = load_map(root / "explore" / "map.npz") if (root / "explore" / "map.npz").is_file() else None
-    explore_codec = None
-    if explore is not None:
-        size = explore.means.shape[1]
-        explore_codec = stage_ones.get(size)
-        if explore_codec is None and (root / f"vae-{size}").is_dir():  # the map's own VAE, not one of ``sizes``
-            explore_codec = autoencoder.load(root / f"vae-{size}", device=device)
+    explore_codec = _map_codec(explore, root, stage_ones, device) if explore is not None else None
     dataset = autoencoder.PreparedDataset(data) if data and (Path(data) / "dataset.json").is_file() else None
     return AppModels(pipeline, stage_ones, explore, dataset, explore_codec)
+
+
+def _map_codec(explore: ExploreMap, root: Path, stage_ones: dict[int, autoencoder.StageOne],
+               device: str) -> autoencoder.StageOne | None:
+    """The VAE the map's latents were encoded by: the shipped folder whose content hash the map records
+    (a VAE of the same size retrained since, or of another front-end, would decode them into noise)."""
+    from autoencoder.artifacts import content_hash
+
+    wanted = explore.manifest.get("model_hash")
+    for codec in stage_ones.values():
+        if codec.folder is not None and content_hash(codec.folder) == wanted:
+            return codec
+    for folder in sorted(root.glob("vae-*")):
+        if (folder / "config.json").is_file() and content_hash(folder) == wanted:
+            return autoencoder.load(folder, device=device)
+    return None
 
 
 def read_upload(path: str | os.PathLike | None, sample_rate: int) -> torch.Tensor:
@@ -127,7 +139,9 @@ def reconstruct(models: AppModels, path: str | os.PathLike | None):
     """Reconstructions of an uploaded file at every shipped size and with Griffin-Lim (its own mel).
 
     Returns ``(original audio, {name: audio}, mel figure, rows)`` where ``rows`` are
-    ``[name, log-mel L1, onset corr, chroma corr]`` against the original.
+    ``[name, distance (dB), onset corr, harmony corr]`` against the original, all three on the
+    front-end-free 4,096-point yardstick (:func:`autoencoder.metrics.yardstick`, :func:`~autoencoder.metrics.chroma`),
+    so sizes whose models use different front-ends are scored alike.
     """
     codecs = models.stage_ones
     first = next(iter(codecs.values()))
@@ -141,7 +155,7 @@ def reconstruct(models: AppModels, path: str | os.PathLike | None):
         rows = []
         for name, out in outputs.items():
             scores = M.compare(first.frontend, wave[None], out[None])
-            rows.append([name, *(round(float(scores[k][0]), 3) for k in ("log_mel_l1", "onset_corr", "chroma_corr"))])
+            rows.append([name, *(round(float(scores[k][0]), 3) for k in SCORES)])
     figure = mel_figure(first, [("original", wave)] + [(k, v) for k, v in outputs.items()])
     return (_audio(wave, first.sample_rate), {k: _audio(v, first.sample_rate) for k, v in outputs.items()},
             figure, rows)

@@ -94,7 +94,7 @@ def build(models: core.AppModels, tab: str = "generate"):
                 original = gr.Audio(label="original (as read)", type="numpy")
                 recons = [gr.Audio(label=name, type="numpy") for name in names]
                 mels = gr.Plot(label="log-mels")
-                table = gr.Dataframe(headers=["reconstruction", "log-mel L1 (lower is better)", "onset corr", "chroma corr"],
+                table = gr.Dataframe(headers=["reconstruction", "distance, dB (lower is better)", "onset corr", "harmony (chroma) corr"],
                                      label="measures against the original")
                 go.click(reconstruct, [upload], [original, *recons, mels, table], api_name="reconstruct")
             with gr.Tab("Interpolate", id="interpolate"):
