@@ -30,7 +30,7 @@ from .stats import N_BOOT, bootstrap_mean_ci
 
 MelSource = Callable[[torch.Tensor], torch.Tensor]  # mel (B, n_mels, T) -> mel (B, n_mels, T)
 Decoder = Callable[[torch.Tensor, int], torch.Tensor]  # (mel, num_samples) -> wave (B, num_samples)
-SHOWN = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "ind_agreement")
+SHOWN = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "yardstick_db", "yardstick_onset_corr", "ind_agreement")
 
 
 def held_out_rows(data: PreparedDataset, split: str, max_clips: int | None) -> np.ndarray:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import metrics as M
-from ..artifacts import save_model
+from ..artifacts import mel_settings, read_record, require_same_front_end, save_model
 from ..clips import PreparedDataset, fixed_clips
 from ..config import ConfigError
 from ..griffin_lim import GriffinLim
@@ -65,6 +65,9 @@ class VocoderTask(Adversary):
         self.cfg, self.data = cfg, data
         self.frontend = MelFrontend(cfg.mel)
         if cfg.init_from:
+            # A warm start must hear the mels it was trained on: an 80-band vocoder cannot start a 128-band one.
+            require_same_front_end(cfg.mel, "this config", mel_settings(read_record(cfg.init_from, "vocoder")),
+                                   f"the vocoder it starts from ({cfg.init_from!r})")
             self.model = Vocoder.from_pretrained(cfg.init_from)
         else:
             self.model = Vocoder(n_mels=cfg.mel.n_mels, n_fft=cfg.mel.n_fft, hop_length=cfg.mel.hop_length,
