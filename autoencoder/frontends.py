@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
-import statistics
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,7 @@ from .clips import PreparedDataset
 from .griffin_lim import GriffinLim
 from .mel import MelFrontend, MelSettings
 from .stats import bootstrap_mean_ci
+from .timing import median_seconds
 from .vae import MelVAE
 from .vocoder import Vocoder
 
@@ -136,16 +136,6 @@ def choose(rows: list[dict], rule: FrontendRule) -> dict | None:
     return None
 
 
-def _median_seconds(fn, runs: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _rss_mib() -> float:
     """This process's resident memory now (Linux ``/proc``; the peak ``ru_maxrss`` where it is absent)."""
     try:
@@ -198,7 +188,7 @@ def measure_cost(settings: MelSettings, cost: CostConfig, clip_seconds: float = 
     vae_step()  # the optimiser's state exists from here on: the peak below is one step's own
     before = _rss_mib()
     with _PeakSampler() as sampler:
-        vae_seconds = _median_seconds(vae_step, cost.runs)
+        vae_seconds = median_seconds(vae_step, cost.runs)
     vae_peak = sampler.peak
     crop = 0.1 * torch.randn(cost.vocoder_batch, int(cost.vocoder_crop_seconds * settings.sample_rate))
     crop_mel = frontend(crop)
@@ -212,13 +202,13 @@ def measure_cost(settings: MelSettings, cost: CostConfig, clip_seconds: float = 
         loss.backward()
         vopt.step()
 
-    vocoder_seconds = _median_seconds(vocoder_step, cost.runs)
+    vocoder_seconds = median_seconds(vocoder_step, cost.runs)
     vae.eval(), vocoder.eval()
     one = waves[:8]
     with torch.no_grad():
         z = vae.encode(frontend(one)).mean
-        encode = _median_seconds(lambda: vae.encode(frontend(one)).mean, cost.runs) / len(one)
-        decode = _median_seconds(lambda: vocoder(vae.decode(z), samples), cost.runs) / len(one)
+        encode = median_seconds(lambda: vae.encode(frontend(one)).mean, cost.runs) / len(one)
+        decode = median_seconds(lambda: vocoder(vae.decode(z), samples), cost.runs) / len(one)
     return {"vae_step_s": vae_seconds, "vae_step_peak_rss_mib": vae_peak, "rss_before_vae_step_mib": before,
             "vae_step_extra_mib": vae_peak - before, "vocoder_step_s": vocoder_seconds,
             "encode_s_per_clip": encode, "decode_s_per_clip": decode,

@@ -15,9 +15,7 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 
 
 import torch
@@ -29,17 +27,8 @@ from autoencoder.metrics import multi_resolution_stft
 from autoencoder.training.vae_task import VAETrainConfig
 from autoencoder.training.vocoder_task import VocoderTrainConfig
 from autoencoder.vae import MelVAE
+from autoencoder.timing import median_seconds
 from autoencoder.vocoder import Vocoder
-
-
-def median_seconds(fn, runs: int) -> float:
-    fn()  # warm-up: first calls allocate and pick kernels
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def models(model_dir: str | None) -> tuple[MelVAE, Vocoder, MelFrontend]:
