@@ -17,9 +17,14 @@ def cluster_scores(X: np.ndarray, y: np.ndarray, assignment: np.ndarray) -> dict
     h, c, v = metrics.homogeneity_completeness_v_measure(y, assignment)
     n_clusters = len(np.unique(assignment))
     silhouette = float(metrics.silhouette_score(X, assignment)) if 1 < n_clusters < len(X) else float("nan")
-    return {"homogeneity": float(h), "completeness": float(c), "v_measure": float(v),
-            "ari": float(metrics.adjusted_rand_score(y, assignment)),
-            "ami": float(metrics.adjusted_mutual_info_score(y, assignment)), "silhouette": silhouette}
+    return {
+        "homogeneity": float(h),
+        "completeness": float(c),
+        "v_measure": float(v),
+        "ari": float(metrics.adjusted_rand_score(y, assignment)),
+        "ami": float(metrics.adjusted_mutual_info_score(y, assignment)),
+        "silhouette": silhouette,
+    }
 
 
 def kmeans_sweep(X: np.ndarray, y: np.ndarray, ks: range = range(2, 21), seed: int = 0) -> list[dict]:
@@ -73,7 +78,9 @@ def agglomerative(X: np.ndarray, y: np.ndarray, k: int) -> dict[str, float]:
 
 def centroid_distances(X: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
     """Euclidean distances between genre centroids: ``(n_classes, n_classes)`` (NaN for absent genres)."""
-    centroids = np.stack([X[y == c].mean(0) if (y == c).any() else np.full(X.shape[1], np.nan) for c in range(n_classes)])
+    centroids = np.stack(
+        [X[y == c].mean(0) if (y == c).any() else np.full(X.shape[1], np.nan) for c in range(n_classes)]
+    )
     return np.linalg.norm(centroids[:, None] - centroids[None], axis=-1)
 
 

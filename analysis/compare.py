@@ -22,11 +22,20 @@ from .study import analyse, views
 
 def comparison_row(name: str, result: dict) -> dict:
     v = result["views"]["flat/clip"]
-    row = {"name": name, "kind": result["manifest"]["kind"], "size": result["manifest"]["latent_size"],
-           "chance": 1 / len(result["genres"]), "kmeans_v": v["kmeans_at_n_genres"]["v_measure"],
-           "kmeans_ari": v["kmeans_at_n_genres"]["ari"], "silhouette": v["kmeans_at_n_genres"]["silhouette"],
-           "k_elbow": v["k_elbow"], "k_balance": v["k_balance"], "k_bic": v["k_bic"], "precision_at_10": v["precision_at_10"],
-           "distance_preprocessing": v["distance_preprocessing"]}
+    row = {
+        "name": name,
+        "kind": result["manifest"]["kind"],
+        "size": result["manifest"]["latent_size"],
+        "chance": 1 / len(result["genres"]),
+        "kmeans_v": v["kmeans_at_n_genres"]["v_measure"],
+        "kmeans_ari": v["kmeans_at_n_genres"]["ari"],
+        "silhouette": v["kmeans_at_n_genres"]["silhouette"],
+        "k_elbow": v["k_elbow"],
+        "k_balance": v["k_balance"],
+        "k_bic": v["k_bic"],
+        "precision_at_10": v["precision_at_10"],
+        "distance_preprocessing": v["distance_preprocessing"],
+    }
     for probe in ("logistic", "knn"):
         held = v["probes"][probe]
         row[f"{probe}_test"] = held.get("balanced_accuracy", float("nan"))
@@ -38,8 +47,12 @@ def comparison_row(name: str, result: dict) -> dict:
     row["song_logistic_test_ci"] = song["probes"]["logistic"].get("balanced_accuracy_ci", [float("nan")] * 2)
     row["song_kmeans_v"] = song["kmeans_at_n_genres"]["v_measure"]
     # A probe the data could not support is n/a, with its reason in the table, never a silent NaN.
-    row["probe_errors"] = "; ".join(f"{view} {probe}: {r['error']}" for view, res in result["views"].items()
-                                    for probe, r in res["probes"].items() if "error" in r)
+    row["probe_errors"] = "; ".join(
+        f"{view} {probe}: {r['error']}"
+        for view, res in result["views"].items()
+        for probe, r in res["probes"].items()
+        if "error" in r
+    )
     pooled = result["views"].get("pooled/clip")
     row["pooled_logistic_test"] = pooled["probes"]["logistic"].get("balanced_accuracy") if pooled else None
     return row
@@ -55,8 +68,10 @@ def paired_probe_differences(files: dict, results: dict, n_boot: int = N_BOOT) -
         for b in base:
             if a == b or not _same_clips(files[a], files[b]):
                 continue
-            pa, pb = (np.asarray(results[n]["views"]["flat/clip"]["probes"]["logistic"].get("predictions", []))
-                      for n in (a, b))
+            pa, pb = (
+                np.asarray(results[n]["views"]["flat/clip"]["probes"]["logistic"].get("predictions", []))
+                for n in (a, b)
+            )
             if len(pa) == 0 or len(pb) == 0:
                 continue
             test = files[a].split == "test"
@@ -66,9 +81,17 @@ def paired_probe_differences(files: dict, results: dict, n_boot: int = N_BOOT) -
 
             def diff(idx, pa=pa, pb=pb, y=y):
                 return balanced_accuracy(y[idx], pa[idx]) - balanced_accuracy(y[idx], pb[idx])
+
             lo, hi = bootstrap_ci(diff, groups, n_boot)
-            out.append({"a": a, "b": b, "metric": "logistic test balanced accuracy",
-                        "difference": float(diff(np.arange(len(y)))), "ci": [lo, hi]})
+            out.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "metric": "logistic test balanced accuracy",
+                    "difference": float(diff(np.arange(len(y)))),
+                    "ci": [lo, hi],
+                }
+            )
     return out
 
 
@@ -88,32 +111,53 @@ def _ci(r: dict, key: str) -> str:
 
 
 def summary_text(rows: list[dict], differences: list[dict]) -> str:
-    header = ("| file | kind | D | logistic (test) | k-NN (test) | chosen on valid (logistic; k-NN) | k-means V (k=#genres) "
-              "| ARI | P@10 | k elbow / balance / BIC | per-song logistic (test) | pooled logistic (test) |")
+    header = (
+        "| file | kind | D | logistic (test) | k-NN (test) | chosen on valid (logistic; k-NN) | k-means V (k=#genres) "
+        "| ARI | P@10 | k elbow / balance / BIC | per-song logistic (test) | pooled logistic (test) |"
+    )
     lines = [header, "|---" * 12 + "|"]
     for r in rows:
         pooled = "-" if r["pooled_logistic_test"] is None else f"{r['pooled_logistic_test']:.3f}"
         lc, kc = r["logistic_chosen"], r["knn_chosen"]
-        chosen = (f"{lc.get('preprocessing', '-')} C={lc.get('value', '-')}; {kc.get('preprocessing', '-')} "
-                  f"k={kc.get('value', '-')}")
+        chosen = (
+            f"{lc.get('preprocessing', '-')} C={lc.get('value', '-')}; {kc.get('preprocessing', '-')} "
+            f"k={kc.get('value', '-')}"
+        )
         best = " (best PCA on valid)" if r.get("pca_best_on_valid") else ""
-        lines.append(f"| {r['name']}{best} | {r['kind']} | {r['size']} | {_ci(r, 'logistic_test')} | {_ci(r, 'knn_test')} | "
-                     f"{chosen} | {r['kmeans_v']:.3f} | {r['kmeans_ari']:.3f} | {r['precision_at_10']:.3f} | "
-                     f"{r['k_elbow']} / {r['k_balance']} / {r['k_bic']} | {_ci(r, 'song_logistic_test')} | {pooled} |")
-    diff_lines = ["", "Paired differences on the same test clips (logistic balanced accuracy, a - b, 95 % CI over "
-                      "test tracks; an interval that excludes 0 is a difference):", "",
-                  "| a | b | difference |", "|---|---|---|"]
-    diff_lines += [f"| {d['a']} | {d['b']} | {d['difference']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] |"
-                   for d in differences]
+        lines.append(
+            f"| {r['name']}{best} | {r['kind']} | {r['size']} | {_ci(r, 'logistic_test')} | {_ci(r, 'knn_test')} | "
+            f"{chosen} | {r['kmeans_v']:.3f} | {r['kmeans_ari']:.3f} | {r['precision_at_10']:.3f} | "
+            f"{r['k_elbow']} / {r['k_balance']} / {r['k_bic']} | {_ci(r, 'song_logistic_test')} | {pooled} |"
+        )
+    diff_lines = [
+        "",
+        "Paired differences on the same test clips (logistic balanced accuracy, a - b, 95 % CI over "
+        "test tracks; an interval that excludes 0 is a difference):",
+        "",
+        "| a | b | difference |",
+        "|---|---|---|",
+    ]
+    diff_lines += [
+        f"| {d['a']} | {d['b']} | {d['difference']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] |" for d in differences
+    ]
     notes = [f"- {r['name']}: not run: {r['probe_errors']}" for r in rows if r["probe_errors"]]
-    intro = [f"chance: {rows[0]['chance']:.3f}. Each probe's preprocessing (standardised or not) and C or k were "
-             "chosen on valid, the probe fitted on train and scored once on test; intervals resample test tracks."]
-    return "\n".join(["# Latent-space analysis", ""] + intro + [""] + lines + (diff_lines if differences else [])
-                     + ([""] + notes if notes else []))
+    intro = [
+        f"chance: {rows[0]['chance']:.3f}. Each probe's preprocessing (standardised or not) and C or k were "
+        "chosen on valid, the probe fitted on train and scored once on test; intervals resample test tracks."
+    ]
+    return "\n".join(
+        ["# Latent-space analysis", ""]
+        + intro
+        + [""]
+        + lines
+        + (diff_lines if differences else [])
+        + ([""] + notes if notes else [])
+    )
 
 
-def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, umap: bool = True,
-                  n_boot: int = N_BOOT) -> dict:
+def analyze_files(
+    paths: list[str | Path], out: str | Path, *, seed: int = 0, umap: bool = True, n_boot: int = N_BOOT
+) -> dict:
     """Analyse each latents file in ``paths``; writes ``analysis.json``, ``comparison.{json,csv,png}``,
     ``summary.md`` and per-file figures into ``out``; returns the per-file results."""
     out = Path(out)
@@ -126,8 +170,12 @@ def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, um
         results[name] = result = analyse(latents, seed, n_boot=n_boot)
         rows.append(comparison_row(name, result))
         flat = result["views"]["flat/clip"]
-        clustering_figure(flat["kmeans"], flat["k_elbow"], flat["k_balance"], f"{name}: k-means on clips", out / f"{name}_kmeans.png")
-        maps_figure(views(latents)["flat"], latents.genre, f"{name}: clips by genre", out / f"{name}_maps.png", methods, seed)
+        clustering_figure(
+            flat["kmeans"], flat["k_elbow"], flat["k_balance"], f"{name}: k-means on clips", out / f"{name}_kmeans.png"
+        )
+        maps_figure(
+            views(latents)["flat"], latents.genre, f"{name}: clips by genre", out / f"{name}_maps.png", methods, seed
+        )
         confusion = dict(flat["probes"]["logistic"]["confusion"])
         confusion["labels"] = [result["genres"][int(i)] for i in confusion["labels"]]  # class index -> genre name
         confusion_figure(confusion, f"{name}: logistic probe on test clips (counts)", out / f"{name}_confusion.png")
@@ -145,5 +193,3 @@ def analyze_files(paths: list[str | Path], out: str | Path, *, seed: int = 0, um
     write_text(out / "summary.md", summary + "\n")
     print(summary)
     return results
-
-

@@ -29,19 +29,34 @@ from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
 BASELINES = ("mfcc", "pca", "musicnn")
 
 
-def encode_rows(fn: Callable[[torch.Tensor], tuple], data: autoencoder.PreparedDataset, rows: np.ndarray,
-                batch: int = 32, progress: bool = True) -> list[np.ndarray]:
+def encode_rows(
+    fn: Callable[[torch.Tensor], tuple],
+    data: autoencoder.PreparedDataset,
+    rows: np.ndarray,
+    batch: int = 32,
+    progress: bool = True,
+) -> list[np.ndarray]:
     """Apply ``fn`` (waves ``(B, samples)`` -> tuple of arrays ``(B, ...)``) to the clips ``rows`` in batches."""
     outs = []
     for i in tqdm(range(0, len(rows), batch), desc="encoding", unit="batch", disable=not progress):
-        outs.append(fn(data.waves(rows[i:i + batch])))
+        outs.append(fn(data.waves(rows[i : i + batch])))
     return [np.concatenate([o[k] for o in outs]) for k in range(len(outs[0]))]
 
 
-def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | None = None, baseline: str | None = None,
-                   dim: int | None = None, logvars: bool = False, force: bool = False, device: str = "auto",
-                   progress: bool = True, pca_extra: tuple[str | Path, ...] = (),
-                   mel_of: str | Path | None = None) -> Latents:
+def encode_dataset(
+    data: str | Path,
+    out: str | Path,
+    *,
+    model: str | Path | None = None,
+    baseline: str | None = None,
+    dim: int | None = None,
+    logvars: bool = False,
+    force: bool = False,
+    device: str = "auto",
+    progress: bool = True,
+    pca_extra: tuple[str | Path, ...] = (),
+    mel_of: str | Path | None = None,
+) -> Latents:
     """Write the latents file ``out`` for the dataset at ``data``: with exactly one of ``model`` (a VAE
     folder) or ``baseline`` (``mfcc``; ``pca`` with ``dim``; ``musicnn``: the independent embedding's
     200-float penultimate layer, a reference that never saw this dataset). ``pca_extra``: folders of extra
@@ -64,16 +79,32 @@ def encode_dataset(data: str | Path, out: str | Path, *, model: str | Path | Non
     if model is not None:
         means, logvar, identity = _vae_features(Path(model), dataset, rows, device, progress)
     else:
-        means, identity = (_musicnn_features(dataset, rows, device, progress) if baseline == "musicnn"
-                           else _baseline_features(baseline, dim, dataset, rows, progress, pca_extra, mel_of))
+        means, identity = (
+            _musicnn_features(dataset, rows, device, progress)
+            if baseline == "musicnn"
+            else _baseline_features(baseline, dim, dataset, rows, progress, pca_extra, mel_of)
+        )
         logvar = None
     split = dataset.splits[rows]
     mean, std = normalisation_stats(means, split)
-    manifest = {"format_version": FORMAT_VERSION, **identity, "latent_size": int(means.shape[1]), "mean": mean,
-                "std": std, "command": " ".join(sys.argv),
-                "data": {"path": str(data), "fingerprint": dataset.meta["fingerprint"]}}
-    latents = Latents(means.astype(np.float32), dataset.track_ids[rows], dataset.genres[rows], split,
-                      dataset.clip_index[rows], manifest, logvar if logvars else None)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        **identity,
+        "latent_size": int(means.shape[1]),
+        "mean": mean,
+        "std": std,
+        "command": " ".join(sys.argv),
+        "data": {"path": str(data), "fingerprint": dataset.meta["fingerprint"]},
+    }
+    latents = Latents(
+        means.astype(np.float32),
+        dataset.track_ids[rows],
+        dataset.genres[rows],
+        split,
+        dataset.clip_index[rows],
+        manifest,
+        logvar if logvars else None,
+    )
     save_latents(out, latents)
     return latents
 
@@ -88,18 +119,38 @@ def _vae_features(model: Path, data: autoencoder.PreparedDataset, rows: np.ndarr
 
     means, logvar = encode_rows(fn, data, rows, progress=progress)
     latent = record["latent"]
-    identity = {"kind": "vae", "model_id": str(model), "model_hash": content_hash(model), "mel": record["mel"],
-                "layout": {"global_size": latent.get("global_size", 0), "channels": latent["channels"],
-                           "frames": latent["frames"]}}
+    identity = {
+        "kind": "vae",
+        "model_id": str(model),
+        "model_hash": content_hash(model),
+        "mel": record["mel"],
+        "layout": {
+            "global_size": latent.get("global_size", 0),
+            "channels": latent["channels"],
+            "frames": latent["frames"],
+        },
+    }
     return means, logvar, identity
 
 
-def _baseline_features(baseline: str, dim: int | None, data: autoencoder.PreparedDataset, rows: np.ndarray,
-                       progress: bool, pca_extra: tuple[str | Path, ...] = (), mel_of: str | Path | None = None):
+def _baseline_features(
+    baseline: str,
+    dim: int | None,
+    data: autoencoder.PreparedDataset,
+    rows: np.ndarray,
+    progress: bool,
+    pca_extra: tuple[str | Path, ...] = (),
+    mel_of: str | Path | None = None,
+):
     # A baseline stands beside a model: it sees that model's front-end (mel_of), by default today's.
     frontend = autoencoder.MelFrontend(front_end_of(mel_of))
-    identity = {"kind": baseline, "model_id": f"baseline:{baseline}{dim or ''}", "model_hash": data.meta["fingerprint"],
-                "mel": frontend.settings.to_dict(), "layout": None}
+    identity = {
+        "kind": baseline,
+        "model_id": f"baseline:{baseline}{dim or ''}",
+        "model_hash": data.meta["fingerprint"],
+        "mel": frontend.settings.to_dict(),
+        "layout": None,
+    }
     if baseline == "mfcc":
         (means,) = encode_rows(lambda w: (mfcc_stats(frontend, w).numpy(),), data, rows, progress=progress)
     else:
@@ -129,9 +180,15 @@ def _musicnn_features(data: autoencoder.PreparedDataset, rows: np.ndarray, devic
             means[[position[int(r)] for r in split_rows]] = feats
     missing = sorted(set(position) - {int(r) for s in ("train", "valid", "test") for r in data.indices(s)})
     if missing:
-        (extra,) = encode_rows(lambda w: (embedding.embed(w, data.sample_rate)[FAD_LAYER],), data, np.asarray(missing),
-                               progress=progress)
+        (extra,) = encode_rows(
+            lambda w: (embedding.embed(w, data.sample_rate)[FAD_LAYER],), data, np.asarray(missing), progress=progress
+        )
         means[[position[r] for r in missing]] = extra
-    identity = {"kind": "musicnn", "model_id": f"musicnn:{FAD_LAYER}", "model_hash": content_hash(embedding.folder),
-                "mel": None, "layout": None}
+    identity = {
+        "kind": "musicnn",
+        "model_id": f"musicnn:{FAD_LAYER}",
+        "model_hash": content_hash(embedding.folder),
+        "mel": None,
+        "layout": None,
+    }
     return means, identity

@@ -20,7 +20,9 @@ def embed_2d(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(X)
     if method == "tsne":
-        return TSNE(n_components=2, perplexity=min(30, max(5, len(X) // 4)), random_state=seed, init="pca").fit_transform(X)
+        return TSNE(
+            n_components=2, perplexity=min(30, max(5, len(X) // 4)), random_state=seed, init="pca"
+        ).fit_transform(X)
     if method == "umap":
         import umap  # lazy: about 20 s to import and compile on first use
 
@@ -28,8 +30,15 @@ def embed_2d(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     raise ValueError(f"unknown projection {method!r}; choose pca, tsne or umap")
 
 
-def maps_figure(X: np.ndarray, genre: np.ndarray, title: str, path: Path, methods=("pca", "tsne", "umap"),
-                seed: int = 0, extra: tuple[np.ndarray, str] | None = None) -> None:
+def maps_figure(
+    X: np.ndarray,
+    genre: np.ndarray,
+    title: str,
+    path: Path,
+    methods=("pca", "tsne", "umap"),
+    seed: int = 0,
+    extra: tuple[np.ndarray, str] | None = None,
+) -> None:
     """Side-by-side 2-D maps coloured by genre; ``extra`` adds points (e.g. out-of-dataset clips)."""
     genres = sorted(set(genre.tolist()))
     colours = plt.get_cmap("tab10" if len(genres) <= 10 else "tab20")
@@ -41,7 +50,7 @@ def maps_figure(X: np.ndarray, genre: np.ndarray, title: str, path: Path, method
             mask = np.flatnonzero(genre == g)
             ax.scatter(points[mask, 0], points[mask, 1], s=6, color=colours(i), label=g, alpha=0.75)
         if extra is not None:
-            ax.scatter(points[len(X):, 0], points[len(X):, 1], s=40, marker="*", color="black", label=extra[1])
+            ax.scatter(points[len(X) :, 0], points[len(X) :, 1], s=40, marker="*", color="black", label=extra[1])
         ax.set_title(method.upper() if method != "tsne" else "t-SNE", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -99,8 +108,15 @@ def confusion_figure(confusion: dict, title: str, path: Path) -> None:
     for i in range(len(labels)):
         for j in range(len(labels)):
             if m[i, j]:
-                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
-                        color="white" if rows[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{int(m[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if rows[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("predicted")

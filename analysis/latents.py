@@ -31,8 +31,19 @@ from autoencoder.files import atomic_path
 FORMAT_VERSION = 1
 KINDS = ("vae", "mfcc", "pca", "musicnn")
 REQUIRED_ARRAYS = ("means", "track_id", "genre", "split", "clip", "manifest")
-REQUIRED_MANIFEST = ("format_version", "kind", "latent_size", "model_id", "model_hash", "mel", "layout", "mean",
-                     "std", "command", "data")
+REQUIRED_MANIFEST = (
+    "format_version",
+    "kind",
+    "latent_size",
+    "model_id",
+    "model_hash",
+    "mel",
+    "layout",
+    "mean",
+    "std",
+    "command",
+    "data",
+)
 
 
 class LatentsFileError(UserError):
@@ -80,9 +91,14 @@ def save_latents(path: str | os.PathLike, latents: Latents) -> Path:
     """Validate and write atomically (temporary file, then rename)."""
     _validate(latents, str(path))
     path = Path(path)
-    arrays = {"means": latents.means.astype(np.float32), "track_id": latents.track_id.astype(str),
-              "genre": latents.genre.astype(str), "split": latents.split.astype(str),
-              "clip": latents.clip.astype(np.int64), "manifest": np.array(json.dumps(latents.manifest))}
+    arrays = {
+        "means": latents.means.astype(np.float32),
+        "track_id": latents.track_id.astype(str),
+        "genre": latents.genre.astype(str),
+        "split": latents.split.astype(str),
+        "clip": latents.clip.astype(np.int64),
+        "manifest": np.array(json.dumps(latents.manifest)),
+    }
     if latents.logvars is not None:
         arrays["logvars"] = latents.logvars.astype(np.float32)
     with atomic_path(path.with_suffix(".npz") if path.suffix != ".npz" else path) as tmp:
@@ -107,14 +123,22 @@ def load_latents(path: str | os.PathLike) -> Latents:
         manifest = json.loads(str(arrays["manifest"]))
     except ValueError as exc:
         raise LatentsFileError(f"the manifest of {path!r} is not valid JSON: {exc}") from exc
-    latents = Latents(arrays["means"], arrays["track_id"], arrays["genre"], arrays["split"], arrays["clip"],
-                      manifest, arrays.get("logvars"))
+    latents = Latents(
+        arrays["means"],
+        arrays["track_id"],
+        arrays["genre"],
+        arrays["split"],
+        arrays["clip"],
+        manifest,
+        arrays.get("logvars"),
+    )
     _validate(latents, path)
     return latents
 
 
-def check_made_by(latents: Latents, model: str | os.PathLike | None, where: str = "the latents file", *,
-                  model_hash: str | None = None) -> None:
+def check_made_by(
+    latents: Latents, model: str | os.PathLike | None, where: str = "the latents file", *, model_hash: str | None = None
+) -> None:
     """Refuse latents that the stage-one model at ``model`` (or with content hash ``model_hash``) did not make.
 
     Raises :class:`LatentsFileError` naming both when the file holds baseline features or another
@@ -127,15 +151,19 @@ def check_made_by(latents: Latents, model: str | os.PathLike | None, where: str 
         raise LatentsFileError(f"{where} holds {m['kind']!r} features ({m['model_id']}), not latents of a VAE")
     actual = model_hash if model_hash is not None else content_hash(model)
     if actual != m["model_hash"]:
-        raise LatentsFileError(f"{where} was made by {m['model_id']} (hash {m['model_hash'][:12]}), not by "
-                               f"{str(model or 'this pipeline')!r} (hash {actual[:12]}); encode the dataset again with this model")
+        raise LatentsFileError(
+            f"{where} was made by {m['model_id']} (hash {m['model_hash'][:12]}), not by "
+            f"{str(model or 'this pipeline')!r} (hash {actual[:12]}); encode the dataset again with this model"
+        )
 
 
 def check_same_model(files: list[Latents], names: list[str]) -> None:
     """Refuse to compare latents made by different stage-one models (e.g. before a diffusion run)."""
     hashes = {f.manifest["model_hash"] for f in files}
     if len(hashes) > 1:
-        listing = ", ".join(f"{n}: {f.manifest['model_id']} ({f.manifest['model_hash'][:12]})" for n, f in zip(names, files))
+        listing = ", ".join(
+            f"{n}: {f.manifest['model_id']} ({f.manifest['model_hash'][:12]})" for n, f in zip(names, files)
+        )
         raise LatentsFileError(f"these latents come from different models and cannot be mixed: {listing}")
 
 
@@ -145,8 +173,10 @@ def _validate(latents: Latents, where: str) -> None:
     if missing:
         raise LatentsFileError(f"the manifest of {where!r} lacks {missing}")
     if m["format_version"] > FORMAT_VERSION:
-        raise LatentsFileError(f"{where!r} has format version {m['format_version']}, newer than this code's "
-                               f"{FORMAT_VERSION}; update genre-ldm")
+        raise LatentsFileError(
+            f"{where!r} has format version {m['format_version']}, newer than this code's "
+            f"{FORMAT_VERSION}; update genre-ldm"
+        )
     if m["kind"] not in KINDS:
         raise LatentsFileError(f"{where!r} has kind {m['kind']!r}; expected one of {list(KINDS)}")
     means = latents.means

@@ -42,7 +42,7 @@ def clip_windows(codec, path: Path) -> torch.Tensor:
 def score(codec, judge, waves: torch.Tensor, independent=None) -> dict[str, list]:
     out: dict[str, list] = defaultdict(list)
     for i in range(0, len(waves), 8):
-        w = waves[i:i + 8].to(codec.device)  # metrics run where the codec is
+        w = waves[i : i + 8].to(codec.device)  # metrics run where the codec is
         z = codec.encode(w)
         recon = codec.decode(z)
         for name, values in compare(codec.frontend, w, recon).items():
@@ -65,24 +65,44 @@ def score(codec, judge, waves: torch.Tensor, independent=None) -> dict[str, list
     return out
 
 
-def independent_summary(ood: dict, gtzan: dict, ood_groups: list, test_groups: list, train: np.ndarray,
-                        train_groups: np.ndarray, n_boot: int = N_BOOT) -> dict:
+def independent_summary(
+    ood: dict,
+    gtzan: dict,
+    ood_groups: list,
+    test_groups: list,
+    train: np.ndarray,
+    train_groups: np.ndarray,
+    n_boot: int = N_BOOT,
+) -> dict:
     """Agreement and KL (intervals over files / tracks), FAD of reconstructions from their originals, and
     the FAD of the originals from the training clips: the same measures for new music and for test clips."""
     out = {}
     for name, s, groups in (("ood", ood, ood_groups), ("gtzan_test", gtzan, test_groups)):
         emb, recon = np.asarray(s["emb"]), np.asarray(s["emb_recon"])
-        out[name] = {"agreement": bootstrap_mean_ci(s["ind_agreement"], groups, n_boot),
-                     "kl": bootstrap_mean_ci(s["ind_kl"], groups, n_boot),
-                     "fad_reconstruction_vs_original": fad(recon, groups, emb, groups, n_boot),
-                     "fad_from_train": fad(emb, groups, train, train_groups, n_boot)}
+        out[name] = {
+            "agreement": bootstrap_mean_ci(s["ind_agreement"], groups, n_boot),
+            "kl": bootstrap_mean_ci(s["ind_kl"], groups, n_boot),
+            "fad_reconstruction_vs_original": fad(recon, groups, emb, groups, n_boot),
+            "fad_from_train": fad(emb, groups, train, train_groups, n_boot),
+        }
     return out
 
 
-def evaluate_ood(model: str | Path, src: str | Path, latents_path: str | Path, out: str | Path, *,
-                 judge: str | Path | None = None, data: str | Path | None = None, max_test_clips: int = 96,
-                 umap: bool = True, audio: int = 4, device: str = "auto", independent: str | Path | None = None,
-                 n_boot: int = N_BOOT) -> dict:
+def evaluate_ood(
+    model: str | Path,
+    src: str | Path,
+    latents_path: str | Path,
+    out: str | Path,
+    *,
+    judge: str | Path | None = None,
+    data: str | Path | None = None,
+    max_test_clips: int = 96,
+    umap: bool = True,
+    audio: int = 4,
+    device: str = "auto",
+    independent: str | Path | None = None,
+    n_boot: int = N_BOOT,
+) -> dict:
     """Score every audio file under ``src`` with the VAE at ``model``; writes ``out/summary.json``,
     ``files.csv``, ``summary.md``, ``maps.png`` and ``audio/``; returns the summary."""
     codec = autoencoder.load(model, device=device)
@@ -105,17 +125,26 @@ def evaluate_ood(model: str | Path, src: str | Path, latents_path: str | Path, o
             continue
         s = score(codec, judge_model, waves, ind)
         if len(rows) < audio:  # the middle window of the first files, to listen to (and for the report)
-            first = waves[len(waves) // 2: len(waves) // 2 + 1]
+            first = waves[len(waves) // 2 : len(waves) // 2 + 1]
             autoencoder.save_audio(out / "audio" / f"{path.stem}_original.ogg", first[0], codec.sample_rate)
-            autoencoder.save_audio(out / "audio" / f"{path.stem}_reconstruction.ogg", codec.decode(codec.encode(first))[0],
-                                   codec.sample_rate)
+            autoencoder.save_audio(
+                out / "audio" / f"{path.stem}_reconstruction.ogg",
+                codec.decode(codec.encode(first))[0],
+                codec.sample_rate,
+            )
         for k, v in s.items():
             ood[k] += v
         ood["file"] += [path.name] * len(waves)
-        rows.append({"file": path.name, "clips": len(waves), **{m: float(np.mean(s[m])) for m in METRICS},
-                     "judge_genre": max(set(s["judge"]), key=s["judge"].count) if judge_model else "",
-                     "independent_judge_genre": max(set(s["ind_genre"]), key=s["ind_genre"].count),
-                     "independent_agreement": float(np.mean(s["ind_agreement"]))})
+        rows.append(
+            {
+                "file": path.name,
+                "clips": len(waves),
+                **{m: float(np.mean(s[m])) for m in METRICS},
+                "judge_genre": max(set(s["judge"]), key=s["judge"].count) if judge_model else "",
+                "independent_judge_genre": max(set(s["ind_genre"]), key=s["ind_genre"].count),
+                "independent_agreement": float(np.mean(s["ind_agreement"])),
+            }
+        )
     if not rows:
         raise UserError(f"none of the {len(files)} files in {str(src)!r} could be read: {skipped[:3]}")
     dataset = autoencoder.PreparedDataset(data or latents.manifest["data"]["path"])
@@ -131,45 +160,66 @@ def evaluate_ood(model: str | Path, src: str | Path, latents_path: str | Path, o
     test_dist = nearest_distances(train, latents.normalized()[test_idx])
     ood_dist = nearest_distances(train, latents.normalize(ood["z"]))
     percentile = np.searchsorted(np.sort(test_dist), ood_dist) / len(test_dist) * 100  # share of test clips nearer
-    summary = {"files": len(rows), "clips": len(ood_dist), "skipped": skipped,
-               "ood": {m: bootstrap_mean_ci(ood[m], ood["file"]) for m in METRICS},
-               "gtzan_test": {m: bootstrap_mean_ci(gtzan[m], dataset.track_ids[test_rows].tolist()) for m in METRICS},
-               "nearest_train_distance": {"ood_median": float(np.median(ood_dist)), "gtzan_test_median": float(np.median(test_dist)),
-                                          "gtzan_test_p95": float(np.percentile(test_dist, 95)),
-                                          "ood_share_beyond_test_p95": float((ood_dist > np.percentile(test_dist, 95)).mean())},
-               "judge_test_scores": judge_model.metrics if judge_model else {},
-               "independent": independent_summary(ood, gtzan, ood["file"], dataset.track_ids[test_rows].tolist(),
-                                                  train_feats, train_tracks, n_boot),
-               "independent_judge": ind.describe()}
+    summary = {
+        "files": len(rows),
+        "clips": len(ood_dist),
+        "skipped": skipped,
+        "ood": {m: bootstrap_mean_ci(ood[m], ood["file"]) for m in METRICS},
+        "gtzan_test": {m: bootstrap_mean_ci(gtzan[m], dataset.track_ids[test_rows].tolist()) for m in METRICS},
+        "nearest_train_distance": {
+            "ood_median": float(np.median(ood_dist)),
+            "gtzan_test_median": float(np.median(test_dist)),
+            "gtzan_test_p95": float(np.percentile(test_dist, 95)),
+            "ood_share_beyond_test_p95": float((ood_dist > np.percentile(test_dist, 95)).mean()),
+        },
+        "judge_test_scores": judge_model.metrics if judge_model else {},
+        "independent": independent_summary(
+            ood, gtzan, ood["file"], dataset.track_ids[test_rows].tolist(), train_feats, train_tracks, n_boot
+        ),
+        "independent_judge": ind.describe(),
+    }
     out.mkdir(parents=True, exist_ok=True)
     for row, pct in zip(rows, _per_file(percentile, ood["file"], rows)):
         row["median_distance_percentile_in_test"] = pct
     write_csv(out / "files.csv", rows)
     write_json(out / "summary.json", summary)
     methods = ("pca", "tsne", "umap") if umap else ("pca", "tsne")
-    maps_figure(latents.normalized(), latents.genre, "GTZAN latents with out-of-dataset clips (stars)", out / "maps.png",
-                methods, extra=(latents.normalize(ood["z"]), "out of dataset"))
+    maps_figure(
+        latents.normalized(),
+        latents.genre,
+        "GTZAN latents with out-of-dataset clips (stars)",
+        out / "maps.png",
+        methods,
+        extra=(latents.normalize(ood["z"]), "out of dataset"),
+    )
     lines = ["| metric | out of dataset | GTZAN test |", "|---|---|---|"]
     for m in METRICS:
         o, g = summary["ood"][m], summary["gtzan_test"][m]
         lines.append(f"| {m} | {o[0]:.3f} [{o[1]:.3f}, {o[2]:.3f}] | {g[0]:.3f} [{g[1]:.3f}, {g[2]:.3f}] |")
-    for key, label in (("agreement", "independent-judge agreement, reconstruction vs original"),
-                       ("kl", "KL(original || reconstruction), independent judge, nats")):
+    for key, label in (
+        ("agreement", "independent-judge agreement, reconstruction vs original"),
+        ("kl", "KL(original || reconstruction), independent judge, nats"),
+    ):
         o, g = summary["independent"]["ood"][key], summary["independent"]["gtzan_test"][key]
         lines.append(f"| {label} | {o[0]:.3f} [{o[1]:.3f}, {o[2]:.3f}] | {g[0]:.3f} [{g[1]:.3f}, {g[2]:.3f}] |")
-    for key, label in (("fad_reconstruction_vs_original", "FAD of reconstructions from their originals"),
-                       ("fad_from_train", "FAD of the originals from the training clips")):
+    for key, label in (
+        ("fad_reconstruction_vs_original", "FAD of reconstructions from their originals"),
+        ("fad_from_train", "FAD of the originals from the training clips"),
+    ):
         o, g = summary["independent"]["ood"][key], summary["independent"]["gtzan_test"][key]
-        lines.append(f"| {label} | {o['value']:.1f} [{o['ci'][0]:.1f}, {o['ci'][1]:.1f}] ({o['n'][0]} clips) | "
-                     f"{g['value']:.1f} [{g['ci'][0]:.1f}, {g['ci'][1]:.1f}] ({g['n'][0]} clips) |")
+        lines.append(
+            f"| {label} | {o['value']:.1f} [{o['ci'][0]:.1f}, {o['ci'][1]:.1f}] ({o['n'][0]} clips) | "
+            f"{g['value']:.1f} [{g['ci'][0]:.1f}, {g['ci'][1]:.1f}] ({g['n'][0]} clips) |"
+        )
     d = summary["nearest_train_distance"]
-    lines += ["", f"nearest-training-latent distance: median {d['ood_median']:.2f} out of dataset vs {d['gtzan_test_median']:.2f} "
-                  f"for GTZAN test clips; {d['ood_share_beyond_test_p95'] * 100:.0f}% of new clips lie beyond the test clips' 95th percentile."]
+    lines += [
+        "",
+        f"nearest-training-latent distance: median {d['ood_median']:.2f} out of dataset vs {d['gtzan_test_median']:.2f} "
+        f"for GTZAN test clips; {d['ood_share_beyond_test_p95'] * 100:.0f}% of new clips lie beyond the test clips' 95th percentile.",
+    ]
     write_text(out / "summary.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
     return summary
-
-
 
 
 def _per_file(percentile: list[float], files: list[str], rows: list[dict]) -> list[float]:

@@ -41,8 +41,11 @@ def make_probe(name: str, preprocessing: str = "standardise", value: float | Non
         raise ValueError(f"unknown preprocessing {preprocessing!r}; choose one of {list(PREPROCESSING)}")
     param, grid = GRIDS[name]
     value = grid[len(grid) // 2] if value is None else value
-    model = (LogisticRegression(max_iter=2000, C=value, random_state=seed) if name == "logistic"
-             else KNeighborsClassifier(n_neighbors=int(value)))
+    model = (
+        LogisticRegression(max_iter=2000, C=value, random_state=seed)
+        if name == "logistic"
+        else KNeighborsClassifier(n_neighbors=int(value))
+    )
     return make_pipeline(StandardScaler(), model) if preprocessing == "standardise" else make_pipeline(model)
 
 
@@ -62,8 +65,9 @@ def select_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, see
         raise ValueError(f"unknown probe {name!r}; choose one of {list(PROBES)}")
     train, valid = split == "train", split == "valid"
     if not train.any() or not valid.any():
-        raise ProbeNotApplicable(f"choosing the {name} probe needs train and valid rows "
-                                 f"(has {int(train.sum())} and {int(valid.sum())})")
+        raise ProbeNotApplicable(
+            f"choosing the {name} probe needs train and valid rows (has {int(train.sum())} and {int(valid.sum())})"
+        )
     k_max = int(train.sum()) - 1
     param, grid = GRIDS[name]
     table = []
@@ -71,16 +75,22 @@ def select_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, see
         if name == "knn" and value > k_max:
             continue
         model = make_probe(name, preprocessing, value, seed).fit(X[train], y[train])
-        table.append({"preprocessing": preprocessing, "value": value,
-                      "valid_balanced_accuracy": _score(y[valid], model.predict(X[valid]))})
+        table.append(
+            {
+                "preprocessing": preprocessing,
+                "value": value,
+                "valid_balanced_accuracy": _score(y[valid], model.predict(X[valid])),
+            }
+        )
     if not table:
         raise ProbeNotApplicable(f"the {name} probe has too few training rows ({int(train.sum())})")
     best = max(table, key=lambda r: r["valid_balanced_accuracy"])  # max keeps the first of equals
     return {**best, "param": param, "table": table}
 
 
-def held_out_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray,
-                   seed: int = 0, n_boot: int = N_BOOT) -> dict:
+def held_out_probe(
+    name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray, seed: int = 0, n_boot: int = N_BOOT
+) -> dict:
     """Choose on valid (:func:`select_probe`), fit on train, score on test; intervals over test tracks."""
     test = split == "test"
     if not test.any():
@@ -94,12 +104,19 @@ def held_out_probe(name: str, X: np.ndarray, y: np.ndarray, split: np.ndarray, g
     acc_ci = bootstrap_ci(lambda idx: correct[idx].mean(), gt, n_boot, seed)
     bal_ci = bootstrap_ci(lambda idx: _score(yt[idx], pred[idx]), gt, n_boot, seed)
     labels = sorted(np.unique(y).tolist())
-    return {"probe": name, "protocol": "chosen on valid, fitted on train, scored on test",
-            "chosen": {k: chosen[k] for k in ("preprocessing", "param", "value", "valid_balanced_accuracy")},
-            "selection": chosen["table"],
-            "accuracy": float(correct.mean()), "accuracy_ci": list(acc_ci),
-            "balanced_accuracy": _score(yt, pred), "balanced_accuracy_ci": list(bal_ci),
-            "n_test": int(test.sum()), "test_tracks": int(len(np.unique(gt))), "chance": 1.0 / len(labels),
-            "predictions": pred.tolist(),
-            # rows: true genre, columns: predicted genre (test clips)
-            "confusion": {"labels": labels, "matrix": confusion_matrix(yt, pred, labels=labels).tolist()}}
+    return {
+        "probe": name,
+        "protocol": "chosen on valid, fitted on train, scored on test",
+        "chosen": {k: chosen[k] for k in ("preprocessing", "param", "value", "valid_balanced_accuracy")},
+        "selection": chosen["table"],
+        "accuracy": float(correct.mean()),
+        "accuracy_ci": list(acc_ci),
+        "balanced_accuracy": _score(yt, pred),
+        "balanced_accuracy_ci": list(bal_ci),
+        "n_test": int(test.sum()),
+        "test_tracks": int(len(np.unique(gt))),
+        "chance": 1.0 / len(labels),
+        "predictions": pred.tolist(),
+        # rows: true genre, columns: predicted genre (test clips)
+        "confusion": {"labels": labels, "matrix": confusion_matrix(yt, pred, labels=labels).tolist()},
+    }

@@ -47,13 +47,17 @@ def _jpeg_data_uri(path: Path, max_width: int = 1100) -> str:
 def _img(path: Path, caption: str) -> str:
     if not path.is_file():
         return f"<p class='missing'>(figure {html.escape(path.name)} was not produced by this run)</p>"
-    return (f"<figure><img src='{_jpeg_data_uri(path)}' alt='{html.escape(caption)}'>"
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return (
+        f"<figure><img src='{_jpeg_data_uri(path)}' alt='{html.escape(caption)}'>"
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
 
 
 def _audio(path: Path, label: str) -> str:
-    return (f"<div class='clip'><span>{html.escape(label)}</span>"
-            f"<audio controls preload='none' src='{_ogg_data_uri(path)}'></audio></div>")
+    return (
+        f"<div class='clip'><span>{html.escape(label)}</span>"
+        f"<audio controls preload='none' src='{_ogg_data_uri(path)}'></audio></div>"
+    )
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -104,36 +108,79 @@ class Report:
 
 def part_stage_one(r: Report) -> None:
     n = r.n
-    parts = [r.para(f"Data: {n.text('data/summary.json', 'num_tracks', spec='.0f')} tracks, "
-                    f"{n.text('data/summary.json', 'num_clips', spec='.0f')} clips of 5 s, split by track "
-                    "(artist-filtered lists where they apply)."),
-             r.para("Rule, fixed before the sweep and applied on valid. Brief budget, every size: "
-                    + n.raw("sweep/sweep.json", "decision", "reason")),
-             r.figure("sweep/rate_distortion_test.png", "Rate-distortion on test: each metric against D, PCA and the "
-                      "vocoder-on-true-mel ceiling on the same axes (brief budget, every size).")]
+    parts = [
+        r.para(
+            f"Data: {n.text('data/summary.json', 'num_tracks', spec='.0f')} tracks, "
+            f"{n.text('data/summary.json', 'num_clips', spec='.0f')} clips of 5 s, split by track "
+            "(artist-filtered lists where they apply)."
+        ),
+        r.para(
+            "Rule, fixed before the sweep and applied on valid. Brief budget, every size: "
+            + n.raw("sweep/sweep.json", "decision", "reason")
+        ),
+        r.figure(
+            "sweep/rate_distortion_test.png",
+            "Rate-distortion on test: each metric against D, PCA and the "
+            "vocoder-on-true-mel ceiling on the same axes (brief budget, every size).",
+        ),
+    ]
     rows, sentences = [], []
     full = "sweep-full/sweep.json" if n.exists("sweep-full/sweep.json") else "sweep/sweep.json"
     if full != "sweep/sweep.json":
-        parts.append(r.para("The three chosen sizes at the full budget (table below): " + n.raw(full, "decision", "reason")))
+        parts.append(
+            r.para("The three chosen sizes at the full budget (table below): " + n.raw(full, "decision", "reason"))
+        )
     for k, row in enumerate(n.raw(full, "rows", "test")):
         key = (full, "rows", "test", k)
         # The independent judge's agreement and the FAD ratio where the sweep measured them (the
         # in-house judge is only a second opinion).
         agreement = "ind_agreement" if row.get("ind_agreement") is not None else "judge_agreement"
-        rows.append([str(row["size"]), n.with_ci(*key, "vae_mel_l1"), n.with_ci(*key, "pca_mel_l1"),
-                     n.with_ci(*key, "onset_corr"), n.with_ci(*key, "pca_onset_corr"), n.with_ci(*key, "chroma4096_corr"),
-                     n.with_ci(*key, agreement), n.with_ci(*key, "fad_ratio", spec=".2f"),
-                     n.text(*key, "active_dims", spec=".0f")])
+        rows.append(
+            [
+                str(row["size"]),
+                n.with_ci(*key, "vae_mel_l1"),
+                n.with_ci(*key, "pca_mel_l1"),
+                n.with_ci(*key, "onset_corr"),
+                n.with_ci(*key, "pca_onset_corr"),
+                n.with_ci(*key, "chroma4096_corr"),
+                n.with_ci(*key, agreement),
+                n.with_ci(*key, "fad_ratio", spec=".2f"),
+                n.text(*key, "active_dims", spec=".0f"),
+            ]
+        )
         if row.get("pca_mel_l1") is not None:
-            sentences.append(verdict(f"the VAE at D = {row['size']}", row["vae_mel_l1_ci"], "PCA at the same size",
-                                     row["pca_mel_l1_ci"], "log-mel L1 (test)"))
-    parts += [r.table(["D", "VAE mel L1", "PCA mel L1", "onset", "PCA onset", "chroma", "judge agreement",
-                       "FAD / real clips' FAD", "active dims"], rows)]
+            sentences.append(
+                verdict(
+                    f"the VAE at D = {row['size']}",
+                    row["vae_mel_l1_ci"],
+                    "PCA at the same size",
+                    row["pca_mel_l1_ci"],
+                    "log-mel L1 (test)",
+                )
+            )
+    parts += [
+        r.table(
+            [
+                "D",
+                "VAE mel L1",
+                "PCA mel L1",
+                "onset",
+                "PCA onset",
+                "chroma",
+                "judge agreement",
+                "FAD / real clips' FAD",
+                "active dims",
+            ],
+            rows,
+        )
+    ]
     parts += [r.para(s) for s in sentences]
     parts.append(r.figure("sweep/mel_grid.png", "One test clip's mel at every size."))
     if r.dataset_audio:
         for folder in sorted((r.root / "sweep-full" / "audio").glob("*"))[:3]:
-            clips = [(folder / "original.wav", "original")] + [(p, p.stem.replace("_", " ")) for p in sorted(folder.glob("D*_vocoder.wav"))]
+            clips = [(folder / "original.wav", "original")] + [
+                (p, p.stem.replace("_", " ")) for p in sorted(folder.glob("D*_vocoder.wav"))
+            ]
             parts.append(r.audio_row(f"{folder.name}: original and reconstructions", clips))
     r.section("1. How small can the vector be?", parts)
 
@@ -142,26 +189,69 @@ def part_analysis(r: Report) -> None:
     n, rel = r.n, "analysis/comparison.json"
     rows = []
     for k, row in enumerate(n.raw(rel)):
-        rows.append([row["name"], n.text(rel, k, "size", spec=".0f"), n.with_ci(rel, k, "logistic_test"),
-                     n.with_ci(rel, k, "knn_test"), n.text(rel, k, "kmeans_v"),
-                     n.text(rel, k, "kmeans_ari"), n.text(rel, k, "precision_at_10"),
-                     f"{row['k_elbow']} / {row['k_balance']} / {row['k_bic']}", n.with_ci(rel, k, "song_logistic_test")])
-    parts = [r.para(f"Chance is {n.text(rel, 0, 'chance')}. Probes: logistic regression and k-NN, balanced accuracy "
-                    "on test; each representation's preprocessing (standardised or not) and C or k chosen on valid, "
-                    "fitted on train; intervals over test tracks."),
-             r.table(["latents", "D", "logistic (test)", "k-NN (test)", "k-means V", "ARI", "P@10",
-                      "k elbow / balance / BIC", "per-song logistic (test)"], rows),
-             r.figure("analysis/comparison.png", "Probes and clustering across the three sizes and the baselines.")]
+        rows.append(
+            [
+                row["name"],
+                n.text(rel, k, "size", spec=".0f"),
+                n.with_ci(rel, k, "logistic_test"),
+                n.with_ci(rel, k, "knn_test"),
+                n.text(rel, k, "kmeans_v"),
+                n.text(rel, k, "kmeans_ari"),
+                n.text(rel, k, "precision_at_10"),
+                f"{row['k_elbow']} / {row['k_balance']} / {row['k_bic']}",
+                n.with_ci(rel, k, "song_logistic_test"),
+            ]
+        )
+    parts = [
+        r.para(
+            f"Chance is {n.text(rel, 0, 'chance')}. Probes: logistic regression and k-NN, balanced accuracy "
+            "on test; each representation's preprocessing (standardised or not) and C or k chosen on valid, "
+            "fitted on train; intervals over test tracks."
+        ),
+        r.table(
+            [
+                "latents",
+                "D",
+                "logistic (test)",
+                "k-NN (test)",
+                "k-means V",
+                "ARI",
+                "P@10",
+                "k elbow / balance / BIC",
+                "per-song logistic (test)",
+            ],
+            rows,
+        ),
+        r.figure("analysis/comparison.png", "Probes and clustering across the three sizes and the baselines."),
+    ]
     mfcc = next((k for k, row in enumerate(n.raw(rel)) if row["kind"] == "mfcc"), None)
     for k, row in enumerate(n.raw(rel)):
         if row["kind"] == "vae" and mfcc is not None:
-            parts.append(r.para(verdict(f"the VAE latent at D = {row['size']}", row["logistic_test_ci"],
-                                        "MFCC statistics", n.raw(rel, mfcc, "logistic_test_ci"),
-                                        "genre probe balanced accuracy", lower_is_better=False)))
+            parts.append(
+                r.para(
+                    verdict(
+                        f"the VAE latent at D = {row['size']}",
+                        row["logistic_test_ci"],
+                        "MFCC statistics",
+                        n.raw(rel, mfcc, "logistic_test_ci"),
+                        "genre probe balanced accuracy",
+                        lower_is_better=False,
+                    )
+                )
+            )
     for name in [row["name"] for row in n.raw(rel)]:
-        parts.append(r.figure(f"analysis/{name}_maps.png", f"{name}: {'PCA, t-SNE and UMAP' if r.umap else 'PCA and t-SNE'} maps coloured by genre."))
+        parts.append(
+            r.figure(
+                f"analysis/{name}_maps.png",
+                f"{name}: {'PCA, t-SNE and UMAP' if r.umap else 'PCA and t-SNE'} maps coloured by genre.",
+            )
+        )
     for name in [row["name"] for row in n.raw(rel) if row["kind"] != "pca"]:
-        parts.append(r.figure(f"analysis/{name}_confusion.png", f"{name}: which genres the logistic probe confuses (test clips)."))
+        parts.append(
+            r.figure(
+                f"analysis/{name}_confusion.png", f"{name}: which genres the logistic probe confuses (test clips)."
+            )
+        )
     r.section("2. What relations appear between the vectors, and how does size change them?", parts)
 
 
@@ -170,37 +260,65 @@ def part_ood(r: Report) -> None:
     if not n.exists(rel) or "not_run" in n.raw(rel):
         r.section("3. Does the encoder work on new music?", [r.para("No out-of-dataset audio in this run.")])
         return
-    rows = [[m, f"{n.text(rel, 'ood', m, 0)} [{n.text(rel, 'ood', m, 1)}, {n.text(rel, 'ood', m, 2)}]",
-             f"{n.text(rel, 'gtzan_test', m, 0)} [{n.text(rel, 'gtzan_test', m, 1)}, {n.text(rel, 'gtzan_test', m, 2)}]"]
-            for m in n.raw(rel, "ood")]
-    parts = [r.para(f"{n.text(rel, 'files', spec='.0f')} files ({n.text(rel, 'clips', spec='.0f')} clips of 5 s) from outside "
-                    f"the dataset, encoded and decoded by the D* model, beside {r.data_name} test clips."),
-             r.table(["metric", "out of dataset", f"{r.data_name} test"], rows),
-             r.para(verdict("new music", n.raw(rel, "ood", "log_mel_l1")[1:], f"{r.data_name} test clips",
-                            n.raw(rel, "gtzan_test", "log_mel_l1")[1:], "log-mel L1 of the reconstruction")),
-             r.para(f"Nearest-training-latent distance: median {n.text(rel, 'nearest_train_distance', 'ood_median', spec='.2f')} "
-                    f"for new clips vs {n.text(rel, 'nearest_train_distance', 'gtzan_test_median', spec='.2f')} for {r.data_name} test clips; "
-                    f"{n.text(rel, 'nearest_train_distance', 'ood_share_beyond_test_p95', spec='.0f', scale=100)} % of new clips "
-                    "lie beyond the test clips' 95th percentile."),
-             r.figure("ood/maps.png", f"{r.data_name} latents with the out-of-dataset clips (stars).")]
+    rows = [
+        [
+            m,
+            f"{n.text(rel, 'ood', m, 0)} [{n.text(rel, 'ood', m, 1)}, {n.text(rel, 'ood', m, 2)}]",
+            f"{n.text(rel, 'gtzan_test', m, 0)} [{n.text(rel, 'gtzan_test', m, 1)}, {n.text(rel, 'gtzan_test', m, 2)}]",
+        ]
+        for m in n.raw(rel, "ood")
+    ]
+    parts = [
+        r.para(
+            f"{n.text(rel, 'files', spec='.0f')} files ({n.text(rel, 'clips', spec='.0f')} clips of 5 s) from outside "
+            f"the dataset, encoded and decoded by the D* model, beside {r.data_name} test clips."
+        ),
+        r.table(["metric", "out of dataset", f"{r.data_name} test"], rows),
+        r.para(
+            verdict(
+                "new music",
+                n.raw(rel, "ood", "log_mel_l1")[1:],
+                f"{r.data_name} test clips",
+                n.raw(rel, "gtzan_test", "log_mel_l1")[1:],
+                "log-mel L1 of the reconstruction",
+            )
+        ),
+        r.para(
+            f"Nearest-training-latent distance: median {n.text(rel, 'nearest_train_distance', 'ood_median', spec='.2f')} "
+            f"for new clips vs {n.text(rel, 'nearest_train_distance', 'gtzan_test_median', spec='.2f')} for {r.data_name} test clips; "
+            f"{n.text(rel, 'nearest_train_distance', 'ood_share_beyond_test_p95', spec='.0f', scale=100)} % of new clips "
+            "lie beyond the test clips' 95th percentile."
+        ),
+        r.figure("ood/maps.png", f"{r.data_name} latents with the out-of-dataset clips (stars)."),
+    ]
     for orig in sorted((r.root / "ood" / "audio").glob("*_original.ogg")):
         stem = orig.name[: -len("_original.ogg")]
-        parts.append(r.audio_row(stem, [(orig, "original"), (orig.with_name(f"{stem}_reconstruction.ogg"), "reconstruction")]))
+        parts.append(
+            r.audio_row(stem, [(orig, "original"), (orig.with_name(f"{stem}_reconstruction.ogg"), "reconstruction")])
+        )
     r.section("3. Does the encoder work on new music?", parts)
 
 
 def part_manipulation(r: Report) -> None:
-    parts = [r.para("Generation with the encoder alone: a straight line between two clips, a move along the difference "
-                    "of two genre centroids, and samples of the VAE prior. The judge names the genre it hears in each.")]
+    parts = [
+        r.para(
+            "Generation with the encoder alone: a straight line between two clips, a move along the difference "
+            "of two genre centroids, and samples of the VAE prior. The judge names the genre it hears in each."
+        )
+    ]
     for name, caption in (("interpolate", "Interpolation"), ("shift", "Genre shift"), ("prior", "Prior samples")):
         rel = f"manipulate/{name}/verdicts.json"
         if not r.n.exists(rel):
             continue
         outputs = r.n.raw(rel, "outputs")
         parts.append(r.figure(f"manipulate/{name}/mels.png", f"{caption}: {r.n.raw(rel, 'title')}"))
-        clips = [(r.root / "manipulate" / name / f"{o['file']}.wav",
-                  f"{o['file']}: {o['genre']} {r.n.text(rel, 'outputs', i, 'probability', spec='.2f')}")
-                 for i, o in enumerate(outputs)]
+        clips = [
+            (
+                r.root / "manipulate" / name / f"{o['file']}.wav",
+                f"{o['file']}: {o['genre']} {r.n.text(rel, 'outputs', i, 'probability', spec='.2f')}",
+            )
+            for i, o in enumerate(outputs)
+        ]
         if name != "prior" and not r.dataset_audio:
             clips = clips[1:-1]  # the ends are (close to) reconstructions of dataset clips
         parts.append(r.audio_row(caption, clips))
@@ -215,34 +333,79 @@ def part_diffusion(r: Report) -> None:
     fd, rec = ("fad", "sets"), ("recognition",)
 
     def row(label: str, name: str) -> list[str]:
-        recognised = (n.with_ci(rel, *rec, name, "balanced_accuracy", ci_keys=(*rec, name, "balanced_accuracy_ci"))
-                      if name != "prior" else "no genre asked")
-        ratio = (n.with_ci(rel, *fd, name, "ratio_to_real_test", ci_keys=(*fd, name, "ratio_ci"))
-                 if name != "real_test" else "1")
+        recognised = (
+            n.with_ci(rel, *rec, name, "balanced_accuracy", ci_keys=(*rec, name, "balanced_accuracy_ci"))
+            if name != "prior"
+            else "no genre asked"
+        )
+        ratio = (
+            n.with_ci(rel, *fd, name, "ratio_to_real_test", ci_keys=(*fd, name, "ratio_ci"))
+            if name != "real_test"
+            else "1"
+        )
         return [label, n.with_ci(rel, *fd, name, "value", ci_keys=(*fd, name, "ci"), spec=".1f"), ratio, recognised]
-    how = "given" if n.raw(rel, "guidance_given") else (
-        f"chosen on valid: {n.raw(rel, 'chosen_because')}" if n.has(rel, "chosen_because") else "chosen on valid")
+
+    how = (
+        "given"
+        if n.raw(rel, "guidance_given")
+        else (f"chosen on valid: {n.raw(rel, 'chosen_because')}" if n.has(rel, "chosen_because") else "chosen on valid")
+    )
     # Which stage one the generated clips went through: a study may ship a newer stage one than
     # the one its diffusion model was trained on.
-    stage_one = (f"The diffusion model {n.raw(rel, 'model')} was trained on the latents {n.raw(rel, 'latents')} "
-                 "and decodes with the stage one that made them. ") if n.has(rel, "latents") else ""
-    parts = [r.para(f"{stage_one}Guidance {n.text(rel, 'guidance', spec='g')} ({how}); {n.text(rel, 'num_clips', spec='.0f')} "
-                    "clips per set in the test split's genre mix. FAD: Fréchet audio distance in the musicnn "
-                    "embedding from real train clips of the same mix; genres recognised by the independent judge "
-                    f"(balanced accuracy {n.text(rel, 'independent_judge_test', 'balanced_accuracy')} on real test clips)."),
-             r.table(["clips", "FAD", "ratio to real clips", "recognised (balanced accuracy)"],
-                     [row("generated", "generated"), row("real test clips (the floor)", "real_test"),
-                      row("test clips through stage one", "reconstructed_test"), row("VAE prior samples", "prior")]),
-             r.para(verdict("the generated set", n.raw(rel, *fd, "generated", "ci"), "the real test clips",
-                            n.raw(rel, *fd, "real_test", "ci"), "FAD from the real train clips")),
-             r.para(verdict("the generated set", n.raw(rel, *fd, "generated", "ci"), "the test clips through stage one",
-                            n.raw(rel, *fd, "reconstructed_test", "ci"), "FAD from the real train clips")),
-             r.para(f"Memorisation in the embedding: {n.text(rel, 'memorisation', 'embedding', 'fraction', spec='.1f', scale=100)} % "
-                    "of generated clips are nearer a training clip than 5 % of test clips are (about 5 % without copying; "
-                    f"95 % interval {n.text(rel, 'memorisation', 'embedding', 'ci', 0, spec='.1f', scale=100)}-"
-                    f"{n.text(rel, 'memorisation', 'embedding', 'ci', 1, spec='.1f', scale=100)} %)."),
-             r.figure("generation/per_genre.png", "Per genre: recognition by the independent judge and within-genre "
-                      "diversity of generated, reconstructed and real clips.")]
+    stage_one = (
+        (
+            f"The diffusion model {n.raw(rel, 'model')} was trained on the latents {n.raw(rel, 'latents')} "
+            "and decodes with the stage one that made them. "
+        )
+        if n.has(rel, "latents")
+        else ""
+    )
+    parts = [
+        r.para(
+            f"{stage_one}Guidance {n.text(rel, 'guidance', spec='g')} ({how}); {n.text(rel, 'num_clips', spec='.0f')} "
+            "clips per set in the test split's genre mix. FAD: Fréchet audio distance in the musicnn "
+            "embedding from real train clips of the same mix; genres recognised by the independent judge "
+            f"(balanced accuracy {n.text(rel, 'independent_judge_test', 'balanced_accuracy')} on real test clips)."
+        ),
+        r.table(
+            ["clips", "FAD", "ratio to real clips", "recognised (balanced accuracy)"],
+            [
+                row("generated", "generated"),
+                row("real test clips (the floor)", "real_test"),
+                row("test clips through stage one", "reconstructed_test"),
+                row("VAE prior samples", "prior"),
+            ],
+        ),
+        r.para(
+            verdict(
+                "the generated set",
+                n.raw(rel, *fd, "generated", "ci"),
+                "the real test clips",
+                n.raw(rel, *fd, "real_test", "ci"),
+                "FAD from the real train clips",
+            )
+        ),
+        r.para(
+            verdict(
+                "the generated set",
+                n.raw(rel, *fd, "generated", "ci"),
+                "the test clips through stage one",
+                n.raw(rel, *fd, "reconstructed_test", "ci"),
+                "FAD from the real train clips",
+            )
+        ),
+        r.para(
+            f"Memorisation in the embedding: {n.text(rel, 'memorisation', 'embedding', 'fraction', spec='.1f', scale=100)} % "
+            "of generated clips are nearer a training clip than 5 % of test clips are (about 5 % without copying; "
+            f"95 % interval {n.text(rel, 'memorisation', 'embedding', 'ci', 0, spec='.1f', scale=100)}-"
+            f"{n.text(rel, 'memorisation', 'embedding', 'ci', 1, spec='.1f', scale=100)} %)."
+        ),
+        r.figure(
+            "generation/per_genre.png",
+            "Per genre: recognition by the independent judge and within-genre "
+            "diversity of generated, reconstructed and real clips.",
+        ),
+    ]
     if n.raw(rel, "guidance_sweep_valid"):
         parts.append(r.figure("generation/guidance_sweep.png", "Guidance sweep on valid: recognition against FAD."))
     if n.exists("samples/done.json"):
@@ -250,15 +413,20 @@ def part_diffusion(r: Report) -> None:
             folder = r.root / "samples" / genre
             parts.append(r.audio_row(f"generated {genre}", [(p, p.stem) for p in sorted(folder.glob("*.wav"))]))
         song = r.root / "samples" / "song"
-        parts.append(r.figure("samples/song/mels.png", "A generated song: clips chained by inpainting the latent overlap."))
+        parts.append(
+            r.figure("samples/song/mels.png", "A generated song: clips chained by inpainting the latent overlap.")
+        )
         parts.append(r.audio_row("generated song", [(p, p.stem) for p in sorted(song.glob("*.wav"))]))
         if n.exists("samples/song/seams.json"):
             s = "samples/song/seams.json"
-            parts.append(r.para(
-                f"Seams (1.0 = a seam is like any other moment): texture jump {n.text(s, 'mean_seam_over_inside', 'chained/jump', spec='.2f')} "
-                f"chained vs {n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/jump', spec='.2f')} for independent clips with the "
-                f"same crossfade; spectral flux {n.text(s, 'mean_seam_over_inside', 'chained/flux', spec='.2f')} vs "
-                f"{n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/flux', spec='.2f')}."))
+            parts.append(
+                r.para(
+                    f"Seams (1.0 = a seam is like any other moment): texture jump {n.text(s, 'mean_seam_over_inside', 'chained/jump', spec='.2f')} "
+                    f"chained vs {n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/jump', spec='.2f')} for independent clips with the "
+                    f"same crossfade; spectral flux {n.text(s, 'mean_seam_over_inside', 'chained/flux', spec='.2f')} vs "
+                    f"{n.text(s, 'mean_seam_over_inside', 'independent_crossfaded/flux', spec='.2f')}."
+                )
+            )
     parts += _songs(r)
     r.section("5. Generating with latent diffusion", parts)
 
@@ -274,11 +442,16 @@ def _songs(r: Report) -> list[str]:
     def seam(measure: str, version: str) -> str:
         keys = ("overall", measure, version)
         return n.with_ci(s, *keys, "mean", ci_keys=(*keys, "ci"), spec=".2f")
-    return [r.audio_row(f"a {n.text(s, 'seconds', spec='g')} s song of every genre", songs),
-            r.para(f"Seams over {n.text(s, 'num_songs', spec='.0f')} songs (1.0 = a seam is like any other moment; "
-                   f"95 % intervals over songs): spectral flux {seam('flux', 'chained')} chained vs "
-                   f"{seam('flux', 'independent_crossfaded')} for independent clips with the same crossfade; texture "
-                   f"jump {seam('jump', 'chained')} vs {seam('jump', 'independent_crossfaded')}.")]
+
+    return [
+        r.audio_row(f"a {n.text(s, 'seconds', spec='g')} s song of every genre", songs),
+        r.para(
+            f"Seams over {n.text(s, 'num_songs', spec='.0f')} songs (1.0 = a seam is like any other moment; "
+            f"95 % intervals over songs): spectral flux {seam('flux', 'chained')} chained vs "
+            f"{seam('flux', 'independent_crossfaded')} for independent clips with the same crossfade; texture "
+            f"jump {seam('jump', 'chained')} vs {seam('jump', 'independent_crossfaded')}."
+        ),
+    ]
 
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -304,15 +477,23 @@ def build_report(root: str | Path, dataset_audio: bool = True, out: str | Path |
         part(r)
     out = Path(out) if out is not None else root / "report"
     out.mkdir(parents=True, exist_ok=True)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>genre-ldm study</title><style>{CSS}</style></head>"
-            f"<body><h1>{html.escape(TITLE)}</h1>"
-            f"<p>Study folder: {html.escape(root.name)}. Every number below is read from this run's metrics files "
-            f"(listed in numbers.json); every result sits beside its baseline with a 95 % interval.</p>"
-            f"{''.join(r.sections)}</body></html>")
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>genre-ldm study</title><style>{CSS}</style></head>"
+        f"<body><h1>{html.escape(TITLE)}</h1>"
+        f"<p>Study folder: {html.escape(root.name)}. Every number below is read from this run's metrics files "
+        f"(listed in numbers.json); every result sits beside its baseline with a 95 % interval.</p>"
+        f"{''.join(r.sections)}</body></html>"
+    )
     html_path = write_text(out / "report.html", page)
     write_json(out / "numbers.json", r.n.used)
-    intro = [("title", TITLE), ("text", f"Study folder: {root.name}. Every number is read from this run's metrics files "
-                                        "(listed in numbers.json); every result sits beside its baseline with a 95 % interval. "
-                                        "The HTML report beside this file has the audio.")]
+    intro = [
+        ("title", TITLE),
+        (
+            "text",
+            f"Study folder: {root.name}. Every number is read from this run's metrics files "
+            "(listed in numbers.json); every result sits beside its baseline with a 95 % interval. "
+            "The HTML report beside this file has the audio.",
+        ),
+    ]
     pdf_path = write_pdf(intro + r.pdf_items, out / "report.pdf")
     return html_path, pdf_path

@@ -56,12 +56,15 @@ class Numbers:
         ci_keys = ci_keys or (*keys[:-1], f"{keys[-1]}_ci")
         if not self.has(rel, *keys) or self.raw(rel, *keys) is None:
             return "n/a"
-        return (f"{self.text(rel, *keys, spec=spec)} [{self.text(rel, *ci_keys, 0, spec=spec)}, "
-                f"{self.text(rel, *ci_keys, 1, spec=spec)}]")
+        return (
+            f"{self.text(rel, *keys, spec=spec)} [{self.text(rel, *ci_keys, 0, spec=spec)}, "
+            f"{self.text(rel, *ci_keys, 1, spec=spec)}]"
+        )
 
 
-def verdict(subject: str, ci: list[float], baseline: str, baseline_ci: list[float], what: str,
-            lower_is_better: bool = True) -> str:
+def verdict(
+    subject: str, ci: list[float], baseline: str, baseline_ci: list[float], what: str, lower_is_better: bool = True
+) -> str:
     """A sentence comparing two 95 % intervals; it claims a winner only when they do not overlap."""
     below, above = ci[1] < baseline_ci[0], ci[0] > baseline_ci[1]
     if not (below or above):

@@ -22,8 +22,9 @@ PARTS = ("data", "sweep", "sweep-full", "analysis", "ood", "manipulate", "genera
 REQUIRED = ("data", "sweep")  # the report starts from the data summary and the sweep's decision
 
 
-def report_from_parts(parts: dict[str, str | Path], out: str | Path, *, toy: bool = False,
-                      dataset_audio: bool = False) -> tuple[Path, Path]:
+def report_from_parts(
+    parts: dict[str, str | Path], out: str | Path, *, toy: bool = False, dataset_audio: bool = False
+) -> tuple[Path, Path]:
     """Build ``report.html``, ``report.pdf`` and ``numbers.json`` into ``out`` from ``parts`` (a name of
     :data:`PARTS` -> the folder holding that part's results). ``toy``: the results are of the toy
     genres (labelled so), not GTZAN; ``dataset_audio=False`` leaves out clips derived from dataset audio."""

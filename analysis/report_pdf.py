@@ -42,10 +42,18 @@ class _Pages:
         gap = 0.18 if kind != "text" else 0.08
         if kind == "heading":
             self.need(len(lines) * line + gap + 1.5)  # keep a heading with the start of its section
-        for chunk in (lines[i:i + 60] for i in range(0, len(lines), 60)):
+        for chunk in (lines[i : i + 60] for i in range(0, len(lines), 60)):
             self.need(len(chunk) * line + gap)
-            self.fig.text(MARGIN / A4[0], self.y / A4[1], "\n".join(chunk), va="top", fontsize=size, fontweight=weight,
-                          family="DejaVu Sans", linespacing=1.4)
+            self.fig.text(
+                MARGIN / A4[0],
+                self.y / A4[1],
+                "\n".join(chunk),
+                va="top",
+                fontsize=size,
+                fontweight=weight,
+                family="DejaVu Sans",
+                linespacing=1.4,
+            )
             self.y -= len(chunk) * line + gap
 
     def box(self, height: float):
@@ -60,10 +68,14 @@ class _Pages:
     def table(self, header: list[str], rows: list[list[str]]) -> None:
         row_height = 0.22
         for start in range(0, len(rows), 40):  # long tables continue on the next page with their header
-            chunk = rows[start:start + 40]
+            chunk = rows[start : start + 40]
             ax = self.box(row_height * (len(chunk) + 1))
-            table = ax.table(cellText=[[textwrap.fill(str(c), 28) for c in r] for r in chunk],
-                             colLabels=[textwrap.fill(h, 20) for h in header], loc="upper center", cellLoc="center")
+            table = ax.table(
+                cellText=[[textwrap.fill(str(c), 28) for c in r] for r in chunk],
+                colLabels=[textwrap.fill(h, 20) for h in header],
+                loc="upper center",
+                cellLoc="center",
+            )
             table.auto_set_font_size(False)
             table.set_fontsize(7.5 if len(header) <= 6 else 6.5)
             table.auto_set_column_width(list(range(len(header))))

@@ -47,8 +47,11 @@ def analyse(latents: Latents, seed: int = 0, max_k: int = 20, n_boot: int = N_BO
     """All numbers for one file: per view and level, clustering, probes, retrieval, PCA spectrum.
     ``n_boot``: resamples of the probes' intervals over tracks."""
     genres = latents.genre_names
-    result: dict = {"manifest": {k: latents.manifest[k] for k in ("kind", "latent_size", "model_id", "layout")},
-                    "genres": genres, "views": {}}
+    result: dict = {
+        "manifest": {k: latents.manifest[k] for k in ("kind", "latent_size", "model_id", "layout")},
+        "genres": genres,
+        "views": {},
+    }
     for view, X in views(latents, normalised=False).items():
         for level in ("clip", "song"):
             if level == "clip":
@@ -56,7 +59,9 @@ def analyse(latents: Latents, seed: int = 0, max_k: int = 20, n_boot: int = N_BO
             else:
                 data, genre, groups, split = song_level(X, latents)
             y = np.array([genres.index(g) for g in genre])
-            result["views"][f"{view}/{level}"] = _analyse_array(data, y, groups, split, len(genres), seed, max_k, n_boot)
+            result["views"][f"{view}/{level}"] = _analyse_array(
+                data, y, groups, split, len(genres), seed, max_k, n_boot
+            )
     return result
 
 
@@ -70,8 +75,9 @@ def preprocess(X: np.ndarray, split: np.ndarray, preprocessing: str) -> np.ndarr
 
 
 def _analyse_array(X, y, groups, split, n_genres, seed, max_k, n_boot) -> dict:
-    probes = {name: _safe(held_out_probe, name, X, y, split, groups, seed=seed, n_boot=n_boot)
-              for name in ("logistic", "knn")}
+    probes = {
+        name: _safe(held_out_probe, name, X, y, split, groups, seed=seed, n_boot=n_boot) for name in ("logistic", "knn")
+    }
     preprocessing = probes["knn"].get("chosen", {}).get("preprocessing", "standardise")
     X = preprocess(X, split, preprocessing)
     ks = range(2, min(max_k, len(X) - 1) + 1)
@@ -80,10 +86,17 @@ def _analyse_array(X, y, groups, split, n_genres, seed, max_k, n_boot) -> dict:
     gmm_rows, k_bic = gmm_bic(X, y, ks, seed)
     pca = PCA(n_components=min(X.shape[0], X.shape[1], 20), random_state=seed).fit(X)
     return {
-        "n": int(len(X)), "dim": int(X.shape[1]), "distance_preprocessing": preprocessing,
+        "n": int(len(X)),
+        "dim": int(X.shape[1]),
+        "distance_preprocessing": preprocessing,
         "pca_explained_variance": pca.explained_variance_ratio_.tolist(),
-        "kmeans": sweep, "k_elbow": elbow_k(sweep), "k_balance": balance_k(sweep), "kmeans_at_n_genres": at_genres,
-        "gmm": gmm_rows, "k_bic": k_bic, "gmm_at_bic": next(r for r in gmm_rows if r["k"] == k_bic),
+        "kmeans": sweep,
+        "k_elbow": elbow_k(sweep),
+        "k_balance": balance_k(sweep),
+        "kmeans_at_n_genres": at_genres,
+        "gmm": gmm_rows,
+        "k_bic": k_bic,
+        "gmm_at_bic": next(r for r in gmm_rows if r["k"] == k_bic),
         "agglomerative": agglomerative(X, y, n_genres),
         "precision_at_10": float(precision_at_k(X, y, groups, 10).mean()),
         "centroid_distances": centroid_distances(X, y, n_genres).tolist(),

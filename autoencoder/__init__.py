@@ -14,8 +14,16 @@ the prepared-dataset reader (:class:`PreparedDataset`), devices (:func:`resolve_
 the training loop (:mod:`.training`).
 """
 
-from .artifacts import (ModelFolderError, content_hash, created, read_record, reference, resolve_reference,
-                        trained_model, write_record)
+from .artifacts import (
+    ModelFolderError,
+    content_hash,
+    created,
+    read_record,
+    reference,
+    resolve_reference,
+    trained_model,
+    write_record,
+)
 from .audio import AudioLoadError, load_audio, save_audio
 from .clips import ClipDataset, DatasetError, PreparedDataset
 from .codec import StageOne, Trajectory, load, load_judge, load_vocoder
@@ -27,9 +35,43 @@ from .judge import Judge
 from .mel import MelFrontend, MelSettings
 from .prepare import PrepareOptions, prepare_dataset
 
-__all__ = ["AudioLoadError", "ClipDataset", "ConfigError", "DatasetError", "DeviceError", "Judge", "MelFrontend",
-           "MelSettings", "MissingInputError", "ModelFolderError", "OutputExistsError", "PrepareOptions",
-           "PreparedDataset", "StageOne", "Trajectory", "UserError", "atomic_path", "command", "content_hash",
-           "created", "load", "load_audio", "load_config", "load_judge", "load_vocoder", "module_device",
-           "prepare_dataset", "read_record", "reference", "refuse_overwrite", "resolve_device", "resolve_reference",
-           "save_audio", "trained_model", "write_csv", "write_json", "write_record", "write_text"]
+__all__ = [
+    "AudioLoadError",
+    "ClipDataset",
+    "ConfigError",
+    "DatasetError",
+    "DeviceError",
+    "Judge",
+    "MelFrontend",
+    "MelSettings",
+    "MissingInputError",
+    "ModelFolderError",
+    "OutputExistsError",
+    "PrepareOptions",
+    "PreparedDataset",
+    "StageOne",
+    "Trajectory",
+    "UserError",
+    "atomic_path",
+    "command",
+    "content_hash",
+    "created",
+    "load",
+    "load_audio",
+    "load_config",
+    "load_judge",
+    "load_vocoder",
+    "module_device",
+    "prepare_dataset",
+    "read_record",
+    "reference",
+    "refuse_overwrite",
+    "resolve_device",
+    "resolve_reference",
+    "save_audio",
+    "trained_model",
+    "write_csv",
+    "write_json",
+    "write_record",
+    "write_text",
+]

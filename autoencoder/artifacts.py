@@ -65,18 +65,30 @@ def resolve_reference(ref: dict, referrer: str | Path, what: str) -> Path:
     """The folder a reference points to, after checking it exists and its hash matches."""
     target = (Path(referrer) / ref["path"]).resolve()
     if not (target / "config.json").is_file():
-        raise ModelFolderError(f"{str(referrer)!r} refers to its {what} at {ref['path']!r} "
-                               f"(resolved to {str(target)!r}), which is missing")
+        raise ModelFolderError(
+            f"{str(referrer)!r} refers to its {what} at {ref['path']!r} (resolved to {str(target)!r}), which is missing"
+        )
     actual = content_hash(target)
     if actual != ref["sha256"]:
-        raise ModelFolderError(f"the {what} at {str(target)!r} has changed since {str(referrer)!r} was made "
-                               f"(hash {actual[:12]} instead of {ref['sha256'][:12]}); retrain or restore it")
+        raise ModelFolderError(
+            f"the {what} at {str(target)!r} has changed since {str(referrer)!r} was made "
+            f"(hash {actual[:12]} instead of {ref['sha256'][:12]}); retrain or restore it"
+        )
     return target
 
 
-def save_model(model: Any, folder: str | Path, kind: str, mel: MelSettings, *, data: dict | None = None,
-               metrics: dict | None = None, references: dict[str, dict] | None = None,
-               extra: dict | None = None, card: str = "") -> Path:
+def save_model(
+    model: Any,
+    folder: str | Path,
+    kind: str,
+    mel: MelSettings,
+    *,
+    data: dict | None = None,
+    metrics: dict | None = None,
+    references: dict[str, dict] | None = None,
+    extra: dict | None = None,
+    card: str = "",
+) -> Path:
     """``save_pretrained`` plus the record and the card. ``references``: name -> :func:`reference`."""
     folder = Path(folder)
     model.save_pretrained(str(folder), safe_serialization=True)
@@ -98,7 +110,11 @@ def save_model(model: Any, folder: str | Path, kind: str, mel: MelSettings, *, d
 
 def created() -> dict:
     """How and when a model folder was made: the command line, the time and the code version."""
-    return {"command": " ".join(sys.argv), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "code_version": _code_version()}
+    return {
+        "command": " ".join(sys.argv),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "code_version": _code_version(),
+    }
 
 
 def write_record(folder: str | Path, record: dict) -> Path:
@@ -113,8 +129,10 @@ def read_record(folder: str | Path, kind: str | None = None) -> dict:
         raise ModelFolderError(f"{str(folder)!r} is not a genre-ldm model folder (no {RECORD})")
     record = json.loads(path.read_text())
     if record.get("format_version", 0) > RECORD_VERSION:
-        raise ModelFolderError(f"{str(folder)!r} was written by a newer genre-ldm (record version "
-                               f"{record['format_version']} > {RECORD_VERSION}); update the code")
+        raise ModelFolderError(
+            f"{str(folder)!r} was written by a newer genre-ldm (record version "
+            f"{record['format_version']} > {RECORD_VERSION}); update the code"
+        )
     if kind is not None and record.get("kind") != kind:
         raise ModelFolderError(f"{str(folder)!r} holds a {record.get('kind')!r} model, expected a {kind!r}")
     return record
@@ -133,10 +151,13 @@ def front_end_of(folder: str | Path | None) -> MelSettings:
 def require_same_front_end(a: MelSettings, a_name: str, b: MelSettings, b_name: str) -> None:
     """Raise :class:`ModelFolderError` naming both when two models' mel settings differ."""
     if a != b:
-        diff = ", ".join(f"{k} {va} vs {vb}" for k, va, vb in
-                         ((k, getattr(a, k), getattr(b, k)) for k in a.to_dict()) if va != vb)
-        raise ModelFolderError(f"{a_name} and {b_name} use different mel front-ends ({diff}); "
-                               "models of different front-ends cannot be combined")
+        diff = ", ".join(
+            f"{k} {va} vs {vb}" for k, va, vb in ((k, getattr(a, k), getattr(b, k)) for k in a.to_dict()) if va != vb
+        )
+        raise ModelFolderError(
+            f"{a_name} and {b_name} use different mel front-ends ({diff}); "
+            "models of different front-ends cannot be combined"
+        )
 
 
 def require_model_front_end(config: Any, settings: MelSettings, what: str) -> None:
@@ -145,14 +166,21 @@ def require_model_front_end(config: Any, settings: MelSettings, what: str) -> No
     for key in ("n_mels", "n_fft", "hop_length"):
         value = config.get(key) if isinstance(config, dict) else getattr(config, key, None)
         if value is not None and value != getattr(settings, key):
-            raise ModelFolderError(f"{what} was built for {key}={value} but its record says {key}="
-                                   f"{getattr(settings, key)}; the folder is inconsistent (retrain or restore it)")
+            raise ModelFolderError(
+                f"{what} was built for {key}={value} but its record says {key}="
+                f"{getattr(settings, key)}; the folder is inconsistent (retrain or restore it)"
+            )
 
 
 def _code_version() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -160,12 +188,15 @@ def _code_version() -> str:
 
 def _default_card(record: dict) -> str:
     data = record.get("data", {})
-    metrics = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
-                        for k, v in record.get("metrics", {}).items())
-    return (f"# genre-ldm {record['kind']}\n\n"
-            f"- parameters: {record['parameters']:,}\n"
-            f"- mel: {record['mel']}\n"
-            f"- trained on: {data.get('source', 'unknown')} ({data.get('num_clips', '?')} clips; "
-            f"split rules {data.get('split_rules', '?')})\n"
-            f"- created by: `{record['created']['command']}` (code {record['created']['code_version']})\n\n"
-            f"## Metrics (validation split unless stated)\n\n| metric | value |\n|---|---|\n{metrics}\n")
+    metrics = "\n".join(
+        f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in record.get("metrics", {}).items()
+    )
+    return (
+        f"# genre-ldm {record['kind']}\n\n"
+        f"- parameters: {record['parameters']:,}\n"
+        f"- mel: {record['mel']}\n"
+        f"- trained on: {data.get('source', 'unknown')} ({data.get('num_clips', '?')} clips; "
+        f"split rules {data.get('split_rules', '?')})\n"
+        f"- created by: `{record['created']['command']}` (code {record['created']['code_version']})\n\n"
+        f"## Metrics (validation split unless stated)\n\n| metric | value |\n|---|---|\n{metrics}\n"
+    )

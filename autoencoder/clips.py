@@ -18,6 +18,7 @@ from .prepare import FORMAT_VERSION, MANIFEST_COLUMNS
 class DatasetError(UserError, FileNotFoundError):
     """A folder is not a usable prepared dataset (missing, newer format, damaged, or an empty split)."""
 
+
 class PreparedDataset:
     """A prepared dataset on disk: a memory-mapped clip array plus its manifest columns.
 
@@ -32,20 +33,25 @@ class PreparedDataset:
         self.path = Path(path)
         meta_path = self.path / "dataset.json"
         if not meta_path.is_file():
-            raise DatasetError(f"{str(self.path)!r} is not a prepared dataset (no dataset.json; "
-                               "run scripts/prepare_data.py, or it was interrupted)")
+            raise DatasetError(
+                f"{str(self.path)!r} is not a prepared dataset (no dataset.json; "
+                "run scripts/prepare_data.py, or it was interrupted)"
+            )
         self.meta = json.loads(meta_path.read_text())
         if self.meta.get("format_version", 0) > FORMAT_VERSION:
-            raise DatasetError(f"dataset {str(self.path)!r} has format version {self.meta['format_version']}, "
-                             f"newer than this code's {FORMAT_VERSION}; update genre-ldm")
+            raise DatasetError(
+                f"dataset {str(self.path)!r} has format version {self.meta['format_version']}, "
+                f"newer than this code's {FORMAT_VERSION}; update genre-ldm"
+            )
         self.sample_rate = int(self.meta["sample_rate"])
         shape = (int(self.meta["num_clips"]), int(self.meta["clip_samples"]))
         self.clips = np.memmap(self.path / "clips.int16", dtype="<i2", mode="r", shape=shape)
         with open(self.path / "manifest.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         if len(rows) != shape[0] or (rows and tuple(rows[0]) != MANIFEST_COLUMNS):
-            raise DatasetError(f"manifest of {str(self.path)!r} does not match its clips "
-                             f"({len(rows)} rows for {shape[0]} clips)")
+            raise DatasetError(
+                f"manifest of {str(self.path)!r} does not match its clips ({len(rows)} rows for {shape[0]} clips)"
+            )
         self.track_ids = np.array([r["track_id"] for r in rows])
         self.genres = np.array([r["genre"] for r in rows])
         self.splits = np.array([r["split"] for r in rows])
@@ -91,7 +97,7 @@ class PreparedDataset:
         if len(rows) == 0:
             rows = self.indices("train")
         device = module_device(frontend)
-        return torch.cat([frontend(self.waves(rows[i:i + batch]).to(device)) for i in range(0, len(rows), batch)])
+        return torch.cat([frontend(self.waves(rows[i : i + batch]).to(device)) for i in range(0, len(rows), batch)])
 
     def label(self, index: int) -> int:
         return self.genre_names.index(self.genres[index])
@@ -106,8 +112,9 @@ class ClipDataset(Dataset):
     Randomness comes from torch's generator, so it follows the global seed.
     """
 
-    def __init__(self, data: PreparedDataset, split: str, crop_samples: int | None = None,
-                 random_shift: bool = False) -> None:
+    def __init__(
+        self, data: PreparedDataset, split: str, crop_samples: int | None = None, random_shift: bool = False
+    ) -> None:
         self.data = data
         self.rows = data.indices(split)
         if len(self.rows) == 0:

@@ -1,11 +1,11 @@
 """The public face of stage one: load a trained VAE (with its vocoder) and encode / decode audio.
 
-    import autoencoder
-    codec = autoencoder.load("models/vae-64")
-    z = codec.encode(waves)                  # (N, clip_samples) -> (N, D)
-    waves = codec.decode(z)                  # (N, D) -> (N, clip_samples)
-    song = codec.encode_file("song.mp3")     # any format, rate, channels, length -> trajectory
-    audio = codec.decode_trajectory(song)    # one waveform, windows joined without seams
+import autoencoder
+codec = autoencoder.load("models/vae-64")
+z = codec.encode(waves)                  # (N, clip_samples) -> (N, D)
+waves = codec.decode(z)                  # (N, D) -> (N, clip_samples)
+song = codec.encode_file("song.mp3")     # any format, rate, channels, length -> trajectory
+audio = codec.decode_trajectory(song)    # one waveform, windows joined without seams
 """
 
 from __future__ import annotations
@@ -59,8 +59,14 @@ class Trajectory:
 class StageOne:
     """A VAE plus its decoder to audio (the vocoder, or Griffin-Lim as the baseline)."""
 
-    def __init__(self, vae: MelVAE, vocoder: Vocoder | None, frontend: MelFrontend, clip_seconds: float,
-                 folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        vae: MelVAE,
+        vocoder: Vocoder | None,
+        frontend: MelFrontend,
+        clip_seconds: float,
+        folder: Path | None = None,
+    ) -> None:
         self.vae, self.vocoder, self.frontend, self.folder = vae.eval(), vocoder, frontend, folder
         self.sample_rate = frontend.settings.sample_rate
         self.clip_samples = int(round(clip_seconds * self.sample_rate))
@@ -90,9 +96,11 @@ class StageOne:
         """``(N, clip_samples)`` -> posterior with ``(N, D)`` mean and log-variance."""
         wave = wave.unsqueeze(0) if wave.ndim == 1 else wave
         if wave.shape[-1] != self.clip_samples:
-            raise ValueError(f"expected clips of {self.clip_samples} samples "
-                             f"({self.clip_samples / self.sample_rate:g} s at {self.sample_rate} Hz), got {wave.shape[-1]}; "
-                             "use encode_file for audio of any length")
+            raise ValueError(
+                f"expected clips of {self.clip_samples} samples "
+                f"({self.clip_samples / self.sample_rate:g} s at {self.sample_rate} Hz), got {wave.shape[-1]}; "
+                "use encode_file for audio of any length"
+            )
         return self.vae.encode(self.frontend(wave.to(self.device)))
 
     def encode(self, wave: torch.Tensor) -> torch.Tensor:
@@ -137,16 +145,17 @@ class StageOne:
             raise ValueError(f"expected a non-empty mono waveform (samples,), got shape {tuple(wave.shape)}")
         padded = torch.nn.functional.pad(wave, (0, max(0, self.clip_samples - wave.shape[0])))
         starts = self.windows(padded.shape[0], overlap_seconds)
-        clips = torch.stack([padded[s:s + self.clip_samples] for s in starts])
-        z = torch.cat([self.encode(clips[i:i + 16]) for i in range(0, len(clips), 16)])
+        clips = torch.stack([padded[s : s + self.clip_samples] for s in starts])
+        z = torch.cat([self.encode(clips[i : i + 16]) for i in range(0, len(clips), 16)])
         return Trajectory(z, starts, wave.shape[0], self.sample_rate)
 
     def decode_trajectory(self, trajectory: Trajectory, griffin_lim: bool = False) -> torch.Tensor:
         """A trajectory -> one waveform ``(num_samples,)``, windows joined by normalised overlap-add."""
         z = trajectory.z
-        clips = torch.cat([self.decode(z[i:i + 16], griffin_lim) for i in range(0, len(z), 16)])
-        return overlap_add(clips, trajectory.starts, max(trajectory.num_samples, self.clip_samples),
-                           fade=int(0.5 * self.sample_rate))[: trajectory.num_samples]
+        clips = torch.cat([self.decode(z[i : i + 16], griffin_lim) for i in range(0, len(z), 16)])
+        return overlap_add(
+            clips, trajectory.starts, max(trajectory.num_samples, self.clip_samples), fade=int(0.5 * self.sample_rate)
+        )[: trajectory.num_samples]
 
     def reconstruct_file(self, path: str | os.PathLike, griffin_lim: bool = False) -> torch.Tensor:
         """Encode and decode a whole file; returns ``(samples,)`` at ``sample_rate``, its true length."""
@@ -171,8 +180,8 @@ def overlap_add(clips: torch.Tensor, starts: list[int], num_samples: int, fade: 
             w[:fade] = ramp
         if k < len(starts) - 1:
             w[-fade:] = ramp.flip(0)
-        out[start:start + length] += w * clip
-        weight[start:start + length] += w
+        out[start : start + length] += w * clip
+        weight[start : start + length] += w
     return out / weight.clamp_min(1e-8)
 
 
@@ -190,8 +199,9 @@ def load(folder: str | os.PathLike, vocoder: bool = True, device: str | torch.de
     if vocoder and ref:
         voc_dir = resolve_reference(ref, folder, "vocoder")
         voc, voc_frontend = load_vocoder(voc_dir)
-        require_same_front_end(frontend.settings, f"the VAE at {str(folder)!r}", voc_frontend.settings,
-                               f"its vocoder at {str(voc_dir)!r}")
+        require_same_front_end(
+            frontend.settings, f"the VAE at {str(folder)!r}", voc_frontend.settings, f"its vocoder at {str(voc_dir)!r}"
+        )
     # Shipped models store fp16 weights (half the size); they always run in float32.
     vae = MelVAE.from_pretrained(str(folder), torch_dtype=torch.float32)
     require_model_front_end(vae.config, frontend.settings, f"the VAE at {str(folder)!r}")

@@ -23,8 +23,12 @@ class ConfigError(UserError):
     """A configuration file or override does not match its schema."""
 
 
-def load_config(schema: type[T], path: str | os.PathLike | None = None, overrides: Sequence[str] = (),
-                values: Mapping[str, Any] | None = None) -> T:
+def load_config(
+    schema: type[T],
+    path: str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
+    values: Mapping[str, Any] | None = None,
+) -> T:
     """Build a ``schema`` instance from defaults, then a YAML file, then a nested mapping of ``values``,
     then ``a.b=value`` overrides; every key and type is checked against the schema."""
     source = "defaults"

@@ -26,7 +26,9 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     if device.type == "cuda":
         count = torch.cuda.device_count()
         if count == 0:
-            raise DeviceError(f"device {str(name)!r} asked for, but this machine has no CUDA GPU; use --device cpu or auto")
+            raise DeviceError(
+                f"device {str(name)!r} asked for, but this machine has no CUDA GPU; use --device cpu or auto"
+            )
         if device.index is not None and device.index >= count:
             raise DeviceError(f"device {str(name)!r} asked for, but this machine has {count} GPU(s)")
     elif device.type != "cpu":

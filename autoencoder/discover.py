@@ -76,8 +76,9 @@ def discover_tracks(src: str | Path, unlabelled: bool = False) -> Discovery:
         if path.suffix.lower() not in AUDIO_EXTENSIONS:
             found.ignored.append((rel, f"not an audio extension ({path.suffix or 'none'})"))
             continue
-        label, track_id = (UNLABELLED, path.relative_to(root).with_suffix("").as_posix()) if unlabelled \
-            else _label_and_id(path, root)
+        label, track_id = (
+            (UNLABELLED, path.relative_to(root).with_suffix("").as_posix()) if unlabelled else _label_and_id(path, root)
+        )
         if label is None:
             found.ignored.append((rel, "no label: put the file in a <label>/ folder or name it <label>.<number>"))
             continue
@@ -92,7 +93,11 @@ def discover_tracks(src: str | Path, unlabelled: bool = False) -> Discovery:
         if d.is_dir() and not d.name.startswith(".") and not any(d.iterdir())
     )
     if not found.tracks:
-        detail = f" ({len(found.ignored)} files ignored, e.g. {found.ignored[0][0]}: {found.ignored[0][1]})" if found.ignored else ""
+        detail = (
+            f" ({len(found.ignored)} files ignored, e.g. {found.ignored[0][0]}: {found.ignored[0][1]})"
+            if found.ignored
+            else ""
+        )
         raise SourceFolderError(f"source folder {str(src)!r} holds no usable audio file{detail}")
     return found
 

@@ -25,7 +25,9 @@ Outputs = tuple[list[torch.Tensor], list[list[torch.Tensor]]]  # (logits per sub
 class _ConvStack(nn.Module):
     """Weight-normed 2-D convolutions with leaky ReLUs; the last layer gives one logit channel."""
 
-    def __init__(self, in_channels: int, channels: list[int], kernel: tuple[int, int], strides: list[tuple[int, int]]) -> None:
+    def __init__(
+        self, in_channels: int, channels: list[int], kernel: tuple[int, int], strides: list[tuple[int, int]]
+    ) -> None:
         super().__init__()
         layers, prev = [], in_channels
         pad = (kernel[0] // 2, kernel[1] // 2)
@@ -66,8 +68,12 @@ class STFTDiscriminator(nn.Module):
 class MultiResolutionSTFTDiscriminator(nn.Module):
     """``forward(wave (N, samples))`` -> one :class:`STFTDiscriminator` output per resolution."""
 
-    def __init__(self, resolutions: list[tuple[int, int]] = ((2048, 512), (1024, 256), (512, 128)),
-                 channels: int = 32, num_layers: int = 4) -> None:
+    def __init__(
+        self,
+        resolutions: list[tuple[int, int]] = ((2048, 512), (1024, 256), (512, 128)),
+        channels: int = 32,
+        num_layers: int = 4,
+    ) -> None:
         super().__init__()
         self.discriminators = nn.ModuleList(STFTDiscriminator(n, h, channels, num_layers) for n, h in resolutions)
 

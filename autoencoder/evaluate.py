@@ -41,10 +41,19 @@ from .pca import MelPCA, training_mels
 from .stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
 
 
-def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "test", max_clips: int | None = None,
-                       batch: int = 8, progress: bool = True, judge: Judge | None = None,
-                       independent: IndependentJudge | None = None, n_boot: int = N_BOOT,
-                       pca_extras: Sequence[PreparedDataset] = (), pca_fit: MelPCA | None = None) -> dict:
+def evaluate_stage_one(
+    codec: StageOne,
+    data: PreparedDataset,
+    split: str = "test",
+    max_clips: int | None = None,
+    batch: int = 8,
+    progress: bool = True,
+    judge: Judge | None = None,
+    independent: IndependentJudge | None = None,
+    n_boot: int = N_BOOT,
+    pca_extras: Sequence[PreparedDataset] = (),
+    pca_fit: MelPCA | None = None,
+) -> dict:
     """Per-clip metrics of every path on ``split``; returns ``{"clips": {...}, "summary": {...}}``.
 
     ``pca_extras``: extra training music PCA is fitted on beside the train split (as the VAE was);
@@ -72,12 +81,16 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     predictions: dict[str, list[int]] = defaultdict(list)
     scores = ReconstructionScores(independent) if independent is not None else None
     for i in tqdm(range(0, len(rows), batch), desc=f"evaluating {split}", disable=not progress):
-        waves = data.waves(rows[i:i + batch]).to(codec.device)
+        waves = data.waves(rows[i : i + batch]).to(codec.device)
         with torch.no_grad():
             mel = fe(waves)
             vae_mel = codec.vae.decode(codec.vae.encode(mel).mean)
-            paths = {"vae_vocoder": codec.mel_to_wave(vae_mel), "vae_griffin_lim": codec.mel_to_wave(vae_mel, True),
-                     "vocoder_true_mel": codec.mel_to_wave(mel), "griffin_lim_true_mel": codec.mel_to_wave(mel, True)}
+            paths = {
+                "vae_vocoder": codec.mel_to_wave(vae_mel),
+                "vae_griffin_lim": codec.mel_to_wave(vae_mel, True),
+                "vocoder_true_mel": codec.mel_to_wave(mel),
+                "griffin_lim_true_mel": codec.mel_to_wave(mel, True),
+            }
             per_clip["vae_mel_l1"] += (vae_mel - mel).abs().mean(dim=(1, 2)).tolist()
             if pca is not None:
                 pca_mel = pca.reconstruct(mel)
@@ -100,8 +113,10 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
     if scores is not None:
         per_clip.update(scores.per_clip())
     tracks = data.track_ids[rows].tolist()
-    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
-               for key, values in per_clip.items()}
+    summary = {
+        key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
+        for key, values in per_clip.items()
+    }
     if pca is not None:
         # The ratio of the two means, and its interval from the same statistic over resampled tracks.
         vae, base = np.array(per_clip["vae_mel_l1"]), np.array(per_clip["pca_mel_l1"])
@@ -111,37 +126,55 @@ def evaluate_stage_one(codec: StageOne, data: PreparedDataset, split: str = "tes
         truth = [judge.genres.index(g) if g in judge.genres else -1 for g in data.genres[rows]]
         with warnings.catch_warnings():  # a subset of clips may miss genres the judge predicts: expected
             warnings.simplefilter("ignore", UserWarning)
-            summary["judge_balanced_accuracy"] = {path: float(balanced_accuracy_score(truth, guess))
-                                                  for path, guess in predictions.items()}
+            summary["judge_balanced_accuracy"] = {
+                path: float(balanced_accuracy_score(truth, guess)) for path, guess in predictions.items()
+            }
         summary["judge_test_scores"] = {k: v for k, v in judge.metrics.items() if k.startswith("test_")}
     summary["differences"] = paired_differences(per_clip, tracks, n_boot)
     if scores is not None:
         train = split_embeddings(data, independent.embedding, "train", progress=progress)
         train_rows = data.indices("train")
-        summary.update(scores.summary(data.genres[rows], np.asarray(tracks), train[FAD_LAYER],
-                                      data.genres[train_rows], data.track_ids[train_rows], n_boot=n_boot))
-    return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "latent_size": codec.latent_size,
-            "pca_applicable": pca is not None, "pca_training_clips": sum(len(d.indices("train")) for d in (data, *pca_extras)),
-            "summary": summary,
-            "clips": {"track_id": tracks, **per_clip}}
+        summary.update(
+            scores.summary(
+                data.genres[rows],
+                np.asarray(tracks),
+                train[FAD_LAYER],
+                data.genres[train_rows],
+                data.track_ids[train_rows],
+                n_boot=n_boot,
+            )
+        )
+    return {
+        "split": split,
+        "num_clips": len(rows),
+        "num_tracks": len(set(tracks)),
+        "latent_size": codec.latent_size,
+        "pca_applicable": pca is not None,
+        "pca_training_clips": sum(len(d.indices("train")) for d in (data, *pca_extras)),
+        "summary": summary,
+        "clips": {"track_id": tracks, **per_clip},
+    }
 
 
-PAIRS = (("vae_vocoder", "pca_vocoder"), ("vocoder_true_mel", "griffin_lim_true_mel"),
-         ("vae_vocoder", "vae_griffin_lim"))
+PAIRS = (
+    ("vae_vocoder", "pca_vocoder"),
+    ("vocoder_true_mel", "griffin_lim_true_mel"),
+    ("vae_vocoder", "vae_griffin_lim"),
+)
 
 
-def paired_differences(per_clip: dict[str, list[float]], tracks: list, n_boot: int = N_BOOT,
-                       pairs=PAIRS) -> dict:
+def paired_differences(per_clip: dict[str, list[float]], tracks: list, n_boot: int = N_BOOT, pairs=PAIRS) -> dict:
     """Mean per-clip difference ``a - b`` of every metric for the path ``pairs`` (default :data:`PAIRS`),
     with an interval over tracks: paths scored on the same clips are compared clip by clip."""
     out = {}
     for a, b in pairs:
         for key in [k for k in per_clip if k.startswith(a + "/")]:
-            other = b + key[len(a):]
+            other = b + key[len(a) :]
             if other in per_clip:
                 diff = np.asarray(per_clip[key]) - np.asarray(per_clip[other])
-                out[f"{a}-{b}/{key[len(a) + 1:]}"] = dict(zip(("mean", "ci_low", "ci_high"),
-                                                              bootstrap_mean_ci(diff, tracks, n_boot)))
+                out[f"{a}-{b}/{key[len(a) + 1 :]}"] = dict(
+                    zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(diff, tracks, n_boot))
+                )
     return out
 
 
@@ -149,12 +182,23 @@ def format_table(result: dict) -> str:
     """A markdown table: one row per decoding path, one column per metric (mean [95 % CI])."""
     s = result["summary"]
     paths = ["vae_vocoder", "vae_griffin_lim", "pca_vocoder", "vocoder_true_mel", "griffin_lim_true_mel"]
-    names = ["log_mel_l1", "mr_stft", "spectral_convergence", "onset_corr", "chroma4096_corr", "centroid_corr", "si_sdr"]
+    names = [
+        "log_mel_l1",
+        "mr_stft",
+        "spectral_convergence",
+        "onset_corr",
+        "chroma4096_corr",
+        "centroid_corr",
+        "si_sdr",
+    ]
     names += [n for n in ("judge_agreement", "ind_agreement", "ind_kl") if f"vae_vocoder/{n}" in s]
-    lines = [f"D = {result['latent_size']}, {result['split']} split: {result['num_clips']} clips of "
-             f"{result['num_tracks']} tracks; mean [95 % CI over tracks]", "",
-             "| path | decoded-mel L1 | " + " | ".join(f"heard {n}" for n in names) + " |",
-             "|---" * (len(names) + 2) + "|"]
+    lines = [
+        f"D = {result['latent_size']}, {result['split']} split: {result['num_clips']} clips of "
+        f"{result['num_tracks']} tracks; mean [95 % CI over tracks]",
+        "",
+        "| path | decoded-mel L1 | " + " | ".join(f"heard {n}" for n in names) + " |",
+        "|---" * (len(names) + 2) + "|",
+    ]
     for path in paths:
         if f"{path}/log_mel_l1" not in s:
             continue
@@ -166,9 +210,12 @@ def format_table(result: dict) -> str:
     if "judge_balanced_accuracy" in s:
         scores = ", ".join(f"{k} {v:.3f}" for k, v in s["judge_balanced_accuracy"].items())
         real = s["judge_test_scores"]
-        lines += ["", f"judge balanced accuracy against true genres: {scores} (judge on real test clips: balanced "
-                      f"accuracy {real.get('test_balanced_accuracy', float('nan')):.3f}, Cohen's kappa "
-                      f"{real.get('test_cohen_kappa', float('nan')):.3f}; chance {real.get('test_chance_balanced_accuracy', float('nan')):.3f})"]
+        lines += [
+            "",
+            f"judge balanced accuracy against true genres: {scores} (judge on real test clips: balanced "
+            f"accuracy {real.get('test_balanced_accuracy', float('nan')):.3f}, Cohen's kappa "
+            f"{real.get('test_cohen_kappa', float('nan')):.3f}; chance {real.get('test_chance_balanced_accuracy', float('nan')):.3f})",
+        ]
     return "\n".join(lines + _independent_lines(s) + _difference_lines(s))
 
 
@@ -177,16 +224,26 @@ def _independent_lines(s: dict) -> list[str]:
     fad = s.get("fad", {}).get("sets")
     if fad:
         n = fad[ORIGINAL]["n"]
-        lines += ["", f"Fréchet audio distance from {n[1]} real train clips ({fad[ORIGINAL]['groups'][1]} tracks), "
-                      f"{n[0]} clips each, genres {', '.join(s['fad']['genres'])} (musicnn {s['fad']['layer']}; "
-                      "95 % intervals over tracks; ratio to the originals' own distance, paired):", "",
-                  "| clips | FAD | ratio to originals |", "|---|---|---|"]
+        lines += [
+            "",
+            f"Fréchet audio distance from {n[1]} real train clips ({fad[ORIGINAL]['groups'][1]} tracks), "
+            f"{n[0]} clips each, genres {', '.join(s['fad']['genres'])} (musicnn {s['fad']['layer']}; "
+            "95 % intervals over tracks; ratio to the originals' own distance, paired):",
+            "",
+            "| clips | FAD | ratio to originals |",
+            "|---|---|---|",
+        ]
         lines += fad_rows(fad)
     acc = s.get("independent_balanced_accuracy")
     if acc:
-        lines += ["", "Independent judge balanced accuracy against the true genres: " + ", ".join(
-            f"{k} {v['balanced_accuracy']:.3f} [{v['balanced_accuracy_ci'][0]:.3f}, {v['balanced_accuracy_ci'][1]:.3f}]"
-            for k, v in acc.items())]
+        lines += [
+            "",
+            "Independent judge balanced accuracy against the true genres: "
+            + ", ".join(
+                f"{k} {v['balanced_accuracy']:.3f} [{v['balanced_accuracy_ci'][0]:.3f}, {v['balanced_accuracy_ci'][1]:.3f}]"
+                for k, v in acc.items()
+            ),
+        ]
     return lines
 
 
@@ -194,8 +251,11 @@ def fad_rows(fad: dict) -> list[str]:
     """Markdown rows ``| set | FAD [CI] | ratio to the originals [CI] |`` of a :func:`fad_against` result."""
     rows = []
     for name, v in fad.items():
-        ratio = (f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
-                 if "ratio_ci" in v else "1 (the floor)")
+        ratio = (
+            f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
+            if "ratio_ci" in v
+            else "1 (the floor)"
+        )
         rows.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
     return rows
 
@@ -205,8 +265,14 @@ def _difference_lines(s: dict) -> list[str]:
     rows = [(k, v) for k, v in s.get("differences", {}).items() if k.split("/")[1] in shown]
     if not rows:
         return []
-    lines = ["", "Paired differences on the same clips (mean of a - b [95 % CI over tracks]; an interval "
-                 "that excludes 0 is a difference):", "", "| a - b | metric | difference |", "|---|---|---|"]
+    lines = [
+        "",
+        "Paired differences on the same clips (mean of a - b [95 % CI over tracks]; an interval "
+        "that excludes 0 is a difference):",
+        "",
+        "| a - b | metric | difference |",
+        "|---|---|---|",
+    ]
     return lines + [f"| {k.split('/')[0]} | {k.split('/')[1]} | {format_ci(v)} |" for k, v in rows]
 
 
@@ -215,9 +281,17 @@ def format_ci(stat: dict | None) -> str:
     return "-" if stat is None else f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"
 
 
-def evaluate_to_folder(model: str | os.PathLike, data: str | os.PathLike, out: str | os.PathLike, *, split: str = "test",
-                       max_clips: int | None = None, judge: str | os.PathLike | None = None,
-                       independent: str | os.PathLike | None = None, device: str = "auto") -> dict:
+def evaluate_to_folder(
+    model: str | os.PathLike,
+    data: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    split: str = "test",
+    max_clips: int | None = None,
+    judge: str | os.PathLike | None = None,
+    independent: str | os.PathLike | None = None,
+    device: str = "auto",
+) -> dict:
     """Evaluate the VAE at ``model`` on a split; writes ``out/metrics.json`` and ``out/table.md``.
 
     ``judge``: the in-house judge (a second opinion, optional); ``independent``: the independent judge
@@ -232,8 +306,14 @@ def evaluate_to_folder(model: str | os.PathLike, data: str | os.PathLike, out: s
     from .independent.judge import load_independent_judge
 
     judge_model = load_judge(judge, device=codec.device) if judge else None
-    result = evaluate_stage_one(codec, PreparedDataset(data), split, max_clips, judge=judge_model,
-                                independent=load_independent_judge(independent, device=codec.device))
+    result = evaluate_stage_one(
+        codec,
+        PreparedDataset(data),
+        split,
+        max_clips,
+        judge=judge_model,
+        independent=load_independent_judge(independent, device=codec.device),
+    )
     result["command"] = " ".join(sys.argv)
     write_json(Path(out) / "metrics.json", result)
     write_text(Path(out) / "table.md", format_table(result) + "\n")

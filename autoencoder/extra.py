@@ -39,14 +39,17 @@ def load_extra(src: str | Path, main: PreparedDataset, progress: bool = True) ->
     if (Path(src) / "dataset.json").is_file():
         extra = PreparedDataset(src)
     else:
-        options = PrepareOptions(clip_seconds=float(main.meta["clip_seconds"]), sample_rate=main.sample_rate,
-                                 unlabelled=True)
+        options = PrepareOptions(
+            clip_seconds=float(main.meta["clip_seconds"]), sample_rate=main.sample_rate, unlabelled=True
+        )
         out = cache_folder(src, main)
         prepare_dataset(src, out, options, progress=progress)
         extra = PreparedDataset(out)
     if extra.sample_rate != main.sample_rate or extra.clips.shape[1] != main.clips.shape[1]:
-        raise DatasetError(f"extra music {str(src)!r} is prepared at {extra.sample_rate} Hz, {extra.clips.shape[1]} "
-                           f"samples a clip; the main dataset has {main.sample_rate} Hz, {main.clips.shape[1]}")
+        raise DatasetError(
+            f"extra music {str(src)!r} is prepared at {extra.sample_rate} Hz, {extra.clips.shape[1]} "
+            f"samples a clip; the main dataset has {main.sample_rate} Hz, {main.clips.shape[1]}"
+        )
     return extra
 
 
@@ -58,9 +61,15 @@ def extra_record(extra: PreparedDataset) -> dict:
     without one the record says the licences are unknown.
     """
     s = extra.summary
-    record = {"source": s["source"], "fingerprint": extra.meta["fingerprint"], "num_clips": s["num_clips"],
-              "num_tracks": s["num_tracks"], "seconds": s["clip_seconds_total"], "split_rules": s["split_rules"],
-              "licences": licences(s["source"])}
+    record = {
+        "source": s["source"],
+        "fingerprint": extra.meta["fingerprint"],
+        "num_clips": s["num_clips"],
+        "num_tracks": s["num_tracks"],
+        "seconds": s["clip_seconds_total"],
+        "split_rules": s["split_rules"],
+        "licences": licences(s["source"]),
+    }
     return record
 
 

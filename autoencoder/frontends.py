@@ -67,9 +67,16 @@ class CostConfig:
 
 @dataclass
 class FrontendStudyConfig:
-    candidates: list[Candidate] = field(default_factory=lambda: [
-        Candidate(80, 1024), Candidate(96, 1024), Candidate(128, 1024), Candidate(128, 2048),
-        Candidate(160, 2048), Candidate(256, 2048)])
+    candidates: list[Candidate] = field(
+        default_factory=lambda: [
+            Candidate(80, 1024),
+            Candidate(96, 1024),
+            Candidate(128, 1024),
+            Candidate(128, 2048),
+            Candidate(160, 2048),
+            Candidate(256, 2048),
+        ]
+    )
     rule: FrontendRule = field(default_factory=FrontendRule)
     cost: CostConfig = field(default_factory=CostConfig)
     split: str = "valid"
@@ -82,8 +89,10 @@ class FrontendStudyConfig:
         if not self.candidates:
             raise ValueError("need at least one candidate front-end")
         if self.clips_per_track < 1 or self.griffin_lim_iters < 1:
-            raise ValueError(f"need clips_per_track >= 1 and griffin_lim_iters >= 1, got {self.clips_per_track}, "
-                             f"{self.griffin_lim_iters}")
+            raise ValueError(
+                f"need clips_per_track >= 1 and griffin_lim_iters >= 1, got {self.clips_per_track}, "
+                f"{self.griffin_lim_iters}"
+            )
 
 
 def settings_of(candidate: Candidate, hop_length: int = 256) -> MelSettings:
@@ -111,7 +120,7 @@ def ceilings(settings: MelSettings, waves: torch.Tensor, n_iter: int, batch: int
     gl = GriffinLim(frontend, n_iter=n_iter)
     out: dict[str, list[np.ndarray]] = {k: [] for k in CEILING_METRICS}
     for i in range(0, len(waves), batch):
-        w = waves[i:i + batch]
+        w = waves[i : i + batch]
         scores = M.compare(frontend, w, gl(frontend(w), w.shape[-1]))
         for k in CEILING_METRICS:
             out[k].append(scores[k].numpy())
@@ -171,8 +180,13 @@ def measure_cost(settings: MelSettings, cost: CostConfig, clip_seconds: float = 
     torch.manual_seed(0)
     frontend = MelFrontend(settings)
     samples = int(clip_seconds * settings.sample_rate)
-    vae = MelVAE(n_mels=settings.n_mels, num_frames=settings.num_frames(samples), latent_channels=cost.latent_channels,
-                 latent_frames=cost.latent_frames, channels=tuple(cost.vae_channels))
+    vae = MelVAE(
+        n_mels=settings.n_mels,
+        num_frames=settings.num_frames(samples),
+        latent_channels=cost.latent_channels,
+        latent_frames=cost.latent_frames,
+        channels=tuple(cost.vae_channels),
+    )
     vocoder = Vocoder(n_mels=settings.n_mels, n_fft=settings.n_fft, hop_length=settings.hop_length)
     waves = 0.1 * torch.randn(cost.vae_batch, samples)
     mel = frontend(waves)
@@ -209,11 +223,17 @@ def measure_cost(settings: MelSettings, cost: CostConfig, clip_seconds: float = 
         z = vae.encode(frontend(one)).mean
         encode = median_seconds(lambda: vae.encode(frontend(one)).mean, cost.runs) / len(one)
         decode = median_seconds(lambda: vocoder(vae.decode(z), samples), cost.runs) / len(one)
-    return {"vae_step_s": vae_seconds, "vae_step_peak_rss_mib": vae_peak, "rss_before_vae_step_mib": before,
-            "vae_step_extra_mib": vae_peak - before, "vocoder_step_s": vocoder_seconds,
-            "encode_s_per_clip": encode, "decode_s_per_clip": decode,
-            "vae_parameters": sum(p.numel() for p in vae.parameters()),
-            "vocoder_parameters": sum(p.numel() for p in vocoder.parameters())}
+    return {
+        "vae_step_s": vae_seconds,
+        "vae_step_peak_rss_mib": vae_peak,
+        "rss_before_vae_step_mib": before,
+        "vae_step_extra_mib": vae_peak - before,
+        "vocoder_step_s": vocoder_seconds,
+        "encode_s_per_clip": encode,
+        "decode_s_per_clip": decode,
+        "vae_parameters": sum(p.numel() for p in vae.parameters()),
+        "vocoder_parameters": sum(p.numel() for p in vocoder.parameters()),
+    }
 
 
 def _cost_worker(settings: dict, cost: dict, clip_seconds: float, queue) -> None:
@@ -235,50 +255,82 @@ def run_study(data: PreparedDataset, cfg: FrontendStudyConfig, with_cost: bool =
     """Every candidate's ceilings (and costs), the rule's choice and the protocol, as one record."""
     rows_idx, tracks = study_clips(data, cfg.split, cfg.clips_per_track)
     waves = data.waves(rows_idx)
-    log(f"{cfg.split}: {len(rows_idx)} clips of {len(set(tracks))} tracks; Griffin-Lim {cfg.griffin_lim_iters} iterations")
+    log(
+        f"{cfg.split}: {len(rows_idx)} clips of {len(set(tracks))} tracks; Griffin-Lim {cfg.griffin_lim_iters} iterations"
+    )
     rows = []
     for cand in cfg.candidates:
         settings = settings_of(cand, cfg.hop_length)
         start = time.perf_counter()
         values = ceilings(settings, waves, cfg.griffin_lim_iters)
-        row = {"name": cand.name, "n_mels": cand.n_mels, "n_fft": cand.n_fft, "ceiling": summarise(values, tracks),
-               "ceiling_seconds": time.perf_counter() - start,
-               "input_floats_per_clip": cand.n_mels * settings.num_frames(int(cfg.clip_seconds * settings.sample_rate))}
+        row = {
+            "name": cand.name,
+            "n_mels": cand.n_mels,
+            "n_fft": cand.n_fft,
+            "ceiling": summarise(values, tracks),
+            "ceiling_seconds": time.perf_counter() - start,
+            "input_floats_per_clip": cand.n_mels * settings.num_frames(int(cfg.clip_seconds * settings.sample_rate)),
+        }
         if with_cost:
             row["cost"] = measure_cost_isolated(settings, cfg.cost, cfg.clip_seconds)
         c = row["ceiling"]
-        log(f"{cand.name:>9}: harmony {c['chroma4096_corr']['mean']:.3f} onset {c['yardstick_onset_corr']['mean']:.3f} "
+        log(
+            f"{cand.name:>9}: harmony {c['chroma4096_corr']['mean']:.3f} onset {c['yardstick_onset_corr']['mean']:.3f} "
             f"distance {c['yardstick_db']['mean']:.2f} dB MR-STFT {c['mr_stft']['mean']:.3f}"
-            + (f"; VAE step {row['cost']['vae_step_s']:.2f} s" if with_cost else ""))
+            + (f"; VAE step {row['cost']['vae_step_s']:.2f} s" if with_cost else "")
+        )
         rows.append(row)
     chosen = choose(rows, cfg.rule)
-    return {"split": cfg.split, "num_clips": len(rows_idx), "num_tracks": len(set(tracks)),
-            "protocol": {"griffin_lim_iters": cfg.griffin_lim_iters, "clips_per_track": cfg.clips_per_track,
-                         "hop_length": cfg.hop_length, "metrics_version": M.METRICS_VERSION,
-                         "harmony": f"chroma from a {M.HARMONY_N_FFT}-point STFT, hop {M.HARMONY_HOP}, 55 Hz-5 kHz",
-                         "yardstick": f"{M.HARMONY_N_FFT}-point log-magnitude STFT, {M.YARDSTICK_RANGE_DB:g} dB range",
-                         "intervals": "95 % bootstrap over tracks"},
-            "rule": asdict(cfg.rule), "chosen": chosen["name"] if chosen else None, "candidates": rows}
+    return {
+        "split": cfg.split,
+        "num_clips": len(rows_idx),
+        "num_tracks": len(set(tracks)),
+        "protocol": {
+            "griffin_lim_iters": cfg.griffin_lim_iters,
+            "clips_per_track": cfg.clips_per_track,
+            "hop_length": cfg.hop_length,
+            "metrics_version": M.METRICS_VERSION,
+            "harmony": f"chroma from a {M.HARMONY_N_FFT}-point STFT, hop {M.HARMONY_HOP}, 55 Hz-5 kHz",
+            "yardstick": f"{M.HARMONY_N_FFT}-point log-magnitude STFT, {M.YARDSTICK_RANGE_DB:g} dB range",
+            "intervals": "95 % bootstrap over tracks",
+        },
+        "rule": asdict(cfg.rule),
+        "chosen": chosen["name"] if chosen else None,
+        "candidates": rows,
+    }
 
 
 def table(record: dict) -> str:
     """The study as a Markdown table (ceilings with intervals, then costs)."""
+
     def ci(m: dict, digits: int = 3) -> str:
         return f"{m['mean']:.{digits}f} [{m['ci'][0]:.{digits}f}, {m['ci'][1]:.{digits}f}]"
 
-    head = (f"Ceilings on {record['split']} ({record['num_clips']} clips of {record['num_tracks']} tracks; Griffin-Lim "
-            f"{record['protocol']['griffin_lim_iters']} iterations on true mels; 95 % intervals over tracks). "
-            f"Rule: harmony >= {record['rule']['harmony_min']}, onset >= {record['rule']['onset_min']}; "
-            f"chosen: **{record['chosen']}**.")
-    columns = ("| front-end | harmony (chroma4096) | onset (yardstick) | distance (dB) | MR-STFT | VAE step (s) | "
-               "VAE step extra RSS (MiB) | vocoder step (s) | encode / decode (ms per clip) |")
+    head = (
+        f"Ceilings on {record['split']} ({record['num_clips']} clips of {record['num_tracks']} tracks; Griffin-Lim "
+        f"{record['protocol']['griffin_lim_iters']} iterations on true mels; 95 % intervals over tracks). "
+        f"Rule: harmony >= {record['rule']['harmony_min']}, onset >= {record['rule']['onset_min']}; "
+        f"chosen: **{record['chosen']}**."
+    )
+    columns = (
+        "| front-end | harmony (chroma4096) | onset (yardstick) | distance (dB) | MR-STFT | VAE step (s) | "
+        "VAE step extra RSS (MiB) | vocoder step (s) | encode / decode (ms per clip) |"
+    )
     lines = [head, "", columns, "|---|---|---|---|---|---|---|---|---|"]
     for r in record["candidates"]:
         c, cost = r["ceiling"], r.get("cost")
-        costs = (f"{cost['vae_step_s']:.2f} | {cost['vae_step_extra_mib']:.0f} | {cost['vocoder_step_s']:.3f} | "
-                 f"{1000 * cost['encode_s_per_clip']:.1f} / {1000 * cost['decode_s_per_clip']:.1f}") if cost else "| | |"
-        lines.append(f"| {r['name']} | {ci(c['chroma4096_corr'])} | {ci(c['yardstick_onset_corr'])} | "
-                     f"{ci(c['yardstick_db'], 2)} | {ci(c['mr_stft'])} | {costs} |")
+        costs = (
+            (
+                f"{cost['vae_step_s']:.2f} | {cost['vae_step_extra_mib']:.0f} | {cost['vocoder_step_s']:.3f} | "
+                f"{1000 * cost['encode_s_per_clip']:.1f} / {1000 * cost['decode_s_per_clip']:.1f}"
+            )
+            if cost
+            else "| | |"
+        )
+        lines.append(
+            f"| {r['name']} | {ci(c['chroma4096_corr'])} | {ci(c['yardstick_onset_corr'])} | "
+            f"{ci(c['yardstick_db'], 2)} | {ci(c['mr_stft'])} | {costs} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -292,8 +344,10 @@ def figure(record: dict):
     rows = record["candidates"]
     with_cost = all("cost" in r for r in rows)
     fig, axes = plt.subplots(1, 3 if with_cost else 2, figsize=(12 if with_cost else 8, 3.6), squeeze=False)
-    panels = [("chroma4096_corr", "harmony ceiling (chroma, 4096-pt)", record["rule"]["harmony_min"]),
-              ("yardstick_onset_corr", "onset ceiling (4096-pt yardstick)", record["rule"]["onset_min"])]
+    panels = [
+        ("chroma4096_corr", "harmony ceiling (chroma, 4096-pt)", record["rule"]["harmony_min"]),
+        ("yardstick_onset_corr", "onset ceiling (4096-pt yardstick)", record["rule"]["onset_min"]),
+    ]
     for ax, (key, title, threshold) in zip(axes[0], panels):
         for n_fft, marker in ((1024, "o-"), (2048, "s--")):
             sel = [r for r in rows if r["n_fft"] == n_fft]
@@ -301,8 +355,10 @@ def figure(record: dict):
                 continue
             x = [r["n_mels"] for r in sel]
             m = [r["ceiling"][key]["mean"] for r in sel]
-            err = [[mi - r["ceiling"][key]["ci"][0] for mi, r in zip(m, sel)],
-                   [r["ceiling"][key]["ci"][1] - mi for mi, r in zip(m, sel)]]
+            err = [
+                [mi - r["ceiling"][key]["ci"][0] for mi, r in zip(m, sel)],
+                [r["ceiling"][key]["ci"][1] - mi for mi, r in zip(m, sel)],
+            ]
             ax.errorbar(x, m, yerr=err, fmt=marker, capsize=3, label=f"n_fft {n_fft}")
         ax.axhline(threshold, color="k", lw=0.8, ls=":", label=f"rule {threshold}")
         ax.set_xlabel("mel bands")
@@ -313,16 +369,31 @@ def figure(record: dict):
         for n_fft, marker in ((1024, "o-"), (2048, "s--")):
             sel = [r for r in rows if r["n_fft"] == n_fft]
             if sel:
-                ax.plot([r["n_mels"] for r in sel], [r["cost"]["vae_step_s"] for r in sel], marker, label=f"n_fft {n_fft}")
+                ax.plot(
+                    [r["n_mels"] for r in sel], [r["cost"]["vae_step_s"] for r in sel], marker, label=f"n_fft {n_fft}"
+                )
         ax.set_xlabel("mel bands")
         ax.set_ylabel("s per VAE step")
         ax.set_title("cost: VAE training step at the stage-one layout", fontsize=10)
         ax.legend(fontsize=8)
-    fig.suptitle(f"Front-end candidates on {record['split']} (Griffin-Lim on true mels); chosen: {record['chosen']}",
-                 fontsize=10)
+    fig.suptitle(
+        f"Front-end candidates on {record['split']} (Griffin-Lim on true mels); chosen: {record['chosen']}", fontsize=10
+    )
     fig.tight_layout()
     return fig
 
 
-__all__ = ["Candidate", "CostConfig", "FrontendRule", "FrontendStudyConfig", "ceilings", "choose", "figure",
-           "measure_cost", "run_study", "settings_of", "study_clips", "table"]
+__all__ = [
+    "Candidate",
+    "CostConfig",
+    "FrontendRule",
+    "FrontendStudyConfig",
+    "ceilings",
+    "choose",
+    "figure",
+    "measure_cost",
+    "run_study",
+    "settings_of",
+    "study_clips",
+    "table",
+]

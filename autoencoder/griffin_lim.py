@@ -21,8 +21,14 @@ class GriffinLim(nn.Module):
         s = frontend.settings
         self.frontend = frontend
         self.inverse_mel = torchaudio.transforms.InverseMelScale(
-            n_stft=s.n_fft // 2 + 1, n_mels=s.n_mels, sample_rate=s.sample_rate, f_min=s.f_min, f_max=s.f_max,
-            norm="slaney", mel_scale="slaney")
+            n_stft=s.n_fft // 2 + 1,
+            n_mels=s.n_mels,
+            sample_rate=s.sample_rate,
+            f_min=s.f_min,
+            f_max=s.f_max,
+            norm="slaney",
+            mel_scale="slaney",
+        )
         self.n_iter = n_iter
         self.register_buffer("window", torch.hann_window(s.n_fft), persistent=False)
 
@@ -32,5 +38,14 @@ class GriffinLim(nn.Module):
         s = self.frontend.settings
         # momentum 0.99 is torchaudio's default (fast Griffin-Lim); zero initial phase keeps it deterministic.
         return torchaudio.functional.griffinlim(
-            magnitude, self.window, s.n_fft, s.hop_length, s.n_fft, power=1.0, n_iter=self.n_iter,
-            momentum=0.99, length=num_samples, rand_init=False)
+            magnitude,
+            self.window,
+            s.n_fft,
+            s.hop_length,
+            s.n_fft,
+            power=1.0,
+            n_iter=self.n_iter,
+            momentum=0.99,
+            length=num_samples,
+            rand_init=False,
+        )

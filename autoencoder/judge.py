@@ -23,14 +23,27 @@ class GenreJudge(ModelMixin, ConfigMixin):
     """``forward(mel (N, n_mels, T)) -> logits (N, num_genres)``; ``embed`` gives ``(N, embedding_dim)``."""
 
     @register_to_config
-    def __init__(self, num_genres: int = 10, n_mels: int = _DEFAULT.n_mels, channels: tuple[int, ...] = (16, 32, 64, 96),
-                 embedding_dim: int = 32, dropout: float = 0.3) -> None:
+    def __init__(
+        self,
+        num_genres: int = 10,
+        n_mels: int = _DEFAULT.n_mels,
+        channels: tuple[int, ...] = (16, 32, 64, 96),
+        embedding_dim: int = 32,
+        dropout: float = 0.3,
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         c_in = 1
         for c in channels:
-            layers += [nn.Conv2d(c_in, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(),
-                       nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2)]
+            layers += [
+                nn.Conv2d(c_in, c, 3, padding=1),
+                nn.BatchNorm2d(c),
+                nn.ReLU(),
+                nn.Conv2d(c, c, 3, padding=1),
+                nn.BatchNorm2d(c),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
             c_in = c
         self.features = nn.Sequential(*layers)
         # Mean and max over time and frequency: a clip-level summary that ignores where things happen.
@@ -74,7 +87,7 @@ class Judge:
     @torch.no_grad()
     def _batched(self, wave: torch.Tensor, fn, batch: int = 32) -> torch.Tensor:
         wave = wave.unsqueeze(0) if wave.ndim == 1 else wave
-        return torch.cat([fn(self.frontend(wave[i:i + batch].to(self.device))) for i in range(0, len(wave), batch)])
+        return torch.cat([fn(self.frontend(wave[i : i + batch].to(self.device))) for i in range(0, len(wave), batch)])
 
     def probabilities(self, wave: torch.Tensor) -> torch.Tensor:
         """``(N, samples) -> (N, num_genres)``."""

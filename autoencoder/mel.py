@@ -37,8 +37,10 @@ class MelSettings:
 
     def __post_init__(self) -> None:
         if self.f_max > self.sample_rate / 2 or self.f_min < 0 or self.f_min >= self.f_max:
-            raise ValueError(f"need 0 <= f_min < f_max <= sample_rate / 2, got f_min={self.f_min}, "
-                             f"f_max={self.f_max}, sample_rate={self.sample_rate}")
+            raise ValueError(
+                f"need 0 <= f_min < f_max <= sample_rate / 2, got f_min={self.f_min}, "
+                f"f_max={self.f_max}, sample_rate={self.sample_rate}"
+            )
         if self.hop_length <= 0 or self.n_fft < self.hop_length:
             raise ValueError(f"need 0 < hop_length <= n_fft, got hop_length={self.hop_length}, n_fft={self.n_fft}")
         if self.n_mels <= 0:
@@ -55,8 +57,9 @@ class MelSettings:
 
 def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float, f_max: float) -> torch.Tensor:
     """The front-end's filterbank (Slaney scale and norm), ``(n_fft // 2 + 1, n_mels)``."""
-    return torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate,
-                                                 norm="slaney", mel_scale="slaney")
+    return torchaudio.functional.melscale_fbanks(
+        n_fft // 2 + 1, f_min, f_max, n_mels, sample_rate, norm="slaney", mel_scale="slaney"
+    )
 
 
 @lru_cache(maxsize=64)
@@ -72,7 +75,8 @@ def _check_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float, f
         raise ValueError(
             f"n_mels={n_mels} bands on an n_fft={n_fft}-point STFT from f_min={f_min:g} Hz: {narrow} filter(s) cover "
             f"fewer than 2 STFT bins and the filterbank has rank {rank} of {n_mels}; expected every filter to cover "
-            f"at least 2 bins and full rank (use fewer bands, a larger n_fft or a higher f_min)")
+            f"at least 2 bins and full rank (use fewer bands, a larger n_fft or a higher f_min)"
+        )
 
 
 class MelFrontend(nn.Module):
@@ -87,8 +91,16 @@ class MelFrontend(nn.Module):
         self.settings = settings = settings or MelSettings()
         s = settings
         self.mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=s.sample_rate, n_fft=s.n_fft, hop_length=s.hop_length, n_mels=s.n_mels,
-            f_min=s.f_min, f_max=s.f_max, power=1.0, norm="slaney", mel_scale="slaney", center=True,
+            sample_rate=s.sample_rate,
+            n_fft=s.n_fft,
+            hop_length=s.hop_length,
+            n_mels=s.n_mels,
+            f_min=s.f_min,
+            f_max=s.f_max,
+            power=1.0,
+            norm="slaney",
+            mel_scale="slaney",
+            center=True,
         )
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:

@@ -23,8 +23,17 @@ import torch
 from .device import module_device
 from .mel import MelFrontend
 
-METRIC_NAMES = ("log_mel_l1", "mr_stft", "spectral_convergence", "si_sdr", "onset_corr", "chroma4096_corr",
-                "centroid_corr", "yardstick_db", "yardstick_onset_corr")
+METRIC_NAMES = (
+    "log_mel_l1",
+    "mr_stft",
+    "spectral_convergence",
+    "si_sdr",
+    "onset_corr",
+    "chroma4096_corr",
+    "centroid_corr",
+    "yardstick_db",
+    "yardstick_onset_corr",
+)
 # Bumped whenever a metric's definition changes; cached evaluations carry it, so no rule mixes values of
 # two definitions. 2: chroma from a 4,096-point STFT (chroma4096_corr), the 4,096-point yardstick.
 METRICS_VERSION = 2
@@ -75,7 +84,9 @@ def chroma(wave: torch.Tensor, sample_rate: int = 22050) -> torch.Tensor:
     return c / (c.sum(dim=-2, keepdim=True) + 1e-8)
 
 
-def yardstick(original: torch.Tensor, reconstruction: torch.Tensor, sample_rate: int = 22050) -> dict[str, torch.Tensor]:
+def yardstick(
+    original: torch.Tensor, reconstruction: torch.Tensor, sample_rate: int = 22050
+) -> dict[str, torch.Tensor]:
     """The fixed-resolution yardstick, the same whatever front-end made the reconstruction:
     ``{"yardstick_db": (N,), "yardstick_onset_corr": (N,)}``.
 
@@ -146,5 +157,16 @@ def _match_length(wave: torch.Tensor, length: int) -> torch.Tensor:
     return torch.nn.functional.pad(wave, (0, length - wave.shape[-1]))
 
 
-__all__ = ["METRICS_VERSION", "METRIC_NAMES", "chroma", "compare", "high_resolution_stft", "multi_resolution_stft",
-           "onset_envelope", "pearson", "si_sdr", "spectral_centroid", "yardstick"]
+__all__ = [
+    "METRICS_VERSION",
+    "METRIC_NAMES",
+    "chroma",
+    "compare",
+    "high_resolution_stft",
+    "multi_resolution_stft",
+    "onset_envelope",
+    "pearson",
+    "si_sdr",
+    "spectral_centroid",
+    "yardstick",
+]

@@ -30,7 +30,15 @@ from .stats import N_BOOT, bootstrap_mean_ci
 
 MelSource = Callable[[torch.Tensor], torch.Tensor]  # mel (B, n_mels, T) -> mel (B, n_mels, T)
 Decoder = Callable[[torch.Tensor, int], torch.Tensor]  # (mel, num_samples) -> wave (B, num_samples)
-SHOWN = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "yardstick_db", "yardstick_onset_corr", "ind_agreement")
+SHOWN = (
+    "log_mel_l1",
+    "mr_stft",
+    "onset_corr",
+    "chroma4096_corr",
+    "yardstick_db",
+    "yardstick_onset_corr",
+    "ind_agreement",
+)
 
 
 def held_out_rows(data: PreparedDataset, split: str, max_clips: int | None) -> np.ndarray:
@@ -44,10 +52,21 @@ def held_out_rows(data: PreparedDataset, split: str, max_clips: int | None) -> n
 
 
 @torch.no_grad()
-def score_paths(sources: dict[str, MelSource], decoders: dict[str, Decoder], frontend: MelFrontend,
-                data: PreparedDataset, split: str = "valid", *, independent: IndependentJudge | None = None,
-                pairs: list[tuple[str, str]] = (), max_clips: int | None = None, batch: int = 8,
-                n_boot: int = N_BOOT, progress: bool = True, device: torch.device | str = "cpu") -> dict:
+def score_paths(
+    sources: dict[str, MelSource],
+    decoders: dict[str, Decoder],
+    frontend: MelFrontend,
+    data: PreparedDataset,
+    split: str = "valid",
+    *,
+    independent: IndependentJudge | None = None,
+    pairs: list[tuple[str, str]] = (),
+    max_clips: int | None = None,
+    batch: int = 8,
+    n_boot: int = N_BOOT,
+    progress: bool = True,
+    device: torch.device | str = "cpu",
+) -> dict:
     """Score every ``<source>/<decoder>`` path on ``split``; ``pairs`` of path names are compared clip
     by clip. Returns ``{"summary", "clips", "mel_sources", "decoders", ...}``."""
     known = {f"{s}/{d}" for s in sources for d in decoders}
@@ -58,7 +77,7 @@ def score_paths(sources: dict[str, MelSource], decoders: dict[str, Decoder], fro
     per_clip: dict[str, list[float]] = defaultdict(list)
     scores = ReconstructionScores(independent) if independent is not None else None
     for i in tqdm(range(0, len(rows), batch), desc=f"paths on {split}", disable=not progress):
-        waves = data.waves(rows[i:i + batch]).to(device)
+        waves = data.waves(rows[i : i + batch]).to(device)
         mel = frontend(waves)
         if scores is not None:
             scores.add(ORIGINAL, waves, data.sample_rate)
@@ -73,26 +92,47 @@ def score_paths(sources: dict[str, MelSource], decoders: dict[str, Decoder], fro
     if scores is not None:
         per_clip.update(scores.per_clip())
     tracks = data.track_ids[rows].tolist()
-    summary = {key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
-               for key, values in per_clip.items()}
+    summary = {
+        key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
+        for key, values in per_clip.items()
+    }
     summary["differences"] = paired_differences(per_clip, tracks, n_boot, pairs)
     if scores is not None:
         train = split_embeddings(data, independent.embedding, "train", progress=progress)
         train_rows = data.indices("train")
-        summary.update(scores.summary(data.genres[rows], np.asarray(tracks), train[FAD_LAYER],
-                                      data.genres[train_rows], data.track_ids[train_rows], n_boot=n_boot,
-                                      pairs=list(pairs)))
-    return {"split": split, "num_clips": len(rows), "num_tracks": len(set(tracks)), "mel_sources": list(sources),
-            "decoders": list(decoders), "summary": summary, "clips": {"track_id": tracks, **per_clip}}
+        summary.update(
+            scores.summary(
+                data.genres[rows],
+                np.asarray(tracks),
+                train[FAD_LAYER],
+                data.genres[train_rows],
+                data.track_ids[train_rows],
+                n_boot=n_boot,
+                pairs=list(pairs),
+            )
+        )
+    return {
+        "split": split,
+        "num_clips": len(rows),
+        "num_tracks": len(set(tracks)),
+        "mel_sources": list(sources),
+        "decoders": list(decoders),
+        "summary": summary,
+        "clips": {"track_id": tracks, **per_clip},
+    }
 
 
 def format_paths_table(result: dict) -> str:
     """Markdown: one row per path (mean [95 % CI over tracks]), then FAD and the paired comparisons."""
     s = result["summary"]
     names = [n for n in SHOWN if any(k.endswith("/" + n) for k in s)]
-    lines = [f"{result['split']} split: {result['num_clips']} clips of {result['num_tracks']} tracks; "
-             "mean [95 % CI over tracks]", "", "| mel | decoder | " + " | ".join(names) + " |",
-             "|---|---" + "|---" * len(names) + "|"]
+    lines = [
+        f"{result['split']} split: {result['num_clips']} clips of {result['num_tracks']} tracks; "
+        "mean [95 % CI over tracks]",
+        "",
+        "| mel | decoder | " + " | ".join(names) + " |",
+        "|---|---" + "|---" * len(names) + "|",
+    ]
     for source in result["mel_sources"]:
         for decoder in result["decoders"]:
             cells = [format_ci(s.get(f"{source}/{decoder}/{n}")) for n in names]
@@ -100,19 +140,35 @@ def format_paths_table(result: dict) -> str:
     fad = s.get("fad", {}).get("sets")
     if fad:
         n = fad[ORIGINAL]["n"]
-        lines += ["", f"Fréchet audio distance from {n[1]} real train clips, {n[0]} clips each (musicnn "
-                      f"{s['fad']['layer']}; ratio to the originals' own, paired over tracks):", "",
-                  "| clips | FAD | ratio to originals |", "|---|---|---|"]
+        lines += [
+            "",
+            f"Fréchet audio distance from {n[1]} real train clips, {n[0]} clips each (musicnn "
+            f"{s['fad']['layer']}; ratio to the originals' own, paired over tracks):",
+            "",
+            "| clips | FAD | ratio to originals |",
+            "|---|---|---|",
+        ]
         lines += fad_rows(fad)
         paired = [(a, b, r) for a, v in fad.items() for b, r in v.get("paired_ratios", {}).items()]
         if paired:
-            lines += ["", "FAD ratios on the same clips and the same resampled tracks (a / b [95 % CI]; an interval "
-                          "that excludes 1 is a difference):", "", "| a | b | FAD(a) / FAD(b) |", "|---|---|---|"]
+            lines += [
+                "",
+                "FAD ratios on the same clips and the same resampled tracks (a / b [95 % CI]; an interval "
+                "that excludes 1 is a difference):",
+                "",
+                "| a | b | FAD(a) / FAD(b) |",
+                "|---|---|---|",
+            ]
             lines += [f"| {a} | {b} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] |" for a, b, r in paired]
     diffs = [(k, v) for k, v in s["differences"].items() if k.rsplit("/", 1)[1] in SHOWN]
     if diffs:
-        lines += ["", "Paired differences on the same clips (a - b, mean [95 % CI over tracks]; an interval that "
-                      "excludes 0 is a difference; lower is better for log_mel_l1 and mr_stft):", "",
-                  "| a - b | metric | difference |", "|---|---|---|"]
+        lines += [
+            "",
+            "Paired differences on the same clips (a - b, mean [95 % CI over tracks]; an interval that "
+            "excludes 0 is a difference; lower is better for log_mel_l1 and mr_stft):",
+            "",
+            "| a - b | metric | difference |",
+            "|---|---|---|",
+        ]
         lines += [f"| {k.rsplit('/', 1)[0]} | {k.rsplit('/', 1)[1]} | {format_ci(v)} |" for k, v in diffs]
     return "\n".join(lines)

@@ -75,8 +75,9 @@ def training_mels(frontend, data, extras=()) -> torch.Tensor:
     return torch.cat([d.mels(frontend, "train") for d in (data, *extras)])
 
 
-def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024),
-                  mel=None) -> dict:
+def mel_baselines(
+    data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024), mel=None
+) -> dict:
     """How far simple baselines take the decoded-mel L1 on ``split`` of a prepared dataset: PCA (fitted on
     train) at each size, the training split's mean mel, and each clip's own mean spectrum (n_mels floats).
     ``mel``: the :class:`MelSettings` of the model they stand beside (default: today's front-end)."""
@@ -86,10 +87,14 @@ def mel_baselines(data, split: str = "valid", sizes: tuple[int, ...] = (16, 32, 
     train, held_out = data.mels(frontend, "train"), data.mels(frontend, split)
     usable = [s for s in sizes if s < len(train)]
     full = MelPCA.fit(train, max(usable)) if usable else None
-    result = {"split": split, "train_clips": len(train), "held_out_clips": len(held_out),
-              "train_mean_mel_l1": float((train.mean(0, keepdim=True) - held_out).abs().mean()),
-              "clip_mean_spectrum_l1": float((held_out.mean(-1, keepdim=True) - held_out).abs().mean()),
-              "pca_mel_l1": {}}
+    result = {
+        "split": split,
+        "train_clips": len(train),
+        "held_out_clips": len(held_out),
+        "train_mean_mel_l1": float((train.mean(0, keepdim=True) - held_out).abs().mean()),
+        "clip_mean_spectrum_l1": float((held_out.mean(-1, keepdim=True) - held_out).abs().mean()),
+        "pca_mel_l1": {},
+    }
     for size in sizes:
         if size not in usable:
             result["pca_mel_l1"][size] = None  # not applicable: at least as many floats as training clips

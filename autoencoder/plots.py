@@ -22,8 +22,15 @@ def mel_figure(mels: list[tuple[str, torch.Tensor]], title: str = "", row_height
     fig, axes = plt.subplots(len(mels), 1, figsize=(width, row_height * len(mels) + 0.4), squeeze=False)
     for ax, (label, mel) in zip(axes[:, 0], mels):
         # nearest: every mel bin and frame as it is (no smoothing), which also halves the PNG
-        ax.imshow(mel.detach().cpu().float().numpy(), origin="lower", aspect="auto", vmin=VMIN, vmax=VMAX, cmap="magma",
-                  interpolation="nearest")
+        ax.imshow(
+            mel.detach().cpu().float().numpy(),
+            origin="lower",
+            aspect="auto",
+            vmin=VMIN,
+            vmax=VMAX,
+            cmap="magma",
+            interpolation="nearest",
+        )
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])

@@ -62,8 +62,13 @@ class PrepareOptions:
         return int(round(self.clip_seconds * self.sample_rate))
 
 
-def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = PrepareOptions(),
-                    force: bool = False, progress: bool = True) -> dict:
+def prepare_dataset(
+    src: str | Path,
+    out: str | Path,
+    options: PrepareOptions = PrepareOptions(),
+    force: bool = False,
+    progress: bool = True,
+) -> dict:
     """Prepare ``src`` into ``out`` and return the summary (also written to ``summary.json``).
 
     Re-running on unchanged input with the same options returns the existing summary without
@@ -83,8 +88,9 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
     if options.unlabelled:
         decisions = {t.track_id: SplitDecision("train", RULE_UNLABELLED) for t in found.tracks}
     else:
-        decisions = assign_splits(((t.track_id, t.label) for t in found.tracks), options.seed,
-                                  options.valid_fraction, options.test_fraction)
+        decisions = assign_splits(
+            ((t.track_id, t.label) for t in found.tracks), options.seed, options.valid_fraction, options.test_fraction
+        )
     rows, skipped, excluded, stats = [], [], [], Counter()
     tmp = {name: out / f".{name}.partial" for name in DATASET_FILES}
     with open(tmp["clips.int16"], "wb") as clip_file:
@@ -101,7 +107,12 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
             n_clips = len(wave) // options.clip_samples
             stats["input_seconds"] += len(wave) / options.sample_rate
             if n_clips == 0:
-                skipped.append((track.relpath, f"shorter than one clip ({len(wave) / options.sample_rate:.2f} s < {options.clip_seconds} s)"))
+                skipped.append(
+                    (
+                        track.relpath,
+                        f"shorter than one clip ({len(wave) / options.sample_rate:.2f} s < {options.clip_seconds} s)",
+                    )
+                )
                 continue
             clips = wave[: n_clips * options.clip_samples].reshape(n_clips, options.clip_samples)
             tail = len(wave) - n_clips * options.clip_samples
@@ -112,8 +123,18 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
                 stats["silent_tracks"] += 1
             clip_file.write(np.round(np.clip(clips, -1.0, 1.0) * 32767).astype("<i2").tobytes())
             for i in range(n_clips):
-                rows.append((track.track_id, track.label, i, round(i * options.clip_seconds, 3), decision.split,
-                             track.relpath, hashes[track.track_id], int(silent[i])))
+                rows.append(
+                    (
+                        track.track_id,
+                        track.label,
+                        i,
+                        round(i * options.clip_seconds, 3),
+                        decision.split,
+                        track.relpath,
+                        hashes[track.track_id],
+                        int(silent[i]),
+                    )
+                )
     if not rows:
         for path in tmp.values():
             path.unlink(missing_ok=True)
@@ -123,9 +144,16 @@ def prepare_dataset(src: str | Path, out: str | Path, options: PrepareOptions = 
     summary = _summary(src, found, decisions, rows, skipped, excluded, stats, options, time.time() - started)
     _write_csv(tmp["manifest.csv"], rows)
     tmp["summary.json"].write_text(json.dumps(summary, indent=2))
-    meta = {"format_version": FORMAT_VERSION, "num_clips": len(rows), "clip_samples": options.clip_samples,
-            "sample_rate": options.sample_rate, "clip_seconds": options.clip_seconds, "dtype": "int16",
-            "fingerprint": fingerprint, "source": str(src)}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "num_clips": len(rows),
+        "clip_samples": options.clip_samples,
+        "sample_rate": options.sample_rate,
+        "clip_seconds": options.clip_seconds,
+        "dtype": "int16",
+        "fingerprint": fingerprint,
+        "source": str(src),
+    }
     tmp["dataset.json"].write_text(json.dumps(meta, indent=2))
     for name in DATASET_FILES[1:] + DATASET_FILES[:1]:  # dataset.json last: it marks completion
         os.replace(tmp[name], out / name)
@@ -141,7 +169,11 @@ def _claim_output(out: Path, existing: str | None, force: bool) -> None:
     if existing is None:  # an incomplete dataset of ours (a run killed mid-rename) may be replaced
         others = [name for name in others if name not in DATASET_FILES]
     if others and not force:
-        what = "a different dataset (other input or options)" if existing else f"other files ({', '.join(sorted(others)[:5])})"
+        what = (
+            "a different dataset (other input or options)"
+            if existing
+            else f"other files ({', '.join(sorted(others)[:5])})"
+        )
         raise DatasetExistsError(f"output folder {str(out)!r} already holds {what}; pass --force to replace it")
     # Remove the completion marker first: a run killed from here on leaves an incomplete folder.
     for name in DATASET_FILES:
@@ -157,8 +189,10 @@ def _existing_fingerprint(out: Path) -> str | None:
 
 def _fingerprint(found: Discovery, hashes: dict[str, str], options: PrepareOptions) -> str:
     # Written as before the unlabelled option existed, so datasets prepared then keep their fingerprint.
-    text = (f"PrepareOptions(clip_seconds={options.clip_seconds}, sample_rate={options.sample_rate}, seed="
-            f"{options.seed}, valid_fraction={options.valid_fraction}, test_fraction={options.test_fraction})")
+    text = (
+        f"PrepareOptions(clip_seconds={options.clip_seconds}, sample_rate={options.sample_rate}, seed="
+        f"{options.seed}, valid_fraction={options.valid_fraction}, test_fraction={options.test_fraction})"
+    )
     h = hashlib.sha1(f"v{FORMAT_VERSION}|{text}{'|unlabelled' if options.unlabelled else ''}".encode())
     for t in found.tracks:
         h.update(f"{t.relpath}|{t.label}|{hashes[t.track_id]}\n".encode())
@@ -223,13 +257,19 @@ def format_summary(summary: dict) -> str:
         lines.append(f"{genre:<14}" + "".join(f"{counts[s]:>8}" for s in SPLITS) + f"{n_tracks:>8}")
     totals = [sum(c[s] for c in summary["clips_per_genre_split"].values()) for s in SPLITS]
     lines.append(f"{'all (clips)':<14}" + "".join(f"{t:>8}" for t in totals) + f"{summary['num_tracks']:>8}")
-    lines.append(f"split rules: {summary['split_rules']}; left out (unlisted GTZAN ids): "
-                 f"{len(summary['excluded_unlisted_gtzan_ids'])}")
-    lines.append(f"skipped files: {len(summary['skipped'])}; ignored files: {len(summary['ignored'])}; empty label folders: {len(summary['empty_label_folders'])}; "
-                 f"silent clips: {summary['silent_clips']}")
-    lines.append(f"audio: {summary['input_seconds']:.0f} s read, {summary['clip_seconds_total']:.0f} s in clips, "
-                 f"{summary['tails_dropped']} tails dropped ({summary['tail_seconds_dropped']:.0f} s); "
-                 f"took {summary['prepare_seconds']} s")
+    lines.append(
+        f"split rules: {summary['split_rules']}; left out (unlisted GTZAN ids): "
+        f"{len(summary['excluded_unlisted_gtzan_ids'])}"
+    )
+    lines.append(
+        f"skipped files: {len(summary['skipped'])}; ignored files: {len(summary['ignored'])}; empty label folders: {len(summary['empty_label_folders'])}; "
+        f"silent clips: {summary['silent_clips']}"
+    )
+    lines.append(
+        f"audio: {summary['input_seconds']:.0f} s read, {summary['clip_seconds_total']:.0f} s in clips, "
+        f"{summary['tails_dropped']} tails dropped ({summary['tail_seconds_dropped']:.0f} s); "
+        f"took {summary['prepare_seconds']} s"
+    )
     for item in summary["skipped"][:20]:
         lines.append(f"  skipped {item['path']}: {item['reason']}")
     return "\n".join(lines)

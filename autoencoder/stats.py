@@ -14,8 +14,13 @@ N_BOOT = 1000  # resamples of every bootstrap interval in the project
 LEVEL = 0.95
 
 
-def bootstrap_ci(statistic: Callable[[np.ndarray], float], groups: Sequence, n_boot: int = N_BOOT, seed: int = 0,
-                 level: float = LEVEL) -> tuple[float, float]:
+def bootstrap_ci(
+    statistic: Callable[[np.ndarray], float],
+    groups: Sequence,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    level: float = LEVEL,
+) -> tuple[float, float]:
     """Percentile bootstrap interval of ``statistic(rows)``, resampling whole groups with replacement.
 
     ``groups (N,)`` names each row's group (its track; pass ``range(N)`` for independent rows);
@@ -34,12 +39,14 @@ def bootstrap_ci(statistic: Callable[[np.ndarray], float], groups: Sequence, n_b
     return float(lo), float(hi)
 
 
-def bootstrap_mean_ci(values, groups: Sequence | None = None, n_boot: int = N_BOOT, seed: int = 0,
-                      level: float = LEVEL) -> tuple[float, float, float]:
+def bootstrap_mean_ci(
+    values, groups: Sequence | None = None, n_boot: int = N_BOOT, seed: int = 0, level: float = LEVEL
+) -> tuple[float, float, float]:
     """Mean and its bootstrap interval, resampling ``groups`` (e.g. tracks) when given, else rows."""
     v = np.asarray(values, dtype=np.float64)
-    lo, hi = bootstrap_ci(lambda idx: v[idx].mean(), groups if groups is not None else np.arange(len(v)), n_boot,
-                          seed, level)
+    lo, hi = bootstrap_ci(
+        lambda idx: v[idx].mean(), groups if groups is not None else np.arange(len(v)), n_boot, seed, level
+    )
     return float(v.mean()), lo, hi
 
 
@@ -63,9 +70,19 @@ def nearest_distances(reference: np.ndarray, query: np.ndarray, chunk: int = 102
     clips there are (full GTZAN: 6,000 x 4,000 pairs).
     """
     reference, query = np.asarray(reference, np.float64), np.asarray(query, np.float64)
-    return np.concatenate([cdist(query[i:i + chunk], reference).min(1) for i in range(0, len(query), chunk)]) \
-        if len(query) else np.zeros(0)
+    return (
+        np.concatenate([cdist(query[i : i + chunk], reference).min(1) for i in range(0, len(query), chunk)])
+        if len(query)
+        else np.zeros(0)
+    )
 
 
-__all__ = ["LEVEL", "N_BOOT", "bootstrap_ci", "bootstrap_mean_ci", "mean_pairwise_distance", "nearest_distances",
-           "wilson_interval"]
+__all__ = [
+    "LEVEL",
+    "N_BOOT",
+    "bootstrap_ci",
+    "bootstrap_mean_ci",
+    "mean_pairwise_distance",
+    "nearest_distances",
+    "wilson_interval",
+]

@@ -98,10 +98,14 @@ class SweepConfig:
         if bad or not self.sizes:
             raise ValueError(f"sizes must be a non-empty list of values in 8..4096, got {self.sizes}")
         if not self.frames or any(not 1 <= f <= 431 for f in self.frames):
-            raise ValueError(f"frames must be a non-empty list of values in 1..431 (a 5 s mel has 431), got {self.frames}")
+            raise ValueError(
+                f"frames must be a non-empty list of values in 1..431 (a 5 s mel has 431), got {self.frames}"
+            )
         if self.full_max_steps < self.vae.loop.max_steps:
-            raise ValueError(f"full_max_steps ({self.full_max_steps}) must be at least the brief budget "
-                             f"vae.loop.max_steps ({self.vae.loop.max_steps})")
+            raise ValueError(
+                f"full_max_steps ({self.full_max_steps}) must be at least the brief budget "
+                f"vae.loop.max_steps ({self.vae.loop.max_steps})"
+            )
         too_big = [lo for lo in self.layouts() if lo.size > 4096]
         if too_big:
             raise ValueError(f"layouts above 4096 floats: {[lo.name for lo in too_big]}")
@@ -144,7 +148,11 @@ def latent_layout(size: int, frames: int = 32, global_fraction: float = 0.0) -> 
 def size_config(base: VAETrainConfig, layout: Layout) -> VAETrainConfig:
     """``base`` with the model's latent set to ``layout``."""
     cfg = copy.deepcopy(base)
-    cfg.model.latent_size, cfg.model.global_size, cfg.model.latent_channels = layout.size, layout.global_size, layout.channels
+    cfg.model.latent_size, cfg.model.global_size, cfg.model.latent_channels = (
+        layout.size,
+        layout.global_size,
+        layout.channels,
+    )
     cfg.model.__post_init__()
     return cfg
 
@@ -172,6 +180,7 @@ def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) 
 
     def values(row: dict) -> str:
         return ", ".join(f"{k} {row[k]:.3f}" for k in thresholds)
+
     for row in rows:
         if shortfall(row, thresholds) == 0:
             smaller = [_label(r) for r in rows if r["size"] < row["size"]]
@@ -182,12 +191,16 @@ def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) 
     best = min(rows, key=lambda r: (shortfall(r, thresholds), r["size"]))
     close = [r for r in rows if _overlaps(r, best)]
     chosen = close[0]
-    why = (f"no size reaches {stated} on valid; the closest of the sizes of this run is {_label(best)} ({values(best)}; relative "
-           f"shortfall {shortfall(best, thresholds):.3f})")
+    why = (
+        f"no size reaches {stated} on valid; the closest of the sizes of this run is {_label(best)} ({values(best)}; relative "
+        f"shortfall {shortfall(best, thresholds):.3f})"
+    )
     if len(close) > 1:
         how = "paired" if any("shortfall_gap_ci" in r for r in rows) else "marginal"
-        why += (f"; the pick is undetermined between sizes {[_label(r) for r in close]} (their shortfalls cannot be told "
-                f"apart: {how} 95 % intervals), so the smallest, {_label(chosen)}, is taken")
+        why += (
+            f"; the pick is undetermined between sizes {[_label(r) for r in close]} (their shortfalls cannot be told "
+            f"apart: {how} 95 % intervals), so the smallest, {_label(chosen)}, is taken"
+        )
     return _decision(chosen, False, why)
 
 
@@ -199,8 +212,15 @@ def _decision(row: dict, qualified: bool, why: str) -> RuleDecision:
     if "frames" not in row:
         return RuleDecision(row["size"], qualified, why, _neighbours(row["size"]))
     layouts = analysis_layouts(Layout(row["size"], row.get("global_size", 0), row["channels"], row["frames"]))
-    return RuleDecision(row["size"], qualified, why, tuple(lo.size for lo in layouts), row["layout"], row["frames"],
-                        tuple(list(lo) for lo in layouts))
+    return RuleDecision(
+        row["size"],
+        qualified,
+        why,
+        tuple(lo.size for lo in layouts),
+        row["layout"],
+        row["frames"],
+        tuple(list(lo) for lo in layouts),
+    )
 
 
 def analysis_layouts(layout: Layout) -> tuple[Layout, Layout, Layout]:

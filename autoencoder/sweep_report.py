@@ -16,23 +16,59 @@ from .plots import save_figure  # noqa: E402
 CEILING = "ceiling: best of vocoder, Griffin-Lim on true mel"
 PANELS = (  # (title, [(row column, label, style)])
     ("decoded-mel L1 (lower is better)", [("vae_mel_l1", "VAE", "o-"), ("pca_mel_l1", "PCA, same size", "s--")]),
-    ("onset-envelope correlation (rhythm)", [("onset_corr", "VAE + vocoder", "o-"), ("griffin_lim_onset_corr", "VAE + Griffin-Lim", "^:"),
-                                             ("pca_onset_corr", "PCA + vocoder", "s--"), ("ceiling_onset_corr", CEILING, "k-")]),
-    ("chroma correlation (harmony)", [("chroma4096_corr", "VAE + vocoder", "o-"), ("griffin_lim_chroma4096_corr", "VAE + Griffin-Lim", "^:"),
-                                      ("pca_chroma4096_corr", "PCA + vocoder", "s--"), ("ceiling_chroma4096_corr", CEILING, "k-")]),
-    ("independent judge agreement with the original", [("ind_agreement", "VAE + vocoder", "o-"),
-                                                       ("pca_ind_agreement", "PCA + vocoder", "s--"),
-                                                       ("ceiling_ind_agreement", CEILING, "k-")]),
-    ("FAD / real clips' own FAD (lower is better)", [("fad_ratio", "VAE + vocoder", "o-"), ("pca_fad_ratio", "PCA + vocoder", "s--")]),
-    ("MR-STFT distance (lower is better)", [("mr_stft", "VAE + vocoder", "o-"), ("ceiling_mr_stft", "vocoder on true mel", "k-")]),
+    (
+        "onset-envelope correlation (rhythm)",
+        [
+            ("onset_corr", "VAE + vocoder", "o-"),
+            ("griffin_lim_onset_corr", "VAE + Griffin-Lim", "^:"),
+            ("pca_onset_corr", "PCA + vocoder", "s--"),
+            ("ceiling_onset_corr", CEILING, "k-"),
+        ],
+    ),
+    (
+        "chroma correlation (harmony)",
+        [
+            ("chroma4096_corr", "VAE + vocoder", "o-"),
+            ("griffin_lim_chroma4096_corr", "VAE + Griffin-Lim", "^:"),
+            ("pca_chroma4096_corr", "PCA + vocoder", "s--"),
+            ("ceiling_chroma4096_corr", CEILING, "k-"),
+        ],
+    ),
+    (
+        "independent judge agreement with the original",
+        [
+            ("ind_agreement", "VAE + vocoder", "o-"),
+            ("pca_ind_agreement", "PCA + vocoder", "s--"),
+            ("ceiling_ind_agreement", CEILING, "k-"),
+        ],
+    ),
+    (
+        "FAD / real clips' own FAD (lower is better)",
+        [("fad_ratio", "VAE + vocoder", "o-"), ("pca_fad_ratio", "PCA + vocoder", "s--")],
+    ),
+    (
+        "MR-STFT distance (lower is better)",
+        [("mr_stft", "VAE + vocoder", "o-"), ("ceiling_mr_stft", "vocoder on true mel", "k-")],
+    ),
 )
-THRESHOLD_OF = {"onset-envelope correlation (rhythm)": "onset_corr", "chroma correlation (harmony)": "chroma4096_corr",
-                "independent judge agreement with the original": "ind_agreement",
-                "FAD / real clips' own FAD (lower is better)": "fad_ratio"}
+THRESHOLD_OF = {
+    "onset-envelope correlation (rhythm)": "onset_corr",
+    "chroma correlation (harmony)": "chroma4096_corr",
+    "independent judge agreement with the original": "ind_agreement",
+    "FAD / real clips' own FAD (lower is better)": "fad_ratio",
+}
 
 
-PER_LAYOUT = ("vae_mel_l1", "onset_corr", "griffin_lim_onset_corr", "chroma4096_corr", "griffin_lim_chroma4096_corr",
-              "ind_agreement", "fad_ratio", "mr_stft")  # columns that depend on the VAE's frames (one line each)
+PER_LAYOUT = (
+    "vae_mel_l1",
+    "onset_corr",
+    "griffin_lim_onset_corr",
+    "chroma4096_corr",
+    "griffin_lim_chroma4096_corr",
+    "ind_agreement",
+    "fad_ratio",
+    "mr_stft",
+)  # columns that depend on the VAE's frames (one line each)
 
 
 def _series(rows: list[dict], column: str, frame_counts: list[int]) -> list[tuple[str, list[dict]]]:
@@ -57,8 +93,16 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
                 x, y, ci = zip(*pts)
                 err = [[v - c[0] for v, c in zip(y, ci)], [c[1] - v for v, c in zip(y, ci)]] if all(ci) else None
                 line_style = style if k == 0 else style.replace("-", "--").replace(":", "-.")
-                ax.errorbar(x, y, yerr=err, fmt=line_style, label=label + suffix, capsize=3, markersize=4,
-                            mfc="none" if k else None)
+                ax.errorbar(
+                    x,
+                    y,
+                    yerr=err,
+                    fmt=line_style,
+                    label=label + suffix,
+                    capsize=3,
+                    markersize=4,
+                    mfc="none" if k else None,
+                )
         if title in THRESHOLD_OF and THRESHOLD_OF[title] in record.get("thresholds", {}):
             ax.axhline(record["thresholds"][THRESHOLD_OF[title]], color="red", lw=0.8, ls=":", label="rule threshold")
         ax.axvline(d_star, color="green", lw=0.8, ls="--")
@@ -70,9 +114,12 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
         ax.legend(fontsize=6, loc="best")
     judge = record.get("independent_judge", {}).get("test", {})
     chosen = record["decision"].get("layout") or d_star
-    fig.suptitle(f"Latent-size sweep, {split} split (95% CI over tracks); the rule's pick among these sizes, on valid: {d_star} ({chosen}) (green). "
-                 f"Independent judge on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.2f}, "
-                 f"kappa {judge.get('kappa', float('nan')):.2f}", fontsize=10)
+    fig.suptitle(
+        f"Latent-size sweep, {split} split (95% CI over tracks); the rule's pick among these sizes, on valid: {d_star} ({chosen}) (green). "
+        f"Independent judge on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.2f}, "
+        f"kappa {judge.get('kappa', float('nan')):.2f}",
+        fontsize=10,
+    )
     fig.tight_layout()
     save_figure(fig, path)
 
@@ -95,8 +142,10 @@ def mel_grid_figure(out: Path, layouts: list[list[int]], path: Path) -> None:
     from .clips import fixed_clips
 
     found = [Layout(*lo) for lo in layouts]
-    codecs = {f"{lo.size} ({lo.name})": autoencoder.load(autoencoder.trained_model(out / lo.run_name), vocoder=False)
-              for lo in found}
+    codecs = {
+        f"{lo.size} ({lo.name})": autoencoder.load(autoencoder.trained_model(out / lo.run_name), vocoder=False)
+        for lo in found
+    }
     first = next(iter(codecs.values()))
     data = autoencoder.PreparedDataset(_data_path(out))
     wave, rows = fixed_clips(data, "test", 1)
@@ -113,19 +162,39 @@ def _data_path(out: Path) -> str:
 
 
 def markdown_table(record: dict, split: str) -> str:
-    cols = [("size", "D"), ("layout", "layout"), ("vae_mel_l1", "VAE mel L1"), ("pca_mel_l1", "PCA mel L1"), ("vae_over_pca", "VAE/PCA"),
-            ("onset_corr", "onset"), ("pca_onset_corr", "PCA onset"), ("chroma4096_corr", "chroma"),
-            ("pca_chroma4096_corr", "PCA chroma"), ("ind_agreement", "ind. judge agr."), ("fad_ratio", "FAD ratio"),
-            ("pca_fad_ratio", "PCA FAD ratio"), ("judge_agreement", "in-house judge agr."), ("mr_stft", "MR-STFT"),
-            ("shortfall", "rule shortfall"), ("active_dims", "active dims")]
+    cols = [
+        ("size", "D"),
+        ("layout", "layout"),
+        ("vae_mel_l1", "VAE mel L1"),
+        ("pca_mel_l1", "PCA mel L1"),
+        ("vae_over_pca", "VAE/PCA"),
+        ("onset_corr", "onset"),
+        ("pca_onset_corr", "PCA onset"),
+        ("chroma4096_corr", "chroma"),
+        ("pca_chroma4096_corr", "PCA chroma"),
+        ("ind_agreement", "ind. judge agr."),
+        ("fad_ratio", "FAD ratio"),
+        ("pca_fad_ratio", "PCA FAD ratio"),
+        ("judge_agreement", "in-house judge agr."),
+        ("mr_stft", "MR-STFT"),
+        ("shortfall", "rule shortfall"),
+        ("active_dims", "active dims"),
+    ]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|---" * len(cols) + "|"]
     for r in record["rows"][split]:
         cells = []
         for key, _ in cols:
             v = r.get(key)
             ci = r.get(f"{key}_ci")
-            cells.append("n/a" if v is None else v if isinstance(v, str) else f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else
-                         (str(int(v)) if key in ("size", "active_dims") else f"{v:.3f}"))
+            cells.append(
+                "n/a"
+                if v is None
+                else v
+                if isinstance(v, str)
+                else f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+                if ci
+                else (str(int(v)) if key in ("size", "active_dims") else f"{v:.3f}")
+            )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -137,15 +206,20 @@ def write_report(record: dict, out: str | Path) -> None:
     mel_grid_figure(out, record["layouts"], out / "mel_grid.png")
     judge = record.get("judge_test_scores", {})
     ind = record.get("independent_judge", {}).get("test", {})
-    text = ["# Latent-size sweep\n", f"Rule (set before the sweep, applied on valid): {record['rule']}; ceilings "
-            f"measured in this run {record.get('ceilings')}, so thresholds {record.get('thresholds')}\n",
-            f"**{record['decision']['reason']}**\n",
-            f"Sizes for the analysis if this pick is D* (its frames, half/same/twice its channels): {record['decision']['analysis_sizes']}\n",
-            f"Independent judge on real test clips: balanced accuracy {ind.get('balanced_accuracy', float('nan')):.3f} "
-            f"{ind.get('balanced_accuracy_ci')}, Cohen's kappa {ind.get('kappa', float('nan')):.3f}. In-house judge "
-            f"(second opinion): balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
-            f"Cohen's kappa {judge.get('test_cohen_kappa', float('nan')):.3f} "
-            f"(chance {judge.get('test_chance_balanced_accuracy', float('nan')):.3f}).\n",
-            "## Test split (mean [95% CI over tracks])\n", markdown_table(record, "test"),
-            "\n## Valid split (where the rule is applied)\n", markdown_table(record, "valid")]
+    text = [
+        "# Latent-size sweep\n",
+        f"Rule (set before the sweep, applied on valid): {record['rule']}; ceilings "
+        f"measured in this run {record.get('ceilings')}, so thresholds {record.get('thresholds')}\n",
+        f"**{record['decision']['reason']}**\n",
+        f"Sizes for the analysis if this pick is D* (its frames, half/same/twice its channels): {record['decision']['analysis_sizes']}\n",
+        f"Independent judge on real test clips: balanced accuracy {ind.get('balanced_accuracy', float('nan')):.3f} "
+        f"{ind.get('balanced_accuracy_ci')}, Cohen's kappa {ind.get('kappa', float('nan')):.3f}. In-house judge "
+        f"(second opinion): balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
+        f"Cohen's kappa {judge.get('test_cohen_kappa', float('nan')):.3f} "
+        f"(chance {judge.get('test_chance_balanced_accuracy', float('nan')):.3f}).\n",
+        "## Test split (mean [95% CI over tracks])\n",
+        markdown_table(record, "test"),
+        "\n## Valid split (where the rule is applied)\n",
+        markdown_table(record, "valid"),
+    ]
     write_text(out / "table.md", "\n".join(text) + "\n")

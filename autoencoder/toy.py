@@ -41,8 +41,14 @@ TOY_GENRES = (
 )
 
 
-def make_toy_genres(out: str | Path, tracks_per_genre: int = 6, seconds: float = 12.0,
-                    sample_rate: int = 22050, seed: int = 0, genres: int = 10) -> list[Path]:
+def make_toy_genres(
+    out: str | Path,
+    tracks_per_genre: int = 6,
+    seconds: float = 12.0,
+    sample_rate: int = 22050,
+    seed: int = 0,
+    genres: int = 10,
+) -> list[Path]:
     """Write ``<out>/<genre>/<genre>.000NN.wav`` for ``genres`` toy genres; returns the paths.
 
     Deterministic: the same arguments give byte-identical files.

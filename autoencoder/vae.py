@@ -49,9 +49,11 @@ class ResBlock(nn.Module):
         super().__init__()
         groups = 8 if channels % 8 == 0 else 1
         self.body = nn.Sequential(
-            nn.GroupNorm(groups, channels), nn.SiLU(),
+            nn.GroupNorm(groups, channels),
+            nn.SiLU(),
             nn.Conv1d(channels, channels, 3, padding=dilation, dilation=dilation),
-            nn.GroupNorm(groups, channels), nn.SiLU(),
+            nn.GroupNorm(groups, channels),
+            nn.SiLU(),
             nn.Conv1d(channels, channels, 3, padding=1),
         )
 
@@ -71,12 +73,22 @@ class MelVAE(ModelMixin, ConfigMixin):
     """``encode(mel (N, n_mels, num_frames)) -> Posterior`` over ``(N, latent_size)``; ``decode(z (N, latent_size)) -> mel``."""
 
     @register_to_config
-    def __init__(self, n_mels: int = _DEFAULT.n_mels, num_frames: int = _DEFAULT.num_frames(110250), latent_channels: int = 4, latent_frames: int = 32,
-                 channels: tuple[int, ...] = (96, 160, 192), num_res_blocks: int = 1, global_size: int = 0) -> None:
+    def __init__(
+        self,
+        n_mels: int = _DEFAULT.n_mels,
+        num_frames: int = _DEFAULT.num_frames(110250),
+        latent_channels: int = 4,
+        latent_frames: int = 32,
+        channels: tuple[int, ...] = (96, 160, 192),
+        num_res_blocks: int = 1,
+        global_size: int = 0,
+    ) -> None:
         super().__init__()
         if latent_channels < 1 or latent_frames < 1 or global_size < 0:
-            raise ValueError(f"need latent_channels >= 1, latent_frames >= 1, global_size >= 0; got "
-                             f"{latent_channels}, {latent_frames}, {global_size}")
+            raise ValueError(
+                f"need latent_channels >= 1, latent_frames >= 1, global_size >= 0; got "
+                f"{latent_channels}, {latent_frames}, {global_size}"
+            )
         channels = tuple(channels)
         self.level_frames = [num_frames]
         for _ in channels[1:]:
@@ -102,10 +114,16 @@ class MelVAE(ModelMixin, ConfigMixin):
             self.up_levels.append(nn.Sequential(*blocks))
         # The global part conditions every decoder level (a per-channel bias), so the decoder never
         # has to carry it through the temporal path.
-        self.global_bias = nn.ModuleList(nn.Linear(global_size, channels[i]) for i in range(len(channels) - 1, -1, -1)) \
-            if global_size else None
-        self.to_mel = nn.Sequential(nn.GroupNorm(8 if channels[0] % 8 == 0 else 1, channels[0]), nn.SiLU(),
-                                    nn.Conv1d(channels[0], n_mels, 3, padding=1))
+        self.global_bias = (
+            nn.ModuleList(nn.Linear(global_size, channels[i]) for i in range(len(channels) - 1, -1, -1))
+            if global_size
+            else None
+        )
+        self.to_mel = nn.Sequential(
+            nn.GroupNorm(8 if channels[0] % 8 == 0 else 1, channels[0]),
+            nn.SiLU(),
+            nn.Conv1d(channels[0], n_mels, 3, padding=1),
+        )
 
     @property
     def latent_size(self) -> int:
@@ -113,8 +131,9 @@ class MelVAE(ModelMixin, ConfigMixin):
 
     def encode(self, mel: torch.Tensor) -> Posterior:
         if mel.shape[1:] != (self.config.n_mels, self.config.num_frames):
-            raise ValueError(f"expected mel of shape (N, {self.config.n_mels}, {self.config.num_frames}), "
-                             f"got {tuple(mel.shape)}")
+            raise ValueError(
+                f"expected mel of shape (N, {self.config.n_mels}, {self.config.num_frames}), got {tuple(mel.shape)}"
+            )
         features = self.encoder(mel)
         mean, logvar = self.to_posterior(_resample_time(features, self.config.latent_frames)).chunk(2, dim=1)
         mean, logvar = mean.flatten(1), logvar.flatten(1)

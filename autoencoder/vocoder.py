@@ -51,9 +51,16 @@ class Vocoder(ModelMixin, ConfigMixin):
     """Mel -> wave. ``forward(mel)``: ``(N, n_mels, T)`` -> ``(N, num_samples or hop_length * (T - 1))``."""
 
     @register_to_config
-    def __init__(self, n_mels: int = _DEFAULT.n_mels, n_fft: int = _DEFAULT.n_fft, hop_length: int = _DEFAULT.hop_length,
-                 dim: int = 192, intermediate_dim: int = 576, num_layers: int = 6,
-                 max_log_magnitude: float | None = None) -> None:
+    def __init__(
+        self,
+        n_mels: int = _DEFAULT.n_mels,
+        n_fft: int = _DEFAULT.n_fft,
+        hop_length: int = _DEFAULT.hop_length,
+        dim: int = 192,
+        intermediate_dim: int = 576,
+        num_layers: int = 6,
+        max_log_magnitude: float | None = None,
+    ) -> None:
         super().__init__()
         if max_log_magnitude is None:
             self.register_to_config(max_log_magnitude=log_magnitude_cap(n_fft))
@@ -75,5 +82,12 @@ class Vocoder(ModelMixin, ConfigMixin):
         magnitude = torch.exp(log_mag.clamp(max=self.config.max_log_magnitude))
         spec = torch.polar(magnitude, phase)
         with torch.autocast(mel.device.type, enabled=False):
-            return torch.istft(spec, n_fft=self.config.n_fft, hop_length=self.config.hop_length,
-                               win_length=self.config.n_fft, window=self.window, center=True, length=num_samples)
+            return torch.istft(
+                spec,
+                n_fft=self.config.n_fft,
+                hop_length=self.config.hop_length,
+                win_length=self.config.n_fft,
+                window=self.window,
+                center=True,
+                length=num_samples,
+            )

@@ -27,12 +27,24 @@ from .vocoder import Vocoder
 GRIFFIN_LIM = "griffin_lim"
 
 
-def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data: PreparedDataset, split: str = "valid",
-                      vaes: dict[str, MelVAE] | None = None, independent: IndependentJudge | None = None,
-                      baseline: str | None = None, max_clips: int | None = None, batch: int = 8,
-                      n_boot: int = N_BOOT, progress: bool = True, compare: list[tuple[str, str]] = (),
-                      pca: bool = False, pca_extras: list[PreparedDataset] = (),
-                      compare_mels: list[tuple[str, str]] = (), mel_figure: str | None = None) -> dict:
+def evaluate_vocoders(
+    vocoders: dict[str, Vocoder],
+    frontend: MelFrontend,
+    data: PreparedDataset,
+    split: str = "valid",
+    vaes: dict[str, MelVAE] | None = None,
+    independent: IndependentJudge | None = None,
+    baseline: str | None = None,
+    max_clips: int | None = None,
+    batch: int = 8,
+    n_boot: int = N_BOOT,
+    progress: bool = True,
+    compare: list[tuple[str, str]] = (),
+    pca: bool = False,
+    pca_extras: list[PreparedDataset] = (),
+    compare_mels: list[tuple[str, str]] = (),
+    mel_figure: str | None = None,
+) -> dict:
     """Score every vocoder and Griffin-Lim on ``split`` for true mels and every VAE's; returns
     ``{"summary", "clips", ...}``.
 
@@ -67,24 +79,44 @@ def evaluate_vocoders(vocoders: dict[str, Vocoder], frontend: MelFrontend, data:
     named = [(v, other) for v in vocoders for other in (GRIFFIN_LIM, baseline) if other is not None and other != v]
     pairs = [(f"{s}/{a}", f"{s}/{b}") for s in sources for a, b in [*named, *compare]]
     pairs += [(f"{a}/{d}", f"{b}/{d}") for a, b in mel_pairs for d in decoders]
-    result = score_paths(sources, decoders, frontend, data, split,
-                         independent=independent, pairs=pairs, max_clips=max_clips, batch=batch, n_boot=n_boot,
-                         progress=progress, device=device)
-    return {**result, "vocoders": sorted(vocoders), "baseline": baseline, "vaes": sorted(vaes),
-            "pca_training_clips": sum(len(d.indices("train")) for d in (data, *pca_extras)) if pca else None}
+    result = score_paths(
+        sources,
+        decoders,
+        frontend,
+        data,
+        split,
+        independent=independent,
+        pairs=pairs,
+        max_clips=max_clips,
+        batch=batch,
+        n_boot=n_boot,
+        progress=progress,
+        device=device,
+    )
+    return {
+        **result,
+        "vocoders": sorted(vocoders),
+        "baseline": baseline,
+        "vaes": sorted(vaes),
+        "pca_training_clips": sum(len(d.indices("train")) for d in (data, *pca_extras)) if pca else None,
+    }
 
 
 @torch.no_grad()
-def save_source_mels(path: str, sources: dict[str, MelSource], frontend: MelFrontend, data: PreparedDataset,
-                     split: str) -> None:
+def save_source_mels(
+    path: str, sources: dict[str, MelSource], frontend: MelFrontend, data: PreparedDataset, split: str
+) -> None:
     """One seeded held-out clip's mel as every source reconstructs it (``true_mel`` is the original)."""
     from .plots import save_mels
     from .clips import fixed_clips
 
     wave, rows = fixed_clips(data, split, 1)
     mel = frontend(wave.to(module_device(frontend)))
-    save_mels(path, [(name, source(mel)[0]) for name, source in sources.items()],
-              f"{data.track_ids[rows[0]]}, clip {data.clip_index[rows[0]]} ({split})")
+    save_mels(
+        path,
+        [(name, source(mel)[0]) for name, source in sources.items()],
+        f"{data.track_ids[rows[0]]}, clip {data.clip_index[rows[0]]} ({split})",
+    )
 
 
 def vae_source(vae: MelVAE) -> MelSource:
@@ -92,8 +124,9 @@ def vae_source(vae: MelVAE) -> MelSource:
     return lambda mel: vae.decode(vae.encode(mel).mean)
 
 
-def pca_sources(frontend: MelFrontend, data: PreparedDataset, sizes: list[int],
-                extras: list[PreparedDataset] = ()) -> dict[str, MelSource]:
+def pca_sources(
+    frontend: MelFrontend, data: PreparedDataset, sizes: list[int], extras: list[PreparedDataset] = ()
+) -> dict[str, MelSource]:
     """``{"pca-<D>": reconstruction}`` for every size below the number of training clips (train split of
     ``data`` plus ``extras``), from one fit at the largest size (PCA's leading components are nested)."""
     full = fit_nested(frontend, data, extras, max(sizes)) if sizes else None

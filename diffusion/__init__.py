@@ -21,5 +21,15 @@ from .pipeline import SAMPLERS, GenreLatentPipeline, save
 from .pipeline import load as load_pipeline
 from .song import sample_song, seam_flux
 
-__all__ = ["GenreLatentPipeline", "Guidance", "LatentDenoiser", "SAMPLERS", "drop_labels", "guided", "load_pipeline",
-           "sample_song", "save", "seam_flux"]
+__all__ = [
+    "GenreLatentPipeline",
+    "Guidance",
+    "LatentDenoiser",
+    "SAMPLERS",
+    "drop_labels",
+    "guided",
+    "load_pipeline",
+    "sample_song",
+    "save",
+    "seam_flux",
+]

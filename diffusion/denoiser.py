@@ -71,10 +71,18 @@ class LatentDenoiser(ModelMixin, ConfigMixin):
     """
 
     @register_to_config
-    def __init__(self, latent_size: int = 512, channels: int = 16, frames: int = 32,
-                 genres: tuple[str, ...] = ("blues", "classical"), width: int = 128,
-                 dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2), cond_dim: int = 128,
-                 latent_mean: list[float] | None = None, latent_std: list[float] | None = None) -> None:
+    def __init__(
+        self,
+        latent_size: int = 512,
+        channels: int = 16,
+        frames: int = 32,
+        genres: tuple[str, ...] = ("blues", "classical"),
+        width: int = 128,
+        dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2),
+        cond_dim: int = 128,
+        latent_mean: list[float] | None = None,
+        latent_std: list[float] | None = None,
+    ) -> None:
         super().__init__()
         if channels * frames != latent_size:
             raise ValueError(f"channels x frames must equal latent_size, got {channels} x {frames} != {latent_size}")
@@ -121,15 +129,23 @@ class LatentDenoiser(ModelMixin, ConfigMixin):
         if d != self.config.latent_size:
             raise ValueError(f"expected latents of shape (N, {self.config.latent_size}), got {tuple(sample.shape)}")
         timestep = torch.as_tensor(timestep, device=sample.device).reshape(-1).expand(n)
-        cond = self.time_mlp(timestep_embedding(timestep, self.config.cond_dim)) + self.class_embedding(class_labels.to(sample.device))
+        cond = self.time_mlp(timestep_embedding(timestep, self.config.cond_dim)) + self.class_embedding(
+            class_labels.to(sample.device)
+        )
         h = self.inp(sample.view(n, self.config.channels, self.config.frames))
         for block in self.blocks:
             h = block(h, cond)
         return self.out(nn.functional.silu(self.out_norm(h))).reshape(n, d)
 
 
-def guided(model: LatentDenoiser, x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor,
-           guidance: float | Guidance, num_train_timesteps: int = 1000) -> torch.Tensor:
+def guided(
+    model: LatentDenoiser,
+    x: torch.Tensor,
+    t: torch.Tensor,
+    labels: torch.Tensor,
+    guidance: float | Guidance,
+    num_train_timesteps: int = 1000,
+) -> torch.Tensor:
     """Classifier-free guidance: ``uncond + g * (cond - uncond)``; ``g = 1`` is the conditional prediction.
 
     ``x (N, D)``, ``labels (N,)`` -> ``(N, D)``. ``guidance``: a scale, or a :class:`Guidance` with a
@@ -146,7 +162,9 @@ def guided(model: LatentDenoiser, x: torch.Tensor, t: torch.Tensor, labels: torc
     return guidance.combine(cond, uncond)
 
 
-def drop_labels(labels: torch.Tensor, null_class: int, p: float, generator: torch.Generator | None = None) -> torch.Tensor:
+def drop_labels(
+    labels: torch.Tensor, null_class: int, p: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Label dropout for classifier-free guidance: each label becomes ``null_class`` with probability ``p``."""
     drop = torch.rand(labels.shape, generator=generator, device=labels.device) < p
     return torch.where(drop, torch.full_like(labels, null_class), labels)

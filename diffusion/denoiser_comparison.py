@@ -29,10 +29,17 @@ class UNet2DDenoiser(nn.Module):
         self.reference, self.channels, self.frames = [reference], channels, frames  # list: not a submodule
         self.null_class = reference.null_class
         blocks = len(widths)
-        self.unet = UNet2DModel(sample_size=(channels, frames), in_channels=1, out_channels=1, block_out_channels=widths,
-                                layers_per_block=1, down_block_types=("DownBlock2D",) * blocks,
-                                up_block_types=("UpBlock2D",) * blocks, num_class_embeds=reference.num_genres + 1,
-                                norm_num_groups=8)
+        self.unet = UNet2DModel(
+            sample_size=(channels, frames),
+            in_channels=1,
+            out_channels=1,
+            block_out_channels=widths,
+            layers_per_block=1,
+            down_block_types=("DownBlock2D",) * blocks,
+            up_block_types=("UpBlock2D",) * blocks,
+            num_class_embeds=reference.num_genres + 1,
+            norm_num_groups=8,
+        )
 
     def normalize(self, z):
         return self.reference[0].normalize(z)
@@ -62,23 +69,44 @@ def run(task: DiffusionTask, model: nn.Module, steps: int, batch: int, lr: float
                 curve.append({"step": step, "valid_loss": task.validate(model, step)["loss"]})
             model.train()
             print(f"  step {step}: valid loss {curve[-1]['valid_loss']:.4f}")
-    return {"parameters": sum(p.numel() for p in model.parameters()), "curve": curve,
-            "final_valid_loss": curve[-1]["valid_loss"], "seconds_per_step": (time.perf_counter() - start) / steps}
+    return {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "curve": curve,
+        "final_valid_loss": curve[-1]["valid_loss"],
+        "seconds_per_step": (time.perf_counter() - start) / steps,
+    }
 
 
-def compare_denoisers(cfg: DiffusionTrainConfig, latents: str | Path, out: str | Path, *, steps: int = 1500,
-                      batch_size: int = 64, lr: float = 5e-4, unet_widths: tuple[int, ...] = (24, 48, 64),
-                      seed: int = 0) -> dict:
+def compare_denoisers(
+    cfg: DiffusionTrainConfig,
+    latents: str | Path,
+    out: str | Path,
+    *,
+    steps: int = 1500,
+    batch_size: int = 64,
+    lr: float = 5e-4,
+    unet_widths: tuple[int, ...] = (24, 48, 64),
+    seed: int = 0,
+) -> dict:
     """Train both denoisers on the latents file and write their validation curves to ``out`` (JSON)."""
     data = load_latents(latents)
     # The stage-one folder is only needed for media and export, neither of which runs here.
     task = DiffusionTask(cfg, data, data.manifest["model_id"])
     channels, frames = denoiser_layout(data)
     results = {}
-    for name, model in (("film_1d", task.model), ("unet_2d", UNet2DDenoiser(task.model, channels, frames, unet_widths))):
+    for name, model in (
+        ("film_1d", task.model),
+        ("unet_2d", UNet2DDenoiser(task.model, channels, frames, unet_widths)),
+    ):
         print(f"{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
         results[name] = run(task, model.train(), steps, batch_size, lr, seed)
-    record = {"latents": str(latents), "steps": steps, "batch_size": batch_size, "lr": lr, "unet_widths": list(unet_widths),
-              "results": results}
+    record = {
+        "latents": str(latents),
+        "steps": steps,
+        "batch_size": batch_size,
+        "lr": lr,
+        "unet_widths": list(unet_widths),
+        "results": results,
+    }
     write_json(out, record)
     return record

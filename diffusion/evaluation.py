@@ -23,8 +23,13 @@ def memorisation(generated_nn: np.ndarray, test_nn: np.ndarray, percentile: floa
     """
     threshold = float(np.percentile(test_nn, percentile))
     hits = int((generated_nn < threshold).sum())
-    return {"fraction": hits / len(generated_nn), "ci": wilson_interval(hits, len(generated_nn)),
-            "threshold": threshold, "expected": percentile / 100, "n": len(generated_nn)}
+    return {
+        "fraction": hits / len(generated_nn),
+        "ci": wilson_interval(hits, len(generated_nn)),
+        "threshold": threshold,
+        "expected": percentile / 100,
+        "n": len(generated_nn),
+    }
 
 
 def accuracy_by_genre(predicted: np.ndarray, target: np.ndarray, genres: list[str]) -> dict:
@@ -35,7 +40,10 @@ def accuracy_by_genre(predicted: np.ndarray, target: np.ndarray, genres: list[st
     with warnings.catch_warnings():  # predictions may name genres absent from the targets: expected
         warnings.simplefilter("ignore", UserWarning)
         balanced = float(balanced_accuracy_score(target, predicted))
-    return {"accuracy": float(correct.mean()), "ci": wilson_interval(int(correct.sum()), len(correct)),
-            "balanced_accuracy": balanced, "per_genre": per, "n": len(correct)}
-
-
+    return {
+        "accuracy": float(correct.mean()),
+        "ci": wilson_interval(int(correct.sum()), len(correct)),
+        "balanced_accuracy": balanced,
+        "per_genre": per,
+        "n": len(correct),
+    }

@@ -51,7 +51,9 @@ class Guidance:
         if isinstance(value, Guidance):
             return value
         if isinstance(value, dict):
-            return cls(float(value["scale"]), float(value.get("rescale", 0.0)), tuple(value.get("interval", (0.0, 1.0))))
+            return cls(
+                float(value["scale"]), float(value.get("rescale", 0.0)), tuple(value.get("interval", (0.0, 1.0)))
+            )
         return cls(float(value))
 
     @property
@@ -97,5 +99,7 @@ def parse_interval(text: str | None) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in text.split(","))
     except ValueError:
-        raise UserError(f"--guidance-interval must be two numbers lo,hi in [0, 1] such as 0,0.6; got {text!r}") from None
+        raise UserError(
+            f"--guidance-interval must be two numbers lo,hi in [0, 1] such as 0,0.6; got {text!r}"
+        ) from None
     return lo, hi

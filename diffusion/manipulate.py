@@ -36,7 +36,7 @@ def clip_at(wave: torch.Tensor, clip_samples: int, start: int | None = None) -> 
     """``clip_samples`` of ``wave (samples,)`` from ``start`` (default: centred), zero-padded if short."""
     if start is None:
         start = max(0, (wave.shape[0] - clip_samples) // 2)
-    clip = wave[start:start + clip_samples]
+    clip = wave[start : start + clip_samples]
     return torch.nn.functional.pad(clip, (0, clip_samples - clip.shape[0]))
 
 
@@ -76,12 +76,27 @@ def prior_samples(latent_size: int, num: int, generator: torch.Generator | None 
 def verdicts(judge: autoencoder.Judge, waves: torch.Tensor, names: list[str]) -> list[dict]:
     """The judge's genre, its probability and all probabilities for each named wave ``(N, samples)``."""
     probs = judge.probabilities(waves)
-    return [{"file": n, "genre": judge.genres[int(p.argmax())], "probability": float(p.max()),
-             "probabilities": {g: round(float(v), 4) for g, v in zip(judge.genres, p)}} for n, p in zip(names, probs)]
+    return [
+        {
+            "file": n,
+            "genre": judge.genres[int(p.argmax())],
+            "probability": float(p.max()),
+            "probabilities": {g: round(float(v), 4) for g, v in zip(judge.genres, p)},
+        }
+        for n, p in zip(names, probs)
+    ]
 
 
-def write_outputs(codec: autoencoder.StageOne, judge: autoencoder.Judge, z: torch.Tensor, names: list[str],
-                  out: str | Path, title: str, force: bool, extra: dict | None = None) -> list[dict]:
+def write_outputs(
+    codec: autoencoder.StageOne,
+    judge: autoencoder.Judge,
+    z: torch.Tensor,
+    names: list[str],
+    out: str | Path,
+    title: str,
+    force: bool,
+    extra: dict | None = None,
+) -> list[dict]:
     """Decode ``z (N, D)`` to ``<out>/<name>.wav``, ``mels.png`` and ``verdicts.json``; returns the verdicts."""
     out = Path(out)
     paths = [out / f"{n}.wav" for n in names]
@@ -91,25 +106,55 @@ def write_outputs(codec: autoencoder.StageOne, judge: autoencoder.Judge, z: torc
     for path, wave in zip(paths, waves):
         save_audio(path, wave, codec.sample_rate)
     result = verdicts(judge, waves, names)
-    save_mels(out / "mels.png", [(f"{n}\n{v['genre']} {v['probability']:.2f}", m) for n, v, m in zip(names, result, mels)],
-              title)
+    save_mels(
+        out / "mels.png",
+        [(f"{n}\n{v['genre']} {v['probability']:.2f}", m) for n, v, m in zip(names, result, mels)],
+        title,
+    )
     write_json(out / "verdicts.json", {"title": title, **(extra or {}), "outputs": result})
     for v in result:
         print(f"{v['file']:>24}  judge: {v['genre']:<10} {v['probability']:.2f}")
     return result
 
 
-def interpolate_files(codec: autoencoder.StageOne, judge: autoencoder.Judge, a: str, b: str, steps: int, out: str | Path,
-                      *, offset: float | None = None, force: bool = False) -> list[dict]:
+def interpolate_files(
+    codec: autoencoder.StageOne,
+    judge: autoencoder.Judge,
+    a: str,
+    b: str,
+    steps: int,
+    out: str | Path,
+    *,
+    offset: float | None = None,
+    force: bool = False,
+) -> list[dict]:
     """A straight line in latent space between a clip of file ``a`` and one of ``b``, decoded and judged."""
     za, zb = (codec.encode(middle_clip(p, codec, offset))[0] for p in (a, b))
-    return write_outputs(codec, judge, interpolate(za, zb, steps), [f"step{i:02d}" for i in range(steps)], out,
-                         f"{Path(a).name} -> {Path(b).name}", force, {"a": str(a), "b": str(b)})
+    return write_outputs(
+        codec,
+        judge,
+        interpolate(za, zb, steps),
+        [f"step{i:02d}" for i in range(steps)],
+        out,
+        f"{Path(a).name} -> {Path(b).name}",
+        force,
+        {"a": str(a), "b": str(b)},
+    )
 
 
-def shift_file(codec: autoencoder.StageOne, judge: autoencoder.Judge, a: str, target: str, latents_path: str | Path,
-               out: str | Path, *, source: str | None = None, strength: float = 0.5, offset: float | None = None,
-               force: bool = False) -> list[dict]:
+def shift_file(
+    codec: autoencoder.StageOne,
+    judge: autoencoder.Judge,
+    a: str,
+    target: str,
+    latents_path: str | Path,
+    out: str | Path,
+    *,
+    source: str | None = None,
+    strength: float = 0.5,
+    offset: float | None = None,
+    force: bool = False,
+) -> list[dict]:
     """Move a clip of ``a`` along ``centroid(target) - centroid(source)`` at 0, s/2, s and 2s; the source
     genre is the judge's verdict on the clip unless given."""
     latents = load_latents(latents_path)
@@ -118,15 +163,35 @@ def shift_file(codec: autoencoder.StageOne, judge: autoencoder.Judge, a: str, ta
     from_genre = source or judge.genres[int(judge.predict(wave[None])[0])]
     strengths = [0.0, strength / 2, strength, 2 * strength]
     z = shift(codec.encode(wave)[0], genre_direction(latents, from_genre, target), strengths)
-    return write_outputs(codec, judge, z, [f"strength{s:.2f}" for s in strengths], out,
-                         f"{Path(a).name}: {from_genre} -> {target}", force,
-                         {"input": str(a), "from": from_genre, "to": target, "strengths": strengths,
-                          "from_given": source is not None})
+    return write_outputs(
+        codec,
+        judge,
+        z,
+        [f"strength{s:.2f}" for s in strengths],
+        out,
+        f"{Path(a).name}: {from_genre} -> {target}",
+        force,
+        {"input": str(a), "from": from_genre, "to": target, "strengths": strengths, "from_given": source is not None},
+    )
 
 
-def prior_clips(codec: autoencoder.StageOne, judge: autoencoder.Judge, num: int, out: str | Path, *, seed: int = 0,
-                force: bool = False) -> list[dict]:
+def prior_clips(
+    codec: autoencoder.StageOne,
+    judge: autoencoder.Judge,
+    num: int,
+    out: str | Path,
+    *,
+    seed: int = 0,
+    force: bool = False,
+) -> list[dict]:
     """``num`` samples of the VAE prior N(0, I), decoded and judged."""
     z = prior_samples(codec.latent_size, num, torch.Generator().manual_seed(seed))
-    return write_outputs(codec, judge, z, [f"prior{i}" for i in range(num)], out,
-                         f"samples of the prior N(0, I), D = {codec.latent_size}", force)
+    return write_outputs(
+        codec,
+        judge,
+        z,
+        [f"prior{i}" for i in range(num)],
+        out,
+        f"samples of the prior N(0, I), D = {codec.latent_size}",
+        force,
+    )

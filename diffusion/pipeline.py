@@ -15,12 +15,20 @@ import os
 from pathlib import Path
 
 import torch
-from diffusers import (AudioPipelineOutput, DDIMScheduler, DDPMScheduler, DiffusionPipeline,
-                       DPMSolverMultistepScheduler)
+from diffusers import AudioPipelineOutput, DDIMScheduler, DDPMScheduler, DiffusionPipeline, DPMSolverMultistepScheduler
 
 import autoencoder
-from autoencoder import (ModelFolderError, UserError, created, read_record, reference, resolve_device,
-                         resolve_reference, write_record, write_text)
+from autoencoder import (
+    ModelFolderError,
+    UserError,
+    created,
+    read_record,
+    reference,
+    resolve_device,
+    resolve_reference,
+    write_record,
+    write_text,
+)
 from autoencoder.artifacts import mel_settings, require_model_front_end, require_same_front_end
 from autoencoder.mel import MelSettings
 from autoencoder.vae import MelVAE
@@ -44,8 +52,15 @@ class GenreLatentPipeline(DiffusionPipeline):
     # folders); None is allowed for both.
     _optional_components = ["vae", "vocoder"]
 
-    def __init__(self, denoiser: LatentDenoiser, scheduler: DDPMScheduler, vae: MelVAE | None,
-                 vocoder: Vocoder | None, mel: dict | None = None, clip_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        denoiser: LatentDenoiser,
+        scheduler: DDPMScheduler,
+        vae: MelVAE | None,
+        vocoder: Vocoder | None,
+        mel: dict | None = None,
+        clip_seconds: float = 5.0,
+    ) -> None:
         super().__init__()
         self.register_modules(denoiser=denoiser, scheduler=scheduler, vae=vae, vocoder=vocoder)
         self.register_to_config(mel=mel, clip_seconds=clip_seconds)
@@ -89,8 +104,11 @@ class GenreLatentPipeline(DiffusionPipeline):
     def default_guidance_settings(self) -> Guidance:
         """The guidance chosen on valid (scale, and a remedy if one was chosen), from the folder's record."""
         sampling = self._recorded_sampling()
-        return Guidance(float(sampling.get("guidance", 3.0)), float(sampling.get("guidance_rescale", 0.0)),
-                        tuple(sampling.get("guidance_interval", (0.0, 1.0))))
+        return Guidance(
+            float(sampling.get("guidance", 3.0)),
+            float(sampling.get("guidance_rescale", 0.0)),
+            tuple(sampling.get("guidance_interval", (0.0, 1.0))),
+        )
 
     def is_song(self, seconds: float | None, name: str = "audio_length_in_s") -> bool:
         """Whether ``seconds`` of audio needs chained clips (longer than one clip); None means one clip.
@@ -115,9 +133,16 @@ class GenreLatentPipeline(DiffusionPipeline):
         return SAMPLERS[name].from_config(self.scheduler.config)
 
     @torch.no_grad()
-    def sample_latents(self, genres: list[str], num_inference_steps: int = 50, guidance_scale: float | Guidance = 3.0,
-                       generator: torch.Generator | None = None, sampler: str = "ddim",
-                       known: torch.Tensor | None = None, known_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def sample_latents(
+        self,
+        genres: list[str],
+        num_inference_steps: int = 50,
+        guidance_scale: float | Guidance = 3.0,
+        generator: torch.Generator | None = None,
+        sampler: str = "ddim",
+        known: torch.Tensor | None = None,
+        known_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Sample one latent per genre name: ``(N, D)`` in VAE units.
 
         ``guidance_scale``: a scale, or a :class:`Guidance` with a remedy for collapse.
@@ -133,9 +158,16 @@ class GenreLatentPipeline(DiffusionPipeline):
         return self._denoise(x, genres, scheduler, scheduler.timesteps, guidance_scale, generator, known, known_mask)
 
     @torch.no_grad()
-    def transfer(self, z: torch.Tensor, genres: str | list[str], strength: float = 0.5, num_inference_steps: int = 50,
-                 guidance_scale: float | Guidance = 3.0, generator: torch.Generator | None = None,
-                 sampler: str = "ddim") -> torch.Tensor:
+    def transfer(
+        self,
+        z: torch.Tensor,
+        genres: str | list[str],
+        strength: float = 0.5,
+        num_inference_steps: int = 50,
+        guidance_scale: float | Guidance = 3.0,
+        generator: torch.Generator | None = None,
+        sampler: str = "ddim",
+    ) -> torch.Tensor:
         """Genre transfer of latents ``z (N, D)`` (VAE units) toward ``genres`` (one name or N): ``(N, D)``.
 
         The latent is noised to the level ``strength`` of the way to pure noise (0: returned as is; 1:
@@ -152,7 +184,7 @@ class GenreLatentPipeline(DiffusionPipeline):
         steps = int(round(strength * len(scheduler.timesteps)))
         if steps == 0:
             return z.clone()
-        timesteps = scheduler.timesteps[len(scheduler.timesteps) - steps:]
+        timesteps = scheduler.timesteps[len(scheduler.timesteps) - steps :]
         device = self.denoiser.device
         x0 = self.denoiser.normalize(z.to(device))
         x = scheduler.add_noise(x0, _randn(x0.shape, generator, device), timesteps[:1])
@@ -165,9 +197,17 @@ class GenreLatentPipeline(DiffusionPipeline):
         scheduler.set_timesteps(num_inference_steps, device=self.denoiser.device)
         return scheduler
 
-    def _denoise(self, x: torch.Tensor, genres: list[str], scheduler, timesteps: torch.Tensor,
-                 guidance: float | Guidance, generator: torch.Generator | None, known: torch.Tensor | None = None,
-                 known_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def _denoise(
+        self,
+        x: torch.Tensor,
+        genres: list[str],
+        scheduler,
+        timesteps: torch.Tensor,
+        guidance: float | Guidance,
+        generator: torch.Generator | None,
+        known: torch.Tensor | None = None,
+        known_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Run ``timesteps`` of ``scheduler`` from ``x (N, D)`` (model units); returns VAE units."""
         model = self.denoiser
         device = model.device
@@ -189,10 +229,18 @@ class GenreLatentPipeline(DiffusionPipeline):
         return model.denormalize(x)
 
     @torch.no_grad()
-    def __call__(self, genre: str | list[str], num_inference_steps: int = 50, guidance_scale: float | None = None,
-                 generator: torch.Generator | None = None, audio_length_in_s: float | None = None,
-                 num_waveforms_per_prompt: int = 1, sampler: str = "ddim", output_type: str = "np",
-                 return_dict: bool = True) -> AudioPipelineOutput | tuple:
+    def __call__(
+        self,
+        genre: str | list[str],
+        num_inference_steps: int = 50,
+        guidance_scale: float | None = None,
+        generator: torch.Generator | None = None,
+        audio_length_in_s: float | None = None,
+        num_waveforms_per_prompt: int = 1,
+        sampler: str = "ddim",
+        output_type: str = "np",
+        return_dict: bool = True,
+    ) -> AudioPipelineOutput | tuple:
         """Audio of each genre (a name or a list), ``num_waveforms_per_prompt`` each, at ``self.codec.sample_rate``.
 
         ``audio_length_in_s``: None for one clip (5 s); shorter cuts a clip; longer chains clips by
@@ -201,7 +249,9 @@ class GenreLatentPipeline(DiffusionPipeline):
         as numpy (``output_type="np"``) or torch (``"pt"``).
         """
         if self.codec is None:
-            raise UserError("this pipeline has no stage-one model; load a shipped folder with diffusion.load_pipeline(folder)")
+            raise UserError(
+                "this pipeline has no stage-one model; load a shipped folder with diffusion.load_pipeline(folder)"
+            )
         genres = [genre] if isinstance(genre, str) else list(genre)
         genres = [g for g in genres for _ in range(num_waveforms_per_prompt)]
         if guidance_scale is None:
@@ -213,9 +263,20 @@ class GenreLatentPipeline(DiffusionPipeline):
         else:
             from .song import sample_song
 
-            audio = torch.stack([sample_song(self, g, audio_length_in_s, num_inference_steps=num_inference_steps,
-                                             guidance_scale=guidance_scale, generator=generator, sampler=sampler)[0]
-                                 for g in genres])
+            audio = torch.stack(
+                [
+                    sample_song(
+                        self,
+                        g,
+                        audio_length_in_s,
+                        num_inference_steps=num_inference_steps,
+                        guidance_scale=guidance_scale,
+                        generator=generator,
+                        sampler=sampler,
+                    )[0]
+                    for g in genres
+                ]
+            )
         audio = audio.float().cpu().numpy() if output_type == "np" else audio
         return AudioPipelineOutput(audios=audio) if return_dict else (audio,)
 
@@ -232,9 +293,16 @@ from diffusion.pipeline import GenreLatentPipeline  # noqa: F401
 """
 
 
-def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: str | os.PathLike, *,
-         metrics: dict | None = None, extra: dict | None = None, card: str = "",
-         dtype: torch.dtype = torch.float32) -> Path:
+def save(
+    pipeline: GenreLatentPipeline,
+    folder: str | os.PathLike,
+    stage_one: str | os.PathLike,
+    *,
+    metrics: dict | None = None,
+    extra: dict | None = None,
+    card: str = "",
+    dtype: torch.dtype = torch.float32,
+) -> Path:
     """Write the pipeline folder: denoiser, scheduler and the stage-one VAE and vocoder of ``stage_one`` as
     components, a ``pipeline.py`` for diffusers' stock loader, and the record with its hash-checked reference
     to ``stage_one`` (provenance)."""
@@ -242,17 +310,29 @@ def save(pipeline: GenreLatentPipeline, folder: str | os.PathLike, stage_one: st
     stage = autoencoder.load(stage_one)
     mel = read_record(stage_one, "vae")["mel"]
     # Copies in the stored dtype (fp16 halves a shipped folder); loading always runs in float32.
-    parts = [copy.deepcopy(m).to(dtype) if m is not None and dtype != torch.float32 else m
-             for m in (pipeline.denoiser, stage.vae, stage.vocoder)]
-    full = GenreLatentPipeline(parts[0], pipeline.scheduler, parts[1], parts[2], mel, stage.clip_samples / stage.sample_rate)
+    parts = [
+        copy.deepcopy(m).to(dtype) if m is not None and dtype != torch.float32 else m
+        for m in (pipeline.denoiser, stage.vae, stage.vocoder)
+    ]
+    full = GenreLatentPipeline(
+        parts[0], pipeline.scheduler, parts[1], parts[2], mel, stage.clip_samples / stage.sample_rate
+    )
     full.save_pretrained(str(folder), safe_serialization=True)
     index = json.loads((folder / "model_index.json").read_text())
     index["_class_name"] = ["pipeline", "GenreLatentPipeline"]  # diffusers imports it from ./pipeline.py
     write_text(folder / "model_index.json", json.dumps(index, indent=2) + "\n")
     write_text(folder / "pipeline.py", STOCK_LOADER)
-    record = {"format_version": 1, "kind": "diffusion", "references": {"stage_one": reference(stage_one, folder)},
-              "genres": pipeline.genres, "parameters": sum(p.numel() for p in pipeline.denoiser.parameters()),
-              "metrics": metrics or {}, "created": created(), "mel": mel, **(extra or {})}
+    record = {
+        "format_version": 1,
+        "kind": "diffusion",
+        "references": {"stage_one": reference(stage_one, folder)},
+        "genres": pipeline.genres,
+        "parameters": sum(p.numel() for p in pipeline.denoiser.parameters()),
+        "metrics": metrics or {},
+        "created": created(),
+        "mel": mel,
+        **(extra or {}),
+    }
     write_record(folder, record)
     write_text(folder / "README.md", card or f"# genre-ldm latent diffusion\n\nGenres: {', '.join(pipeline.genres)}.\n")
     return folder
@@ -270,8 +350,12 @@ def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.
     ref = record.get("references", {}).get("stage_one")
     if stage_one and ref and (folder / ref["path"]).is_dir():
         source = resolve_reference(ref, folder, "stage-one model")
-        require_same_front_end(MelSettings(**record["mel"]), f"the pipeline at {str(folder)!r}",
-                               mel_settings(read_record(source, "vae")), f"its stage one at {str(source)!r}")
+        require_same_front_end(
+            MelSettings(**record["mel"]),
+            f"the pipeline at {str(folder)!r}",
+            mel_settings(read_record(source, "vae")),
+            f"its stage one at {str(source)!r}",
+        )
     for part in ("denoiser", "scheduler"):
         if not (folder / part).is_dir():
             raise ModelFolderError(f"{str(folder)!r} has no {part}/ folder; is it a diffusion pipeline?")
@@ -281,17 +365,24 @@ def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.
     vae = vocoder = None
     if stage_one:
         if not (folder / "vae").is_dir():
-            raise ModelFolderError(f"{str(folder)!r} has no vae/ folder: it was saved by an older genre-ldm; "
-                                   "ship it again with scripts/ship_models.py")
+            raise ModelFolderError(
+                f"{str(folder)!r} has no vae/ folder: it was saved by an older genre-ldm; "
+                "ship it again with scripts/ship_models.py"
+            )
         vae = MelVAE.from_pretrained(str(folder / "vae"), torch_dtype=torch.float32).eval()
         if (folder / "vocoder").is_dir():
             vocoder = Vocoder.from_pretrained(str(folder / "vocoder"), torch_dtype=torch.float32).eval()
     index = json.loads((folder / "model_index.json").read_text())
     if index.get("mel") and index["mel"] != record["mel"]:
-        require_same_front_end(MelSettings(**index["mel"]), f"{str(folder / 'model_index.json')!r}",
-                               MelSettings(**record["mel"]), f"the record of {str(folder)!r}")
-    pipeline = GenreLatentPipeline(denoiser, scheduler, vae, vocoder, index.get("mel") or record["mel"],
-                                   float(index.get("clip_seconds", 5.0)))
+        require_same_front_end(
+            MelSettings(**index["mel"]),
+            f"{str(folder / 'model_index.json')!r}",
+            MelSettings(**record["mel"]),
+            f"the record of {str(folder)!r}",
+        )
+    pipeline = GenreLatentPipeline(
+        denoiser, scheduler, vae, vocoder, index.get("mel") or record["mel"], float(index.get("clip_seconds", 5.0))
+    )
     pipeline.record = record
     return pipeline.to(device)
 

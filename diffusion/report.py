@@ -6,8 +6,12 @@ from pathlib import Path
 
 from analysis.report_numbers import verdict
 
-SETS = (("generated", "generated"), ("real_test", "real test clips (the floor)"),
-        ("reconstructed_test", "test clips through stage one (stage two's ceiling)"), ("prior", "VAE prior N(0, I)"))
+SETS = (
+    ("generated", "generated"),
+    ("real_test", "real test clips (the floor)"),
+    ("reconstructed_test", "test clips through stage one (stage two's ceiling)"),
+    ("prior", "VAE prior N(0, I)"),
+)
 
 
 def _ci(value: float, ci: list[float], spec: str = ".3f") -> str:
@@ -17,8 +21,10 @@ def _ci(value: float, ci: list[float], spec: str = ".3f") -> str:
 def _fad_row(name: str, label: str, v: dict, rec: dict | None, fid: dict, div: float) -> str:
     ratio = _ci(v["ratio_to_real_test"], v["ratio_ci"], ".2f") if "ratio_ci" in v else "1"
     recognised = _ci(rec["balanced_accuracy"], rec["balanced_accuracy_ci"]) if rec else "no genre asked"
-    return (f"| {label} | {_ci(v['value'], v['ci'], '.1f')} | {ratio} | {recognised} | {fid['density']:.2f} / "
-            f"{fid['coverage']:.2f} | {fid['precision']:.2f} / {fid['recall']:.2f} | {div:.2f} |")
+    return (
+        f"| {label} | {_ci(v['value'], v['ci'], '.1f')} | {ratio} | {recognised} | {fid['density']:.2f} / "
+        f"{fid['coverage']:.2f} | {fid['precision']:.2f} / {fid['recall']:.2f} | {div:.2f} |"
+    )
 
 
 def summary_markdown(r: dict) -> str:
@@ -50,43 +56,80 @@ def summary_markdown(r: dict) -> str:
         f"- Second floor: real valid clips vs real train clips ({floor_v['n'][0]} clips, genres "
         f"{', '.join(floor_v['genres'])}): FAD {_ci(floor_v['value'], floor_v['ci'], '.1f')}.",
         "- " + verdict("the generated set", gen["ci"], "the real test clips", real["ci"], "FAD from the train clips"),
-        "- " + verdict("the generated set", gen["ci"], "the reconstructed test clips",
-                       fad["sets"]["reconstructed_test"]["ci"], "FAD from the train clips"),
-        "- " + verdict("the generated set", rec["generated"]["balanced_accuracy_ci"], "the real test clips",
-                       rec["real_test"]["balanced_accuracy_ci"], "recognition by the independent judge",
-                       lower_is_better=False),
+        "- "
+        + verdict(
+            "the generated set",
+            gen["ci"],
+            "the reconstructed test clips",
+            fad["sets"]["reconstructed_test"]["ci"],
+            "FAD from the train clips",
+        ),
+        "- "
+        + verdict(
+            "the generated set",
+            rec["generated"]["balanced_accuracy_ci"],
+            "the real test clips",
+            rec["real_test"]["balanced_accuracy_ci"],
+            "recognition by the independent judge",
+            lower_is_better=False,
+        ),
         *_from_test(r.get("fad_from_test")),
         f"- Independent judge's verdicts on {sum(r['prior_verdicts'].values())} prior samples: "
-        + ", ".join(f"{g} {n}" for g, n in sorted(r["prior_verdicts"].items(), key=lambda kv: -kv[1]) if n) + ".",
+        + ", ".join(f"{g} {n}" for g, n in sorted(r["prior_verdicts"].items(), key=lambda kv: -kv[1]) if n)
+        + ".",
     ]
     for space, m in mem.items():
-        lines.append(f"- Memorisation ({space}): {100 * m['fraction']:.1f} % [{100 * m['ci'][0]:.1f}, "
-                     f"{100 * m['ci'][1]:.1f}] of generated clips are nearer a training clip than 5 % of test clips "
-                     f"are (about {100 * m['expected']:.0f} % when nothing is copied).")
+        lines.append(
+            f"- Memorisation ({space}): {100 * m['fraction']:.1f} % [{100 * m['ci'][0]:.1f}, "
+            f"{100 * m['ci'][1]:.1f}] of generated clips are nearer a training clip than 5 % of test clips "
+            f"are (about {100 * m['expected']:.0f} % when nothing is copied)."
+        )
     if "in_house_judge" in r:
         a = r["in_house_judge"]["generated"]
-        lines.append(f"- In-house judge (second opinion, test balanced accuracy "
-                     f"{r['in_house_judge']['test_scores'].get('test_balanced_accuracy', float('nan')):.2f}): "
-                     f"accuracy on generated clips {_ci(a['accuracy'], a['ci'])}.")
-    lines += ["", "## Per genre (test)", "",
-              "| genre | recognised: generated | real | reconstructed | diversity: generated | real | "
-              "coverage: generated | real |", "|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"- In-house judge (second opinion, test balanced accuracy "
+            f"{r['in_house_judge']['test_scores'].get('test_balanced_accuracy', float('nan')):.2f}): "
+            f"accuracy on generated clips {_ci(a['accuracy'], a['ci'])}."
+        )
+    lines += [
+        "",
+        "## Per genre (test)",
+        "",
+        "| genre | recognised: generated | real | reconstructed | diversity: generated | real | "
+        "coverage: generated | real |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for g, pg in r["per_genre"].items():
-        cells = [_ci(rec[s]["per_genre"][g]["recall"], rec[s]["per_genre"][g]["ci"], ".2f")
-                 for s in ("generated", "real_test", "reconstructed_test")]
-        lines.append(f"| {g} | " + " | ".join(cells) + f" | {pg['generated']['diversity']:.2f} | "
-                     f"{pg['real_test']['diversity']:.2f} | {pg['generated']['coverage']:.2f} | "
-                     f"{pg['real_test']['coverage']:.2f} |")
+        cells = [
+            _ci(rec[s]["per_genre"][g]["recall"], rec[s]["per_genre"][g]["ci"], ".2f")
+            for s in ("generated", "real_test", "reconstructed_test")
+        ]
+        lines.append(
+            f"| {g} | " + " | ".join(cells) + f" | {pg['generated']['diversity']:.2f} | "
+            f"{pg['real_test']['diversity']:.2f} | {pg['generated']['coverage']:.2f} | "
+            f"{pg['real_test']['coverage']:.2f} |"
+        )
     less = [g for g, pg in r["per_genre"].items() if pg["generated"]["diversity"] < pg["real_test"]["diversity"]]
-    lines += ["", f"Generated clips are less varied than the real test clips in {len(less)} of {len(r['per_genre'])} "
-                  f"genres{': ' + ', '.join(less) if less else ''} (overall diversity {r['diversity']['generated']:.2f} "
-                  f"generated vs {r['diversity']['real_test']:.2f} real)."]
+    lines += [
+        "",
+        f"Generated clips are less varied than the real test clips in {len(less)} of {len(r['per_genre'])} "
+        f"genres{': ' + ', '.join(less) if less else ''} (overall diversity {r['diversity']['generated']:.2f} "
+        f"generated vs {r['diversity']['real_test']:.2f} real).",
+    ]
     if r["guidance_sweep_valid"]:
-        lines += ["", "## Sampling settings (valid)", "", "| setting | FAD | real valid's FAD | recognised | worst genre |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {s.get('setting', s['guidance'])} | {_ci(s['fad']['value'], s['fad']['ci'], '.1f')} | "
-                  f"{s['floor']['value']:.1f} | {s['recognition']['balanced_accuracy']:.3f} | "
-                  f"{_worst(s)} |" for s in r["guidance_sweep_valid"]]
+        lines += [
+            "",
+            "## Sampling settings (valid)",
+            "",
+            "| setting | FAD | real valid's FAD | recognised | worst genre |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {s.get('setting', s['guidance'])} | {_ci(s['fad']['value'], s['fad']['ci'], '.1f')} | "
+            f"{s['floor']['value']:.1f} | {s['recognition']['balanced_accuracy']:.3f} | "
+            f"{_worst(s)} |"
+            for s in r["guidance_sweep_valid"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -95,11 +138,13 @@ def _from_test(t: dict | None) -> list[str]:
     if not t:
         return []
     gen, rec, floor, same = t["generated"], t["reconstructed_train"], t["floor_valid"], t["generated_on_floor_genres"]
-    return [f"- From the real test clips: generated {_ci(gen['value'], gen['ci'], '.1f')}, train clips through stage one "
-            f"{_ci(rec['value'], rec['ci'], '.1f')} (same mix and size; ratio {t['ratios']['generated_over_reconstructed_train']:.2f}"
-            f"); real valid clips {_ci(floor['value'], floor['ci'], '.1f')} against generated "
-            f"{_ci(same['value'], same['ci'], '.1f')} on the genres valid has ({', '.join(floor['genres'])}; ratio "
-            f"{t['ratios']['generated_over_floor']:.2f})."]
+    return [
+        f"- From the real test clips: generated {_ci(gen['value'], gen['ci'], '.1f')}, train clips through stage one "
+        f"{_ci(rec['value'], rec['ci'], '.1f')} (same mix and size; ratio {t['ratios']['generated_over_reconstructed_train']:.2f}"
+        f"); real valid clips {_ci(floor['value'], floor['ci'], '.1f')} against generated "
+        f"{_ci(same['value'], same['ci'], '.1f')} on the genres valid has ({', '.join(floor['genres'])}; ratio "
+        f"{t['ratios']['generated_over_floor']:.2f})."
+    ]
 
 
 def _worst(row: dict) -> str:
@@ -120,9 +165,14 @@ def write_figures(r: dict, out: Path) -> None:
         fig, ax = plt.subplots(figsize=(5, 4))
         x = [s["fad"]["value"] for s in sweep]
         y = [s["recognition"]["balanced_accuracy"] for s in sweep]
-        ax.errorbar(x, y, xerr=[[v - s["fad"]["ci"][0] for v, s in zip(x, sweep)],
-                                [s["fad"]["ci"][1] - v for v, s in zip(x, sweep)]], fmt="o", capsize=3,
-                    label="all genres (balanced accuracy)")
+        ax.errorbar(
+            x,
+            y,
+            xerr=[[v - s["fad"]["ci"][0] for v, s in zip(x, sweep)], [s["fad"]["ci"][1] - v for v, s in zip(x, sweep)]],
+            fmt="o",
+            capsize=3,
+            label="all genres (balanced accuracy)",
+        )
         if all("worst_genre" in s for s in sweep):
             ax.plot(x, [s["worst_genre"]["recall"] for s in sweep], "v", color="C3", label="worst genre")
         for s, xi, yi in zip(sweep, x, y):
@@ -140,12 +190,21 @@ def write_figures(r: dict, out: Path) -> None:
     genres = list(r["per_genre"])
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.6))
     width = 0.27
-    for k, (name, label) in enumerate([("generated", "generated"), ("reconstructed_test", "reconstructed test"),
-                                       ("real_test", "real test")]):
-        a.bar([i + (k - 1) * width for i in range(len(genres))],
-              [rec[name]["per_genre"].get(g, {}).get("recall", 0) for g in genres], width, label=label)
-        b.bar([i + (k - 1) * width for i in range(len(genres))],
-              [r["per_genre"][g][name]["diversity"] for g in genres], width, label=label)
+    for k, (name, label) in enumerate(
+        [("generated", "generated"), ("reconstructed_test", "reconstructed test"), ("real_test", "real test")]
+    ):
+        a.bar(
+            [i + (k - 1) * width for i in range(len(genres))],
+            [rec[name]["per_genre"].get(g, {}).get("recall", 0) for g in genres],
+            width,
+            label=label,
+        )
+        b.bar(
+            [i + (k - 1) * width for i in range(len(genres))],
+            [r["per_genre"][g][name]["diversity"] for g in genres],
+            width,
+            label=label,
+        )
     a.axhline(1 / len(genres), color="gray", ls=":", label="chance")
     for ax, ylabel in ((a, "recognised by the independent judge"), (b, "within-genre diversity (embedding)")):
         ax.set_xticks(range(len(genres)), genres, rotation=30)

@@ -50,12 +50,15 @@ def remedy(scale: float, spec: str) -> Guidance:
             return Guidance(scale, interval=(lo, hi))
     except ValueError:
         pass
-    raise UserError(f"unknown guidance remedy {spec!r}; expected plain, rescale=PHI (e.g. rescale=0.7) "
-                    "or interval=LO:HI (e.g. interval=0:0.6)")
+    raise UserError(
+        f"unknown guidance remedy {spec!r}; expected plain, rescale=PHI (e.g. rescale=0.7) "
+        "or interval=LO:HI (e.g. interval=0:0.6)"
+    )
 
 
-def settings_grid(samplers: tuple[str, ...], steps: tuple[int, ...], scales: tuple[float, ...],
-                  remedies: tuple[str, ...]) -> list[SamplingSetting]:
+def settings_grid(
+    samplers: tuple[str, ...], steps: tuple[int, ...], scales: tuple[float, ...], remedies: tuple[str, ...]
+) -> list[SamplingSetting]:
     """Every combination; a remedy is pointless at scale 1 (no guidance), so that appears once, plain."""
     bad = [s for s in samplers if s not in SAMPLERS]
     if bad:
@@ -71,8 +74,9 @@ def settings_grid(samplers: tuple[str, ...], steps: tuple[int, ...], scales: tup
     return out
 
 
-def second_pass(chosen: Guidance, samplers: tuple[str, ...], steps: tuple[int, ...],
-                done: list[SamplingSetting]) -> list[SamplingSetting]:
+def second_pass(
+    chosen: Guidance, samplers: tuple[str, ...], steps: tuple[int, ...], done: list[SamplingSetting]
+) -> list[SamplingSetting]:
     """The staged search's second pass: every sampler x step count at the guidance the first pass chose
     (the first pass varies guidance and remedy at the first sampler and step count), less what is done.
 
@@ -96,9 +100,11 @@ def choose_setting(rows: list[dict], fad_margin: float) -> tuple[dict, str]:
     best = min(r["fad"]["value"] for r in rows)
     near = [r for r in rows if r["fad"]["value"] <= best * (1 + fad_margin)]
     chosen = max(near, key=lambda r: (r["worst_genre"]["recall"], -r["fad"]["value"]))
-    why = (f"{chosen['setting']}: the best worst-genre recognition ({chosen['worst_genre']['genre']} "
-           f"{chosen['worst_genre']['recall']:.2f}) among the {len(near)} of {len(rows)} settings whose FAD is within "
-           f"{100 * fad_margin:g} % of the lowest ({best:.1f})")
+    why = (
+        f"{chosen['setting']}: the best worst-genre recognition ({chosen['worst_genre']['genre']} "
+        f"{chosen['worst_genre']['recall']:.2f}) among the {len(near)} of {len(rows)} settings whose FAD is within "
+        f"{100 * fad_margin:g} % of the lowest ({best:.1f})"
+    )
     return chosen, why
 
 

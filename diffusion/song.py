@@ -43,13 +43,22 @@ def shift_left(z: torch.Tensor, channels: int, frames: int, overlap_frames: int)
     """Move the last ``overlap_frames`` frames of ``z (N, D)`` to the front (the rest is zero)."""
     grid = z.reshape(len(z), channels, frames)
     out = torch.zeros_like(grid)
-    out[:, :, :overlap_frames] = grid[:, :, frames - overlap_frames:]
+    out[:, :, :overlap_frames] = grid[:, :, frames - overlap_frames :]
     return out.reshape(len(z), -1)
 
 
-def _chain(pipe: GenreLatentPipeline, first: torch.Tensor, count: int, genre: str, overlap_frames: int,
-           chained: bool, num_inference_steps: int, guidance_scale, generator: torch.Generator | None,
-           sampler: str) -> list[torch.Tensor]:
+def _chain(
+    pipe: GenreLatentPipeline,
+    first: torch.Tensor,
+    count: int,
+    genre: str,
+    overlap_frames: int,
+    chained: bool,
+    num_inference_steps: int,
+    guidance_scale,
+    generator: torch.Generator | None,
+    sampler: str,
+) -> list[torch.Tensor]:
     """``first (1, D)`` followed by ``count`` sampled latents, each continuing the one before it.
 
     With ``chained`` each new latent starts with the previous one's last ``overlap_frames`` frames
@@ -60,15 +69,26 @@ def _chain(pipe: GenreLatentPipeline, first: torch.Tensor, count: int, genre: st
     latents = [first]
     for _ in range(count):
         known = shift_left(latents[-1], cfg.channels, cfg.frames, overlap_frames) if chained else None
-        latents.append(pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler,
-                                           known=known, known_mask=mask))
+        latents.append(
+            pipe.sample_latents(
+                [genre], num_inference_steps, guidance_scale, generator, sampler, known=known, known_mask=mask
+            )
+        )
     return latents
 
 
 @torch.no_grad()
-def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_frames: int | None = None,
-                num_inference_steps: int = 50, guidance_scale: float = 3.0, generator: torch.Generator | None = None,
-                sampler: str = "ddim", chained: bool = True) -> tuple[torch.Tensor, autoencoder.Trajectory]:
+def sample_song(
+    pipe: GenreLatentPipeline,
+    genre: str,
+    seconds: float,
+    overlap_frames: int | None = None,
+    num_inference_steps: int = 50,
+    guidance_scale: float = 3.0,
+    generator: torch.Generator | None = None,
+    sampler: str = "ddim",
+    chained: bool = True,
+) -> tuple[torch.Tensor, autoencoder.Trajectory]:
     """A song of ``seconds`` in one genre: ``(samples,)`` waveform and the trajectory it was decoded from.
 
     ``overlap_frames`` defaults to a quarter of the latent frames (8 of 32: 1.25 s of a 5 s clip).
@@ -85,20 +105,32 @@ def sample_song(pipe: GenreLatentPipeline, genre: str, seconds: float, overlap_f
     if chained and not 0 < overlap_frames < frames:
         raise UserError(f"overlap_frames must be in 1..{frames - 1}, got {overlap_frames}")
     k = num_clips_for(seconds, codec.sample_rate, codec.clip_samples, frames, overlap_frames)
-    starts = clip_starts(k, codec.clip_samples, frames, overlap_frames) if frames > 1 else \
-        [int(round(i * (codec.clip_samples - codec.sample_rate))) for i in range(k)]
+    starts = (
+        clip_starts(k, codec.clip_samples, frames, overlap_frames)
+        if frames > 1
+        else [int(round(i * (codec.clip_samples - codec.sample_rate))) for i in range(k)]
+    )
     first = pipe.sample_latents([genre], num_inference_steps, guidance_scale, generator, sampler)
-    latents = _chain(pipe, first, k - 1, genre, overlap_frames, chained, num_inference_steps, guidance_scale,
-                     generator, sampler)
+    latents = _chain(
+        pipe, first, k - 1, genre, overlap_frames, chained, num_inference_steps, guidance_scale, generator, sampler
+    )
     trajectory = autoencoder.Trajectory(torch.cat(latents), starts, starts[-1] + codec.clip_samples, codec.sample_rate)
     return codec.decode_trajectory(trajectory)[: int(round(seconds * codec.sample_rate))], trajectory
 
 
 @torch.no_grad()
-def continue_song(pipe: GenreLatentPipeline, wave: torch.Tensor, genre: str, seconds: float,
-                  overlap_frames: int | None = None, num_inference_steps: int = 50, guidance_scale: float = 3.0,
-                  generator: torch.Generator | None = None, sampler: str = "ddim",
-                  chained: bool = True) -> tuple[torch.Tensor, int]:
+def continue_song(
+    pipe: GenreLatentPipeline,
+    wave: torch.Tensor,
+    genre: str,
+    seconds: float,
+    overlap_frames: int | None = None,
+    num_inference_steps: int = 50,
+    guidance_scale: float = 3.0,
+    generator: torch.Generator | None = None,
+    sampler: str = "ddim",
+    chained: bool = True,
+) -> tuple[torch.Tensor, int]:
     """A user's audio ``wave (samples,)`` followed by ``seconds`` of new music in ``genre``.
 
     The input's last clip is encoded; the first new clip is sampled with that latent's last
@@ -119,12 +151,24 @@ def continue_song(pipe: GenreLatentPipeline, wave: torch.Tensor, genre: str, sec
         raise UserError(f"--seconds (of music after the input) must be > 0, got {seconds:g}")
     clip, rate = codec.clip_samples, codec.sample_rate
     if wave.ndim != 1 or wave.shape[0] < clip:
-        raise UserError(f"the audio to continue must be at least one clip ({clip / rate:g} s) of mono audio, "
-                        f"got {wave.shape[-1] / rate:.2f} s")
+        raise UserError(
+            f"the audio to continue must be at least one clip ({clip / rate:g} s) of mono audio, "
+            f"got {wave.shape[-1] / rate:.2f} s"
+        )
     hop = (frames - overlap_frames) * clip / frames
     new = max(1, int(np.ceil(seconds * rate / hop)))
-    latents = _chain(pipe, codec.encode(wave[-clip:].to(codec.device)), new, genre, overlap_frames, chained,
-                     num_inference_steps, guidance_scale, generator, sampler)
+    latents = _chain(
+        pipe,
+        codec.encode(wave[-clip:].to(codec.device)),
+        new,
+        genre,
+        overlap_frames,
+        chained,
+        num_inference_steps,
+        guidance_scale,
+        generator,
+        sampler,
+    )
     starts = clip_starts(new + 1, clip, frames, overlap_frames)
     decoded = codec.decode_trajectory(autoencoder.Trajectory(torch.cat(latents), starts, starts[-1] + clip, rate)).cpu()
     # The decoded first window is the input's own last clip (reconstructed); the join sits at the input's
@@ -132,8 +176,13 @@ def continue_song(pipe: GenreLatentPipeline, wave: torch.Tensor, genre: str, sec
     fade = max(1, min(int(0.25 * rate), int(overlap_frames * clip / frames)))
     ramp = 0.5 - 0.5 * torch.cos(torch.linspace(0, torch.pi, fade))
     wave = wave.cpu()
-    joined = torch.cat([wave[:-fade], wave[-fade:] * (1 - ramp) + decoded[clip - fade:clip] * ramp,
-                        decoded[clip:clip + int(round(seconds * rate))]])
+    joined = torch.cat(
+        [
+            wave[:-fade],
+            wave[-fade:] * (1 - ramp) + decoded[clip - fade : clip] * ramp,
+            decoded[clip : clip + int(round(seconds * rate))],
+        ]
+    )
     return joined, wave.shape[0] - fade // 2
 
 
@@ -142,8 +191,15 @@ def seam_positions(trajectory: autoencoder.Trajectory, clip_samples: int) -> lis
     return [(start + prev + clip_samples) // 2 for prev, start in zip(trajectory.starts, trajectory.starts[1:])]
 
 
-def seam_flux(wave: torch.Tensor, seams: list[int], frontend: autoencoder.MelFrontend, radius_seconds: float = 0.25,
-              window_seconds: float = 1.0, num_random: int = 200, seed: int = 0) -> dict:
+def seam_flux(
+    wave: torch.Tensor,
+    seams: list[int],
+    frontend: autoencoder.MelFrontend,
+    radius_seconds: float = 0.25,
+    window_seconds: float = 1.0,
+    num_random: int = 200,
+    seed: int = 0,
+) -> dict:
     """How audible the joins are, at the seams vs at random positions away from them.
 
     Two measures on the normalised log-mel: ``flux``, the peak frame-to-frame change within
@@ -159,14 +215,17 @@ def seam_flux(wave: torch.Tensor, seams: list[int], frontend: autoencoder.MelFro
     seam_frames = [s // hop for s in seams if window <= s // hop < mel.shape[1] - window]
 
     def measures(f: int) -> tuple[float, float]:
-        peak = float(flux[max(0, f - radius): f + radius + 1].max())
-        jump = float(np.abs(mel[:, f - window:f].mean(1) - mel[:, f:f + window].mean(1)).mean())
+        peak = float(flux[max(0, f - radius) : f + radius + 1].max())
+        jump = float(np.abs(mel[:, f - window : f].mean(1) - mel[:, f : f + window].mean(1)).mean())
         return peak, jump
 
     far = [f for f in range(window, mel.shape[1] - window) if all(abs(f - s) > window for s in seam_frames)]
     rng = np.random.default_rng(seed)
-    inside = np.array([measures(f) for f in rng.choice(far, size=min(num_random, len(far)), replace=False)]) \
-        if far else np.full((1, 2), np.nan)
+    inside = (
+        np.array([measures(f) for f in rng.choice(far, size=min(num_random, len(far)), replace=False)])
+        if far
+        else np.full((1, 2), np.nan)
+    )
     at_seams = np.array([measures(f) for f in seam_frames]) if seam_frames else np.full((1, 2), np.nan)
     out: dict = {"num_seams": len(seam_frames)}
     for j, name in enumerate(("flux", "jump")):

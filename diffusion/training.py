@@ -42,9 +42,18 @@ class SchedulerConfig:
 class DiffusionTrainConfig:
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=6000, batch_size=64, lr=5e-4,
-                                                               ema_decay=0.999, valid_every=500, media_every=2000,
-                                                               checkpoint_every=500, select_metric="loss"))
+    loop: LoopConfig = field(
+        default_factory=lambda: LoopConfig(
+            max_steps=6000,
+            batch_size=64,
+            lr=5e-4,
+            ema_decay=0.999,
+            valid_every=500,
+            media_every=2000,
+            checkpoint_every=500,
+            select_metric="loss",
+        )
+    )
     label_dropout: float = 0.1  # probability a training label becomes the null class
     # Draw training latents from the posterior N(mean, exp(logvar)) when the file stores log-variances.
     sample_posterior: bool = False
@@ -56,8 +65,9 @@ class DiffusionTrainConfig:
         if not 0.0 <= self.label_dropout < 1.0:
             raise ValueError(f"label_dropout must be in [0, 1), got {self.label_dropout}")
         if self.scheduler.prediction_type not in ("epsilon", "v_prediction"):
-            raise ValueError(f"scheduler.prediction_type must be 'epsilon' or 'v_prediction', "
-                             f"got {self.scheduler.prediction_type!r}")
+            raise ValueError(
+                f"scheduler.prediction_type must be 'epsilon' or 'v_prediction', got {self.scheduler.prediction_type!r}"
+            )
 
 
 def make_scheduler(cfg: SchedulerConfig) -> DDPMScheduler:
@@ -69,9 +79,14 @@ def make_scheduler(cfg: SchedulerConfig) -> DDPMScheduler:
     cosine schedule's signal level is near zero (alpha_bar = 2e-9 at t = 999; measured: every
     sample exploded with "trailing" spacing). "leading" spacing starts 25-step samplers at t = 960.
     """
-    return DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps, beta_schedule=cfg.beta_schedule,
-                         prediction_type=cfg.prediction_type, clip_sample=True, clip_sample_range=5.0,
-                         timestep_spacing="leading")
+    return DDPMScheduler(
+        num_train_timesteps=cfg.num_train_timesteps,
+        beta_schedule=cfg.beta_schedule,
+        prediction_type=cfg.prediction_type,
+        clip_sample=True,
+        clip_sample_range=5.0,
+        timestep_spacing="leading",
+    )
 
 
 def denoiser_layout(latents: Latents) -> tuple[int, int]:
@@ -91,9 +106,17 @@ class DiffusionTask:
         channels, frames = denoiser_layout(latents)
         mean = np.asarray(latents.manifest["mean"], dtype=np.float32)
         std = np.asarray(latents.manifest["std"], dtype=np.float32)
-        self.model = LatentDenoiser(latent_size=latents.size, channels=channels, frames=frames, genres=tuple(self.genres),
-                                    width=cfg.denoiser.width, dilations=tuple(cfg.denoiser.dilations),
-                                    cond_dim=cfg.denoiser.cond_dim, latent_mean=mean.tolist(), latent_std=std.tolist())
+        self.model = LatentDenoiser(
+            latent_size=latents.size,
+            channels=channels,
+            frames=frames,
+            genres=tuple(self.genres),
+            width=cfg.denoiser.width,
+            dilations=tuple(cfg.denoiser.dilations),
+            cond_dim=cfg.denoiser.cond_dim,
+            latent_mean=mean.tolist(),
+            latent_std=std.tolist(),
+        )
         self.scheduler = make_scheduler(cfg.scheduler)
         self._codec = None
         self.device = torch.device("cpu")
@@ -106,7 +129,9 @@ class DiffusionTask:
     def _split(self, split: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         rows = self.latents.rows(split)
         if len(rows) == 0:
-            raise LatentsFileError(f"the latents file has no {split!r} clips; stage two trains on train and validates on valid")
+            raise LatentsFileError(
+                f"the latents file has no {split!r} clips; stage two trains on train and validates on valid"
+            )
         z = torch.from_numpy(self.latents.means[rows]).float()
         labels = self.model.genre_index(self.latents.genre[rows].tolist())
         logvars = None
@@ -118,7 +143,9 @@ class DiffusionTask:
         z, labels, logvars = self._split("train")
         if self.cfg.sample_posterior:
             if logvars is None:
-                raise LatentsFileError("sample_posterior needs a latents file with log-variances (encode_dataset.py --logvars)")
+                raise LatentsFileError(
+                    "sample_posterior needs a latents file with log-variances (encode_dataset.py --logvars)"
+                )
             return torch.utils.data.TensorDataset(z, labels, logvars)
         return torch.utils.data.TensorDataset(z, labels)
 
@@ -163,8 +190,9 @@ class DiffusionTask:
     def log_media(self, model: nn.Module, writer, step: int) -> None:
         """One decoded sample per genre (audio and mel image), same seed every time."""
         pipe = GenreLatentPipeline(model, self.scheduler, None, None)
-        z = pipe.sample_latents(self.genres, self.cfg.media_steps, self.cfg.media_guidance,
-                                torch.Generator().manual_seed(0))
+        z = pipe.sample_latents(
+            self.genres, self.cfg.media_steps, self.cfg.media_guidance, torch.Generator().manual_seed(0)
+        )
         codec = self.codec()
         mels = codec.decode_mel(z)
         add_mel_images(writer, "samples/mel", list(zip(self.genres, mels)), step)
@@ -173,11 +201,21 @@ class DiffusionTask:
 
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
         m = self.latents.manifest
-        save(GenreLatentPipeline(model, self.scheduler, None, None), folder, self.stage_one, metrics=metrics,
-             extra={"latents": {"model_hash": m["model_hash"], "latent_size": m["latent_size"],
-                                "data": m.get("data"), "clips_per_split": {s: int((self.latents.split == s).sum())
-                                                                           for s in ("train", "valid", "test")}},
-                    "training": {"label_dropout": self.cfg.label_dropout, "max_steps": self.cfg.loop.max_steps}})
+        save(
+            GenreLatentPipeline(model, self.scheduler, None, None),
+            folder,
+            self.stage_one,
+            metrics=metrics,
+            extra={
+                "latents": {
+                    "model_hash": m["model_hash"],
+                    "latent_size": m["latent_size"],
+                    "data": m.get("data"),
+                    "clips_per_split": {s: int((self.latents.split == s).sum()) for s in ("train", "valid", "test")},
+                },
+                "training": {"label_dropout": self.cfg.label_dropout, "max_steps": self.cfg.loop.max_steps},
+            },
+        )
 
 
 def stage_one_folder(latents: Latents, override: str | Path | None = None, where: str = "the latents file") -> Path:
@@ -189,8 +227,15 @@ def stage_one_folder(latents: Latents, override: str | Path | None = None, where
     return folder
 
 
-def train_diffusion(cfg: DiffusionTrainConfig, latents: str | Path, out: str | Path, *,
-                    stage_one: str | Path | None = None, resume: bool = False, progress: bool = True) -> dict[str, float]:
+def train_diffusion(
+    cfg: DiffusionTrainConfig,
+    latents: str | Path,
+    out: str | Path,
+    *,
+    stage_one: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict[str, float]:
     """Train the denoiser on a latents file with the shared loop; writes pipeline folders to
     ``out/model`` (last) and ``out/best`` (lowest valid loss). Returns the last validation metrics."""
     data = load_latents(latents)

@@ -50,8 +50,9 @@ def ship_pipeline(src: Path, dst: Path, stage_one: Path) -> Path:
     save(pipe, dst, stage_one, dtype=torch.float16)
     for part in ("denoiser", "vae", "vocoder"):
         _clean_config(dst / part / "config.json")
-    record.update({"shipped_from": str(src), "weights_dtype": "float16",
-                   "references": {"stage_one": reference(stage_one, dst)}})
+    record.update(
+        {"shipped_from": str(src), "weights_dtype": "float16", "references": {"stage_one": reference(stage_one, dst)}}
+    )
     write_record(dst, json.loads(_relative_paths(json.dumps(record))))
     write_text(dst / "README.md", _relative_paths(pipeline_card(record, dst.name)))
     return dst
@@ -62,12 +63,12 @@ def pipeline_card(record: dict, name: str) -> str:
     lat = record.get("latents", {})
     return f"""# genre-ldm latent diffusion ({name})
 
-- denoiser parameters: {record['parameters']:,}; weights stored as float16, run in float32
-- genres: {', '.join(record['genres'])}
-- latents: D = {lat.get('latent_size')} from the stage-one model at `{record['references']['stage_one']['path']}`
-  (hash-checked), clips per split {lat.get('clips_per_split')}; trained on the training split only
-- training: {record.get('training')}; DDPM objective, EMA weights, label dropout for classifier-free guidance
-- made by: `{record.get('created', {}).get('command', 'scripts/train_diffusion.py')}`, shipped from `{record.get('shipped_from')}`
+- denoiser parameters: {record["parameters"]:,}; weights stored as float16, run in float32
+- genres: {", ".join(record["genres"])}
+- latents: D = {lat.get("latent_size")} from the stage-one model at `{record["references"]["stage_one"]["path"]}`
+  (hash-checked), clips per split {lat.get("clips_per_split")}; trained on the training split only
+- training: {record.get("training")}; DDPM objective, EMA weights, label dropout for classifier-free guidance
+- made by: `{record.get("created", {}).get("command", "scripts/train_diffusion.py")}`, shipped from `{record.get("shipped_from")}`
 - sample: `python scripts/sample.py --model models/{name} --genre jazz --num 4 --steps 50 --seed 0 --out samples/jazz`
 - components: denoiser, scheduler, and copies of that VAE and its vocoder; loads with `diffusion.load_pipeline("models/{name}")`
   or diffusers' own `DiffusionPipeline.from_pretrained("models/{name}", trust_remote_code=True)`, and
@@ -83,17 +84,18 @@ def pipeline_card(record: dict, name: str) -> str:
 
 
 def card(record: dict, name: str) -> str:
-    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |"
-                     for k, v in record["metrics"].items())
+    rows = "\n".join(
+        f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in record["metrics"].items()
+    )
     data = record["data"]
-    return f"""# genre-ldm {record['kind']} ({name})
+    return f"""# genre-ldm {record["kind"]} ({name})
 
-- parameters: {record['parameters']:,}; weights stored as float16, run in float32
-- mel: {record['mel']}
-- trained on: {data.get('source')}, training split only ({data.get('num_clips')} clips prepared, split rules
-  {data.get('split_rules')}; data fingerprint {str(data.get('fingerprint', ''))[:12]})
-{_extra_music_lines(data)}- made by: `{record['created']['command']}` (code {record['created']['code_version']}),
-  shipped from `{record.get('shipped_from')}`
+- parameters: {record["parameters"]:,}; weights stored as float16, run in float32
+- mel: {record["mel"]}
+- trained on: {data.get("source")}, training split only ({data.get("num_clips")} clips prepared, split rules
+  {data.get("split_rules")}; data fingerprint {str(data.get("fingerprint", ""))[:12]})
+{_extra_music_lines(data)}- made by: `{record["created"]["command"]}` (code {record["created"]["code_version"]}),
+  shipped from `{record.get("shipped_from")}`
 - test-split figures beside their baselines, and the limitations: `models/README.md`
 
 ## Metrics recorded at training time (valid split unless the name says test)
@@ -110,9 +112,11 @@ def _extra_music_lines(data: dict) -> str:
     for extra in data.get("extra_training_music", []):
         licences = extra["licences"]
         listed = "; ".join(f"{k} ({v} tracks)" for k, v in licences.items()) if isinstance(licences, dict) else licences
-        lines += (f"- also trained on extra unlabelled music (training only, never selection or evaluation): "
-                  f"{extra['source']}, {extra['num_tracks']} tracks, {extra['seconds'] / 3600:.1f} h (fingerprint "
-                  f"{extra['fingerprint'][:12]}); licences by package: {listed}\n")
+        lines += (
+            f"- also trained on extra unlabelled music (training only, never selection or evaluation): "
+            f"{extra['source']}, {extra['num_tracks']} tracks, {extra['seconds'] / 3600:.1f} h (fingerprint "
+            f"{extra['fingerprint'][:12]}); licences by package: {listed}\n"
+        )
     return lines
 
 
@@ -129,10 +133,14 @@ def _relative_paths(text: str) -> str:
     return text.replace(f"{repo}/", "").replace(f"{repo.parent}/", "../")
 
 
-
-
-def ship_models(out: str | Path, vocoder: str | Path | None, vaes: dict[str, str | Path], judge: str | Path | None = None,
-                diffusion: tuple[str, str | Path, str] | None = None, vocoder_name: str = "vocoder") -> dict[str, int]:
+def ship_models(
+    out: str | Path,
+    vocoder: str | Path | None,
+    vaes: dict[str, str | Path],
+    judge: str | Path | None = None,
+    diffusion: tuple[str, str | Path, str] | None = None,
+    vocoder_name: str = "vocoder",
+) -> dict[str, int]:
     """Ship a vocoder (as ``out/vocoder_name``), VAEs by name, a judge and a diffusion pipeline
     ``(name, folder, shipped VAE name)`` into ``out``; returns the size in bytes of each shipped weight
     file by folder. With ``vocoder=None`` the VAEs refer to the vocoder already shipped as ``out/vocoder_name``."""

@@ -52,14 +52,22 @@ class Study:
         return self.out.joinpath(*parts)
 
     def outputs(self) -> dict[str, Path]:
-        return {"prepare": self.path("data", "dataset.json"), "vocoder": self.path("vocoder", "model"),
-                "judge": self.path("judge", "model"), "independent": self.path("independent", "model"),
-                "sweep": self.path("sweep", "sweep.json"),
-                "full": self.path("sweep-full", "sweep.json"), "encode": self.path("latents", "done.json"),
-                "analysis": self.path("analysis", "analysis.json"), "ood": self.path("ood", "summary.json"),
-                "diffusion": self.path("diffusion", "model"), "samples": self.path("samples", "done.json"),
-                "manipulate": self.path("manipulate", "done.json"),
-                "generation": self.path("generation", "generation.json"), "report": self.path("report", "report.html")}
+        return {
+            "prepare": self.path("data", "dataset.json"),
+            "vocoder": self.path("vocoder", "model"),
+            "judge": self.path("judge", "model"),
+            "independent": self.path("independent", "model"),
+            "sweep": self.path("sweep", "sweep.json"),
+            "full": self.path("sweep-full", "sweep.json"),
+            "encode": self.path("latents", "done.json"),
+            "analysis": self.path("analysis", "analysis.json"),
+            "ood": self.path("ood", "summary.json"),
+            "diffusion": self.path("diffusion", "model"),
+            "samples": self.path("samples", "done.json"),
+            "manipulate": self.path("manipulate", "done.json"),
+            "generation": self.path("generation", "generation.json"),
+            "report": self.path("report", "report.html"),
+        }
 
     def run(self, only: list[str] | None = None) -> None:
         unknown = sorted(set(only or ()) - set(STEP_NAMES))
@@ -72,8 +80,11 @@ class Study:
             if name in self.cfg.reuse and not target.exists():
                 # A model step's output is a folder (linked as is); any other step's output is a file
                 # inside the step's folder, and the whole folder is linked.
-                _link(Path(self.cfg.reuse[name]).resolve(), target.parent if target.suffix in (".json", ".html") else target,
-                      name)
+                _link(
+                    Path(self.cfg.reuse[name]).resolve(),
+                    target.parent if target.suffix in (".json", ".html") else target,
+                    name,
+                )
             if target.exists() or (only and name not in only):
                 print(f"[{k:>2}/{len(STEP_NAMES)}] {name:<10} current ({target.relative_to(self.out)})", flush=True)
                 continue
@@ -87,8 +98,14 @@ class Study:
     def _record(self) -> None:
         path = self.path("study.json")
         previous = json.loads(path.read_text()) if path.exists() else {"seconds": {}}
-        write_json(path, {"src": self.src or "toy", "config": dataclasses.asdict(self.plan),
-                          "seconds": {**previous["seconds"], **self.times}})
+        write_json(
+            path,
+            {
+                "src": self.src or "toy",
+                "config": dataclasses.asdict(self.plan),
+                "seconds": {**previous["seconds"], **self.times},
+            },
+        )
 
     # -- the steps -------------------------------------------------------------------------
     def step_prepare(self) -> None:
@@ -103,21 +120,39 @@ class Study:
         return (self.path(run) / "checkpoints").exists()
 
     def step_vocoder(self) -> None:
-        train_vocoder(self.plan.vocoder, self.path("data"), self.path("vocoder"), resume=self._resume("vocoder"),
-                      progress=self.progress)
+        train_vocoder(
+            self.plan.vocoder,
+            self.path("data"),
+            self.path("vocoder"),
+            resume=self._resume("vocoder"),
+            progress=self.progress,
+        )
 
     def step_judge(self) -> None:
-        train_judge(self.plan.judge, self.path("data"), self.path("judge"), resume=self._resume("judge"),
-                    progress=self.progress)
+        train_judge(
+            self.plan.judge, self.path("data"), self.path("judge"), resume=self._resume("judge"), progress=self.progress
+        )
 
     def step_independent(self) -> None:
-        train_independent_judge(self.path("data"), self.path("independent", "model"),
-                                self.path("independent", "report.json"), force=True, progress=self.progress)
+        train_independent_judge(
+            self.path("data"),
+            self.path("independent", "model"),
+            self.path("independent", "report.json"),
+            force=True,
+            progress=self.progress,
+        )
 
     def _sweep(self, out: str, cfg, continue_from: str | None = None) -> None:
-        sweep_latent_sizes(cfg, self.path("data"), self.path("vocoder", "model"), self.path("judge", "model"),
-                           self.path(out), continue_from=self.path(continue_from) if continue_from else None,
-                           progress=self.progress, independent=self.path("independent", "model"))
+        sweep_latent_sizes(
+            cfg,
+            self.path("data"),
+            self.path("vocoder", "model"),
+            self.path("judge", "model"),
+            self.path(out),
+            continue_from=self.path(continue_from) if continue_from else None,
+            progress=self.progress,
+            independent=self.path("independent", "model"),
+        )
 
     def step_sweep(self) -> None:
         self._sweep("sweep", self.plan.sweep)
@@ -149,8 +184,13 @@ class Study:
 
     def step_analysis(self) -> None:
         files = json.loads(self.path("latents", "done.json").read_text())["files"]
-        analyze_files([self.path("latents", f) for f in files], self.path("analysis"), seed=self.cfg.seed,
-                      umap=self.cfg.umap, n_boot=self.cfg.analysis_n_boot)
+        analyze_files(
+            [self.path("latents", f) for f in files],
+            self.path("analysis"),
+            seed=self.cfg.seed,
+            umap=self.cfg.umap,
+            n_boot=self.cfg.analysis_n_boot,
+        )
 
     def step_ood(self) -> None:
         src = self.cfg.ood_src
@@ -162,34 +202,62 @@ class Study:
             write_json(self.path("ood", "summary.json"), {"not_run": reason})
             return
         d_star = self.decision()["size"]
-        evaluate_ood(self.vae(d_star), src, self.latents(f"vae-{d_star}"), self.path("ood"),
-                     judge=self.path("judge", "model"), umap=self.cfg.umap,
-                     independent=self.path("independent", "model"), n_boot=self.cfg.analysis_n_boot)
+        evaluate_ood(
+            self.vae(d_star),
+            src,
+            self.latents(f"vae-{d_star}"),
+            self.path("ood"),
+            judge=self.path("judge", "model"),
+            umap=self.cfg.umap,
+            independent=self.path("independent", "model"),
+            n_boot=self.cfg.analysis_n_boot,
+        )
 
     def step_diffusion(self) -> None:
-        train_diffusion(self.plan.diffusion, self.latents(f"vae-{self.decision()['size']}"), self.path("diffusion"),
-                        resume=self._resume("diffusion"), progress=self.progress)
+        train_diffusion(
+            self.plan.diffusion,
+            self.latents(f"vae-{self.decision()['size']}"),
+            self.path("diffusion"),
+            resume=self._resume("diffusion"),
+            progress=self.progress,
+        )
 
     def pipeline(self) -> Path:
         return trained_model(self.path("diffusion"))
 
     def step_generation(self) -> None:
-        opts = GenerationEvalOptions(guidance_grid=tuple(self.cfg.guidance_grid), seed=self.cfg.seed,
-                                     n_boot=self.cfg.analysis_n_boot,
-                                     max_clips=self.cfg.generation_max_clips or None,
-                                     per_genre=self.cfg.generation_per_genre or None,
-                                     remedies=tuple(self.cfg.guidance_remedies), samplers=tuple(self.cfg.samplers),
-                                     search=self.cfg.sampling_search)
-        evaluate_generation(self.pipeline(), self.path("judge", "model"), self.latents(f"vae-{self.decision()['size']}"),
-                            self.path("generation"), opts, force=True, independent=self.path("independent", "model"))
+        opts = GenerationEvalOptions(
+            guidance_grid=tuple(self.cfg.guidance_grid),
+            seed=self.cfg.seed,
+            n_boot=self.cfg.analysis_n_boot,
+            max_clips=self.cfg.generation_max_clips or None,
+            per_genre=self.cfg.generation_per_genre or None,
+            remedies=tuple(self.cfg.guidance_remedies),
+            samplers=tuple(self.cfg.samplers),
+            search=self.cfg.sampling_search,
+        )
+        evaluate_generation(
+            self.pipeline(),
+            self.path("judge", "model"),
+            self.latents(f"vae-{self.decision()['size']}"),
+            self.path("generation"),
+            opts,
+            force=True,
+            independent=self.path("independent", "model"),
+        )
 
     def step_samples(self) -> None:
         pipe = load_pipeline(self.pipeline(), device="auto")
         # The guidance (scale and remedy) and sampler chosen on valid by the generation step.
         chosen = json.loads(self.path("generation", "generation.json").read_text())
         guidance = Guidance.of(chosen.get("guidance_settings", chosen["guidance"]))
-        common = dict(guidance=guidance, steps=self.cfg.sample_steps, seed=self.cfg.seed, force=True,
-                      sampler=chosen.get("sampler", "ddim"))
+        common = dict(
+            guidance=guidance,
+            steps=self.cfg.sample_steps,
+            seed=self.cfg.seed,
+            force=True,
+            sampler=chosen.get("sampler", "ddim"),
+        )
         for g in pipe.genres:
             sample_clips(pipe, g, self.cfg.samples_per_genre, self.path("samples", g), **common)
         song_genre = pipe.genres[self.cfg.seed % len(pipe.genres)]
@@ -209,9 +277,20 @@ class Study:
             autoencoder.save_audio(files[-1], data.wave(r), data.sample_rate)
         codec = autoencoder.load(self.vae(d_star), device="auto")
         judge = autoencoder.load_judge(self.path("judge", "model"), device=codec.device)
-        M.interpolate_files(codec, judge, str(files[0]), str(files[1]), 6, self.path("manipulate", "interpolate"), force=True)
-        M.shift_file(codec, judge, str(files[0]), genres[-1], self.latents(f"vae-{d_star}"), self.path("manipulate", "shift"),
-                     source=genres[0], strength=1.0, force=True)
+        M.interpolate_files(
+            codec, judge, str(files[0]), str(files[1]), 6, self.path("manipulate", "interpolate"), force=True
+        )
+        M.shift_file(
+            codec,
+            judge,
+            str(files[0]),
+            genres[-1],
+            self.latents(f"vae-{d_star}"),
+            self.path("manipulate", "shift"),
+            source=genres[0],
+            strength=1.0,
+            force=True,
+        )
         M.prior_clips(codec, judge, 4, self.path("manipulate", "prior"), seed=self.cfg.seed, force=True)
         write_json(self.path("manipulate", "done.json"), {"inputs": [str(f) for f in files]})
 
@@ -220,8 +299,9 @@ class Study:
         print(f"report: {html}\n        {pdf}")
 
 
-def run_study(plan: StudyPlan, src: str | None, out: str | Path, only: list[str] | None = None,
-              progress: bool = False) -> Path:
+def run_study(
+    plan: StudyPlan, src: str | None, out: str | Path, only: list[str] | None = None, progress: bool = False
+) -> Path:
     """Run (or continue) the study into ``out``; returns the report's path."""
     Study(plan, src, out, progress).run(only)
     return Path(out) / "report" / "report.html"

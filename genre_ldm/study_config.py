@@ -81,8 +81,13 @@ def load_study_config(path: str | os.PathLike | None = None, overrides: list[str
         raise ConfigError(f"reuse names unknown steps {unknown}; steps are {', '.join(STEP_NAMES)}")
     if study.sampling_search not in SEARCHES:
         raise ConfigError(f"sampling_search must be one of {SEARCHES}, got {study.sampling_search!r}")
-    return StudyPlan(study, _step(VocoderTrainConfig, study.vocoder, "vocoder"), _step(JudgeTrainConfig, study.judge, "judge"),
-                     _step(SweepConfig, study.sweep, "sweep"), _step(DiffusionTrainConfig, study.diffusion, "diffusion"))
+    return StudyPlan(
+        study,
+        _step(VocoderTrainConfig, study.vocoder, "vocoder"),
+        _step(JudgeTrainConfig, study.judge, "judge"),
+        _step(SweepConfig, study.sweep, "sweep"),
+        _step(DiffusionTrainConfig, study.diffusion, "diffusion"),
+    )
 
 
 def _step(schema: type[T], step: StepConfig, name: str) -> T:
@@ -92,5 +97,19 @@ def _step(schema: type[T], step: StepConfig, name: str) -> T:
         raise ConfigError(f"study step {name!r}: {exc}") from exc
 
 
-STEP_NAMES = ("prepare", "vocoder", "judge", "independent", "sweep", "full", "encode", "analysis", "ood", "diffusion", "generation",
-              "samples", "manipulate", "report")
+STEP_NAMES = (
+    "prepare",
+    "vocoder",
+    "judge",
+    "independent",
+    "sweep",
+    "full",
+    "encode",
+    "analysis",
+    "ood",
+    "diffusion",
+    "generation",
+    "samples",
+    "manipulate",
+    "report",
+)

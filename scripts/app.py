@@ -23,8 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    parser.add_argument("--tab", default="generate", choices=["generate", "reconstruct", "interpolate", "explore"],
-                        help="the tab the app opens on")
+    parser.add_argument(
+        "--tab",
+        default="generate",
+        choices=["generate", "reconstruct", "interpolate", "explore"],
+        help="the tab the app opens on",
+    )
     args = parser.parse_args(argv)
     try:
         import gradio  # noqa: F401

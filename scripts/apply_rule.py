@@ -30,8 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="configs/sweep.yaml", help="sweep YAML holding the rule")
     parser.add_argument("--judge", help="in-house judge (a second opinion, optional)")
     parser.add_argument("--independent", help="independent judge folder (default models/independent-judge)")
-    parser.add_argument("--extra-src", action="append", default=[], metavar="DIR",
-                        help="extra music the models trained on: PCA is fitted on it too (repeatable)")
+    parser.add_argument(
+        "--extra-src",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra music the models trained on: PCA is fitted on it too (repeatable)",
+    )
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("overrides", nargs="*", help="e.g. rule.fad_ratio=1.5 full_eval_max_clips=100")
@@ -39,8 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     refuse_overwrite([Path(args.out) / "rule.json"], args.force)
     cfg = load_config(SweepConfig, args.config, args.overrides)
     cfg.vae.extra_data = [*cfg.vae.extra_data, *args.extra_src]
-    record = apply_rule_to_models(cfg, args.models, args.data, args.out, judge=args.judge,
-                                  independent=args.independent, progress=not args.no_progress)
+    record = apply_rule_to_models(
+        cfg,
+        args.models,
+        args.data,
+        args.out,
+        judge=args.judge,
+        independent=args.independent,
+        progress=not args.no_progress,
+    )
     print((Path(args.out) / "table.md").read_text())
     return 0 if record else 1
 

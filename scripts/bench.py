@@ -41,8 +41,12 @@ def models(model_dir: str | None) -> tuple[MelVAE, Vocoder, MelFrontend]:
         return codec.vae, codec.vocoder, codec.frontend
     vae_cfg, voc_cfg = VAETrainConfig(), VocoderTrainConfig()
     m = vae_cfg.model
-    vae = MelVAE(latent_channels=m.latent_channels, latent_frames=m.latent_frames, channels=tuple(m.channels),
-                 num_res_blocks=m.num_res_blocks)
+    vae = MelVAE(
+        latent_channels=m.latent_channels,
+        latent_frames=m.latent_frames,
+        channels=tuple(m.channels),
+        num_res_blocks=m.num_res_blocks,
+    )
     v = voc_cfg.model
     return vae, Vocoder(dim=v.dim, intermediate_dim=v.intermediate_dim, num_layers=v.num_layers), MelFrontend()
 
@@ -55,6 +59,7 @@ def train_step(model, loss_fn, batch, lr=1e-4):
         opt.zero_grad()
         loss.backward()
         opt.step()
+
     return step
 
 
@@ -80,6 +85,7 @@ def adversarial_step(vocoder, fe, mrstft):
         d_opt.zero_grad()
         d_loss.backward()
         d_opt.step()
+
     return step
 
 
@@ -114,20 +120,32 @@ def main(argv: list[str] | None = None) -> int:
     mrstft = multi_resolution_stft()
     crops = 0.1 * torch.randn(16, fe.settings.sample_rate)
     vocoder.train()
-    timings["vocoder_train_step_b16_1s"] = median_seconds(train_step(
-        vocoder, lambda m, w: mrstft(m(fe(w), w.shape[-1])[:, None], w[:, None]) + (fe(m(fe(w), w.shape[-1])) - fe(w)).abs().mean(),
-        crops), 5)
+    timings["vocoder_train_step_b16_1s"] = median_seconds(
+        train_step(
+            vocoder,
+            lambda m, w: (
+                mrstft(m(fe(w), w.shape[-1])[:, None], w[:, None]) + (fe(m(fe(w), w.shape[-1])) - fe(w)).abs().mean()
+            ),
+            crops,
+        ),
+        5,
+    )
     timings["adversarial_vocoder_train_step_b16_0.5s"] = median_seconds(adversarial_step(vocoder, fe, mrstft), 5)
     vae.train()
     clips = fe(0.1 * torch.randn(32, wave.shape[-1]))
-    timings["vae_train_step_b32_5s"] = median_seconds(train_step(vae, lambda m, x: (m(x)[0] - x).abs().mean(), clips), 5)
+    timings["vae_train_step_b32_5s"] = median_seconds(
+        train_step(vae, lambda m, x: (m(x)[0] - x).abs().mean(), clips), 5
+    )
     result = {
         "protocol": f"batch 1, 2 threads, one {seconds:g} s clip, median of {args.runs} runs (Griffin-Lim "
-                    f"{max(5, args.runs // 4)}, training steps 5) after one warm-up",
+        f"{max(5, args.runs // 4)}, training steps 5) after one warm-up",
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__},
         "model": args.model or "default configs",
         "vocoder": args.vocoder or ("the model's" if args.model else "default config"),
-        "parameters": {"vae": sum(p.numel() for p in vae.parameters()), "vocoder": sum(p.numel() for p in vocoder.parameters())},
+        "parameters": {
+            "vae": sum(p.numel() for p in vae.parameters()),
+            "vocoder": sum(p.numel() for p in vocoder.parameters()),
+        },
         "seconds": timings,
         "times_real_time": {k: seconds / v for k, v in timings.items() if "train" not in k},
         "vocoder_speedup_over_griffin_lim": timings["griffin_lim_decode"] / timings["vocoder_decode"],

@@ -40,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--method", choices=["exact", "randomized", "both"], default="both")
-    parser.add_argument("--mel-of", metavar="MODEL", help="a model folder whose front-end the mels come from "
-                        "(default: today's front-end)")
+    parser.add_argument(
+        "--mel-of",
+        metavar="MODEL",
+        help="a model folder whose front-end the mels come from (default: today's front-end)",
+    )
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
@@ -50,14 +53,21 @@ def main(argv: list[str] | None = None) -> int:
     train, valid = data.mels(frontend, "train"), data.mels(frontend, "valid")
     mels = torch.cat([train + (0.01 * torch.randn_like(train) if k else 0) for k in range(args.copies)])
     result = {"train_clips": len(mels), "dim": args.dim, "command": " ".join(sys.argv)}
-    for method in (("exact", "randomized") if args.method == "both" else (args.method,)):
+    for method in ("exact", "randomized") if args.method == "both" else (args.method,):
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         pca, seconds = _fit(mels, args.dim, method == "exact")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         l1 = float((pca.reconstruct(valid) - valid).abs().mean())
-        result[method] = {"seconds": seconds, "peak_rss_mib": peak, "peak_rss_growth_mib": peak - before, "valid_mel_l1": l1}
-        print(f"{method:>10}: {seconds:7.1f} s, peak RSS {peak:7.0f} MiB (+{peak - before:.0f}), valid mel L1 {l1:.5f}",
-              flush=True)
+        result[method] = {
+            "seconds": seconds,
+            "peak_rss_mib": peak,
+            "peak_rss_growth_mib": peak - before,
+            "valid_mel_l1": l1,
+        }
+        print(
+            f"{method:>10}: {seconds:7.1f} s, peak RSS {peak:7.0f} MiB (+{peak - before:.0f}), valid mel L1 {l1:.5f}",
+            flush=True,
+        )
     if args.out:
         write_json(args.out, result)
     return 0

@@ -41,8 +41,10 @@ def make_copies(src: Path, dst: Path, copies: int) -> int:
 
 # Runs a command and prints its peak resident memory: getrusage of the children of a process that
 # has run only this one command is that command's own peak.
-_PEAK = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
+_PEAK = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
 
 
 def timed(args: list[str]) -> dict:
@@ -59,12 +61,37 @@ def run_one(src: Path, work: Path, model: str, split: str, umap: bool) -> dict:
     data, latents = work / "data", work / "latents.npz"
     steps = {
         "prepare": [str(SCRIPTS / "prepare_data.py"), "--src", str(src), "--out", str(data), "--quiet"],
-        "encode": [str(SCRIPTS / "encode_dataset.py"), "--model", model, "--data", str(data), "--out", str(latents),
-                   "--device", "cpu"],
-        "analyse": [str(SCRIPTS / "analyze.py"), str(latents), "--out", str(work / "analysis"),
-                    *([] if umap else ["--no-umap"])],
-        "evaluate": [str(SCRIPTS / "evaluate_autoencoder.py"), "--model", model, "--data", str(data), "--split", split,
-                     "--out", str(work / "eval"), "--device", "cpu"],
+        "encode": [
+            str(SCRIPTS / "encode_dataset.py"),
+            "--model",
+            model,
+            "--data",
+            str(data),
+            "--out",
+            str(latents),
+            "--device",
+            "cpu",
+        ],
+        "analyse": [
+            str(SCRIPTS / "analyze.py"),
+            str(latents),
+            "--out",
+            str(work / "analysis"),
+            *([] if umap else ["--no-umap"]),
+        ],
+        "evaluate": [
+            str(SCRIPTS / "evaluate_autoencoder.py"),
+            "--model",
+            model,
+            "--data",
+            str(data),
+            "--split",
+            split,
+            "--out",
+            str(work / "eval"),
+            "--device",
+            "cpu",
+        ],
     }
     result = {}
     for name, args in steps.items():
@@ -102,8 +129,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{make_copies(src, data_src, k)} linked files", flush=True)
             print(f"x{k}:", flush=True)
             # Peak memory is read per process tree: each size runs in a fresh interpreter.
-            done = subprocess.run([sys.executable, __file__, "--_one", str(data_src), str(folder), args.model, args.split,
-                                   str(int(args.umap))], capture_output=True, text=True)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--_one",
+                    str(data_src),
+                    str(folder),
+                    args.model,
+                    args.split,
+                    str(int(args.umap)),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if done.returncode != 0:
                 raise RuntimeError(done.stderr[-3000:])
             print(done.stdout, end="")
@@ -111,10 +150,20 @@ def main(argv: list[str] | None = None) -> int:
     base, big = runs["x1"], runs[f"x{args.copies}"]
     steps = ("prepare", "encode", "analyse", "evaluate")
     # evaluate scores the test split, which grows by its own factor
-    factor = {s: (big["eval_clips"] / base["eval_clips"]) if s == "evaluate" else (big["clips"] / base["clips"]) for s in steps}
+    factor = {
+        s: (big["eval_clips"] / base["eval_clips"]) if s == "evaluate" else (big["clips"] / base["clips"])
+        for s in steps
+    }
     growth = {s: math.log(big[s]["seconds"] / base[s]["seconds"]) / math.log(factor[s]) for s in steps}
-    write_json(args.out, {"command": " ".join(sys.argv), "runs": runs, "time_growth_exponent": growth,
-                          "note": "exponent 1 = linear in the number of clips the step handles (evaluate: test clips)"})
+    write_json(
+        args.out,
+        {
+            "command": " ".join(sys.argv),
+            "runs": runs,
+            "time_growth_exponent": growth,
+            "note": "exponent 1 = linear in the number of clips the step handles (evaluate: test clips)",
+        },
+    )
     print({k: round(v, 2) for k, v in growth.items()})
     return 0
 

@@ -66,8 +66,14 @@ def vocoder_case(device: torch.device, batch: int):
     cfg = VocoderTrainConfig()
     fe = MelFrontend(cfg.mel).to(device)
     m = cfg.model
-    model = Vocoder(n_mels=cfg.mel.n_mels, n_fft=cfg.mel.n_fft, hop_length=cfg.mel.hop_length, dim=m.dim,
-                    intermediate_dim=m.intermediate_dim, num_layers=m.num_layers).to(device)
+    model = Vocoder(
+        n_mels=cfg.mel.n_mels,
+        n_fft=cfg.mel.n_fft,
+        hop_length=cfg.mel.hop_length,
+        dim=m.dim,
+        intermediate_dim=m.intermediate_dim,
+        num_layers=m.num_layers,
+    ).to(device)
     mrstft = multi_resolution_stft(cfg.mel.sample_rate).to(device)
     wave = 0.1 * torch.randn(batch, int(cfg.crop_seconds * cfg.mel.sample_rate), device=device)
     mel = fe(wave)
@@ -75,6 +81,7 @@ def vocoder_case(device: torch.device, batch: int):
     def loss():
         pred = model(mel, wave.shape[-1]).float()
         return mrstft(pred[:, None], wave[:, None]) + cfg.mel_weight * F.l1_loss(fe(pred), mel)
+
     return model, loss
 
 
@@ -82,23 +89,40 @@ def vae_case(device: torch.device, batch: int):
     cfg = VAETrainConfig()
     fe = MelFrontend(cfg.mel).to(device)
     samples = int(cfg.clip_seconds * cfg.mel.sample_rate)
-    model = MelVAE(n_mels=cfg.mel.n_mels, num_frames=cfg.mel.num_frames(samples), latent_channels=16, latent_frames=32,
-                   channels=tuple(cfg.model.channels), num_res_blocks=cfg.model.num_res_blocks).to(device)
+    model = MelVAE(
+        n_mels=cfg.mel.n_mels,
+        num_frames=cfg.mel.num_frames(samples),
+        latent_channels=16,
+        latent_frames=32,
+        channels=tuple(cfg.model.channels),
+        num_res_blocks=cfg.model.num_res_blocks,
+    ).to(device)
     mel = fe(0.1 * torch.randn(batch, samples, device=device))
 
     def loss():
         recon, post = model(mel)
         recon = recon.float()
-        return (F.l1_loss(recon, mel) + cfg.delta_weight * F.l1_loss(recon.diff(dim=-1), mel.diff(dim=-1))
-                + cfg.kl_weight * post.kl_per_dim().flatten(1).sum(1).mean())
+        return (
+            F.l1_loss(recon, mel)
+            + cfg.delta_weight * F.l1_loss(recon.diff(dim=-1), mel.diff(dim=-1))
+            + cfg.kl_weight * post.kl_per_dim().flatten(1).sum(1).mean()
+        )
+
     return model, loss
 
 
 def denoiser_case(device: torch.device, batch: int):
     cfg = DiffusionTrainConfig()
     d = cfg.denoiser
-    model = LatentDenoiser(latent_size=512, channels=16, frames=32, genres=tuple(f"g{i}" for i in range(10)),
-                           width=d.width, dilations=tuple(d.dilations), cond_dim=d.cond_dim).to(device)
+    model = LatentDenoiser(
+        latent_size=512,
+        channels=16,
+        frames=32,
+        genres=tuple(f"g{i}" for i in range(10)),
+        width=d.width,
+        dilations=tuple(d.dilations),
+        cond_dim=d.cond_dim,
+    ).to(device)
     scheduler = make_scheduler(cfg.scheduler)
     x0 = torch.randn(batch, 512, device=device)
     labels = torch.randint(0, 10, (batch,), device=device)
@@ -107,11 +131,15 @@ def denoiser_case(device: torch.device, batch: int):
         noise = torch.randn_like(x0)
         t = torch.randint(0, scheduler.config.num_train_timesteps, (batch,), device=device)
         return F.mse_loss(model(scheduler.add_noise(x0, noise, t), t, labels).float(), noise)
+
     return model, loss
 
 
-CASES = {"vocoder (1 s crops)": (vocoder_case, (16, 32)), "vae D=512 (5 s clips)": (vae_case, (32, 64)),
-         "denoiser D=512": (denoiser_case, (64, 256))}
+CASES = {
+    "vocoder (1 s crops)": (vocoder_case, (16, 32)),
+    "vae D=512 (5 s clips)": (vae_case, (32, 64)),
+    "denoiser D=512": (denoiser_case, (64, 256)),
+}
 
 
 @command
@@ -131,16 +159,35 @@ def main(argv: list[str] | None = None) -> int:
             for precision in ("fp32", "bf16"):
                 model, loss = make(device, batch)
                 seconds = time_steps(model.train(), loss, device, precision, args.runs)
-                rows.append({"model": name, "batch": batch, "precision": precision, "seconds_per_step": seconds,
-                             "clips_per_second": batch / seconds,
-                             "parameters": sum(p.numel() for p in model.parameters())})
-                print(f"{name:<24} batch {batch:>4} {precision}: {seconds * 1000:8.1f} ms/step "
-                      f"{batch / seconds:9.1f} clips/s", flush=True)
-    machine = {"device": str(device), "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
-               "platform": platform.platform(), "torch": torch.__version__,
-               "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None}
-    result = {"protocol": f"median of {args.runs} optimiser steps after one warm-up; random inputs of the real shapes",
-              "machine": machine, "command": " ".join(sys.argv), "rows": rows}
+                rows.append(
+                    {
+                        "model": name,
+                        "batch": batch,
+                        "precision": precision,
+                        "seconds_per_step": seconds,
+                        "clips_per_second": batch / seconds,
+                        "parameters": sum(p.numel() for p in model.parameters()),
+                    }
+                )
+                print(
+                    f"{name:<24} batch {batch:>4} {precision}: {seconds * 1000:8.1f} ms/step "
+                    f"{batch / seconds:9.1f} clips/s",
+                    flush=True,
+                )
+    machine = {
+        "device": str(device),
+        "cpu_count": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+    }
+    result = {
+        "protocol": f"median of {args.runs} optimiser steps after one warm-up; random inputs of the real shapes",
+        "machine": machine,
+        "command": " ".join(sys.argv),
+        "rows": rows,
+    }
     if args.out:
         write_json(args.out, result)
     return 0

@@ -25,13 +25,15 @@ from autoencoder.errors import named_folders
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="folder for report.html, report.pdf and numbers.json")
-    parser.add_argument("--part", action="append", default=[], metavar="NAME=FOLDER",
-                        help=f"one of {', '.join(PARTS)}; repeatable")
+    parser.add_argument(
+        "--part", action="append", default=[], metavar="NAME=FOLDER", help=f"one of {', '.join(PARTS)}; repeatable"
+    )
     parser.add_argument("--toy", action="store_true", help="the results are of the toy genres (labelled so, not GTZAN)")
     parser.add_argument("--dataset-audio", action="store_true", help="embed clips derived from dataset audio too")
     args = parser.parse_args(argv)
-    html, pdf = report_from_parts(named_folders(args.part, "--part"), args.out, toy=args.toy,
-                                  dataset_audio=args.dataset_audio)
+    html, pdf = report_from_parts(
+        named_folders(args.part, "--part"), args.out, toy=args.toy, dataset_audio=args.dataset_audio
+    )
     print(f"wrote {html} and {pdf}")
     return 0
 

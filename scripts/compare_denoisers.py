@@ -30,12 +30,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="JSON file for the results")
     args = parser.parse_args(argv)
-    record = compare_denoisers(load_config(DiffusionTrainConfig, args.config), args.latents, args.out, steps=args.steps,
-                               batch_size=args.batch_size, lr=args.lr,
-                               unet_widths=tuple(int(w) for w in args.unet_widths.split(",")), seed=args.seed)
+    record = compare_denoisers(
+        load_config(DiffusionTrainConfig, args.config),
+        args.latents,
+        args.out,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        unet_widths=tuple(int(w) for w in args.unet_widths.split(",")),
+        seed=args.seed,
+    )
     for name, r in record["results"].items():
-        print(f"{name:>8}: {r['parameters'] / 1e6:.2f} M params, valid loss {r['final_valid_loss']:.4f}, "
-              f"{1000 * r['seconds_per_step']:.0f} ms/step")
+        print(
+            f"{name:>8}: {r['parameters'] / 1e6:.2f} M params, valid loss {r['final_valid_loss']:.4f}, "
+            f"{1000 * r['seconds_per_step']:.0f} ms/step"
+        )
     return 0
 
 

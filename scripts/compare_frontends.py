@@ -45,9 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     data = PreparedDataset(args.data)
     torch.set_num_threads(cfg.cost.threads)
     record = run_study(data, cfg, with_cost=not args.no_cost)
-    record["machine"] = {"cpu_count": os.cpu_count(), "threads": cfg.cost.threads, "platform": platform.platform(),
-                         "torch": torch.__version__}
-    record["command"] = " ".join(["python", "scripts/compare_frontends.py", *(argv if argv is not None else sys.argv[1:])])
+    record["machine"] = {
+        "cpu_count": os.cpu_count(),
+        "threads": cfg.cost.threads,
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+    }
+    record["command"] = " ".join(
+        ["python", "scripts/compare_frontends.py", *(argv if argv is not None else sys.argv[1:])]
+    )
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.yaml")
     write_json(out / "frontends.json", record)

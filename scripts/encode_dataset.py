@@ -32,17 +32,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--baseline", choices=["mfcc", "pca", "musicnn"])
     parser.add_argument("--dim", type=int, help="PCA dimension (with --baseline pca)")
-    parser.add_argument("--pca-extra", action="append", default=[], metavar="DIR",
-                        help="extra training music the PCA is also fitted on (as the VAE it stands beside); repeatable")
-    parser.add_argument("--mel-of", metavar="MODEL",
-                        help="a model folder whose recorded front-end the mfcc / pca baseline uses (default: today's)")
+    parser.add_argument(
+        "--pca-extra",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra training music the PCA is also fitted on (as the VAE it stands beside); repeatable",
+    )
+    parser.add_argument(
+        "--mel-of",
+        metavar="MODEL",
+        help="a model folder whose recorded front-end the mfcc / pca baseline uses (default: today's)",
+    )
     parser.add_argument("--logvars", action="store_true", help="also store posterior log-variances")
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
-    latents = encode_dataset(args.data, args.out, model=args.model, baseline=args.baseline, dim=args.dim,
-                             logvars=args.logvars, force=args.force, device=args.device,
-                             pca_extra=tuple(args.pca_extra), mel_of=args.mel_of)
+    latents = encode_dataset(
+        args.data,
+        args.out,
+        model=args.model,
+        baseline=args.baseline,
+        dim=args.dim,
+        logvars=args.logvars,
+        force=args.force,
+        device=args.device,
+        pca_extra=tuple(args.pca_extra),
+        mel_of=args.mel_of,
+    )
     print(f"wrote {len(latents.means)} clips x {latents.size} floats ({latents.manifest['kind']}) to {args.out}")
     return 0
 

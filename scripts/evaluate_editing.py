@@ -29,28 +29,46 @@ def _ci(v: dict, spec: str = ".2f") -> str:
 
 
 def seams_markdown(title: str, result: dict) -> str:
-    lines = [f"# {title}", "", "Seam / inside-clip ratio (1.0 = a seam is like any other moment; 95 % intervals; "
-             "difference paired, chained minus independent).", "",
-             "| measure | chained (latent inpainting) | independent clips, crossfaded | difference |", "|---|---|---|---|"]
+    lines = [
+        f"# {title}",
+        "",
+        "Seam / inside-clip ratio (1.0 = a seam is like any other moment; 95 % intervals; "
+        "difference paired, chained minus independent).",
+        "",
+        "| measure | chained (latent inpainting) | independent clips, crossfaded | difference |",
+        "|---|---|---|---|",
+    ]
     for m, v in result["overall"].items():
         lines.append(f"| {m} | {_ci(v['chained'])} | {_ci(v['independent_crossfaded'])} | {_ci(v['difference'])} |")
     if "per_genre" in result:
-        lines += ["", "| genre | flux: chained | flux: independent | jump: chained | jump: independent |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| genre | flux: chained | flux: independent | jump: chained | jump: independent |",
+            "|---|---|---|---|---|",
+        ]
         for g, v in result["per_genre"].items():
-            lines.append(f"| {g} | {_ci(v['flux']['chained'])} | {_ci(v['flux']['independent_crossfaded'])} | "
-                         f"{_ci(v['jump']['chained'])} | {_ci(v['jump']['independent_crossfaded'])} |")
+            lines.append(
+                f"| {g} | {_ci(v['flux']['chained'])} | {_ci(v['flux']['independent_crossfaded'])} | "
+                f"{_ci(v['jump']['chained'])} | {_ci(v['jump']['independent_crossfaded'])} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def transfer_markdown(result: dict) -> str:
-    lines = ["# Genre transfer (SDEdit toward the next genre)", "",
-             f"{result['num_clips']} {result['split']} clips of {result['num_tracks']} tracks; intervals over tracks. "
-             "Strength 0 is the stage-one reconstruction.", "",
-             "| strength | target recognised | source recognised | onset corr. with the original |", "|---|---|---|---|"]
+    lines = [
+        "# Genre transfer (SDEdit toward the next genre)",
+        "",
+        f"{result['num_clips']} {result['split']} clips of {result['num_tracks']} tracks; intervals over tracks. "
+        "Strength 0 is the stage-one reconstruction.",
+        "",
+        "| strength | target recognised | source recognised | onset corr. with the original |",
+        "|---|---|---|---|",
+    ]
     for row in result["curve"]:
-        lines.append(f"| {row['strength']:g} | {_ci(row['target_recognised'])} | {_ci(row['source_recognised'])} | "
-                     f"{_ci(row['onset_corr'])} |")
+        lines.append(
+            f"| {row['strength']:g} | {_ci(row['target_recognised'])} | {_ci(row['source_recognised'])} | "
+            f"{_ci(row['onset_corr'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -87,9 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     refuse_overwrite([out / f"{args.kind}.json"], args.force)
     pipe = load_pipeline(args.model, device=args.device)
     steps, sampler = pipe.default_sampling
-    kw = dict(steps=args.steps or steps, sampler=args.sampler or sampler,
-              guidance=Guidance(args.guidance) if args.guidance is not None else pipe.default_guidance_settings,
-              seed=args.seed, n_boot=args.n_boot)
+    kw = dict(
+        steps=args.steps or steps,
+        sampler=args.sampler or sampler,
+        guidance=Guidance(args.guidance) if args.guidance is not None else pipe.default_guidance_settings,
+        seed=args.seed,
+        n_boot=args.n_boot,
+    )
     if args.kind == "songs":
         result = E.song_seams(pipe, args.seconds, args.songs_per_genre, audio_dir=out / "audio", **kw)
         text = seams_markdown(f"Seams of {result['num_songs']} songs of {args.seconds:g} s", result)

@@ -47,34 +47,69 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=25, help="sampler steps (of the grid too, without --steps-grid)")
     parser.add_argument("--steps-grid", help="comma-separated step counts to try on valid")
     parser.add_argument("--samplers", default="ddim", help="comma-separated samplers to try on valid (ddim, dpm, ddpm)")
-    parser.add_argument("--search", choices=SEARCHES, default="grid",
-                        help="grid: every combination; staged: guidance scales x remedies at the first sampler and "
-                             "step count, then every sampler x step count at the chosen guidance")
+    parser.add_argument(
+        "--search",
+        choices=SEARCHES,
+        default="grid",
+        help="grid: every combination; staged: guidance scales x remedies at the first sampler and "
+        "step count, then every sampler x step count at the chosen guidance",
+    )
     parser.add_argument("--sampler", default="ddim", help="the sampler with a fixed --guidance")
-    parser.add_argument("--remedies", default="plain",
-                        help="comma-separated guidance remedies to try: plain, rescale=PHI, interval=LO:HI")
+    parser.add_argument(
+        "--remedies",
+        default="plain",
+        help="comma-separated guidance remedies to try: plain, rescale=PHI, interval=LO:HI",
+    )
     parser.add_argument("--per-genre", type=int, help="generated clips per genre on valid (default: valid's mix)")
-    parser.add_argument("--fad-margin", type=float, default=0.1,
-                        help="settings within this relative margin of the lowest FAD compete on the worst genre")
+    parser.add_argument(
+        "--fad-margin",
+        type=float,
+        default=0.1,
+        help="settings within this relative margin of the lowest FAD compete on the worst genre",
+    )
     parser.add_argument("--max-clips", type=int, help="cap on real clips per split (default: all)")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--audio-per-genre", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="replace an existing evaluation in --out")
-    parser.add_argument("--record", action="store_true", help="store the chosen guidance (the default of "
-                        "scripts/sample.py) and the headline test numbers in the pipeline's record")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="store the chosen guidance (the default of "
+        "scripts/sample.py) and the headline test numbers in the pipeline's record",
+    )
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
     if args.per_genre is not None and args.per_genre < 1:
         raise UserError(f"--per-genre must be >= 1, got {args.per_genre}")
-    opts = GenerationEvalOptions(_grid(args.guidance_grid), args.guidance, args.steps, args.max_clips, args.n_boot,
-                                 args.audio_per_genre, args.seed, remedies=tuple(args.remedies.split(",")),
-                                 samplers=tuple(args.samplers.split(",")),
-                                 steps_grid=_grid(args.steps_grid, int, "--steps-grid") if args.steps_grid else None,
-                                 per_genre=args.per_genre, fad_margin=args.fad_margin, sampler=args.sampler,
-                                 search=args.search)
-    evaluate_generation(args.model, args.judge, args.latents, args.out, opts, data=args.data, force=args.force,
-                        record=args.record, device=args.device, independent=args.independent)
+    opts = GenerationEvalOptions(
+        _grid(args.guidance_grid),
+        args.guidance,
+        args.steps,
+        args.max_clips,
+        args.n_boot,
+        args.audio_per_genre,
+        args.seed,
+        remedies=tuple(args.remedies.split(",")),
+        samplers=tuple(args.samplers.split(",")),
+        steps_grid=_grid(args.steps_grid, int, "--steps-grid") if args.steps_grid else None,
+        per_genre=args.per_genre,
+        fad_margin=args.fad_margin,
+        sampler=args.sampler,
+        search=args.search,
+    )
+    evaluate_generation(
+        args.model,
+        args.judge,
+        args.latents,
+        args.out,
+        opts,
+        data=args.data,
+        force=args.force,
+        record=args.record,
+        device=args.device,
+        independent=args.independent,
+    )
     print((Path(args.out) / "summary.md").read_text())
     return 0
 

@@ -33,13 +33,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-test-clips", type=int, default=96)
     parser.add_argument("--out", required=True)
     parser.add_argument("--no-umap", action="store_true")
-    parser.add_argument("--audio", type=int, default=4, help="write the middle window of this many files and its "
-                        "reconstruction to <out>/audio (Ogg)")
+    parser.add_argument(
+        "--audio",
+        type=int,
+        default=4,
+        help="write the middle window of this many files and its reconstruction to <out>/audio (Ogg)",
+    )
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
-    evaluate_ood(args.model, args.src, args.latents, args.out, judge=args.judge, data=args.data,
-                 independent=args.independent, n_boot=args.n_boot,
-                 max_test_clips=args.max_test_clips, umap=not args.no_umap, audio=args.audio, device=args.device)
+    evaluate_ood(
+        args.model,
+        args.src,
+        args.latents,
+        args.out,
+        judge=args.judge,
+        data=args.data,
+        independent=args.independent,
+        n_boot=args.n_boot,
+        max_test_clips=args.max_test_clips,
+        umap=not args.no_umap,
+        audio=args.audio,
+        device=args.device,
+    )
     return 0
 
 

@@ -25,18 +25,43 @@ from autoencoder.errors import named_folders
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--vocoder", action="append", required=True, metavar="NAME=FOLDER",
-                        help="a trained vocoder folder under a short name (repeat for each)")
+    parser.add_argument(
+        "--vocoder",
+        action="append",
+        required=True,
+        metavar="NAME=FOLDER",
+        help="a trained vocoder folder under a short name (repeat for each)",
+    )
     parser.add_argument("--baseline", help="NAME of the vocoder the others are also compared with, clip by clip")
-    parser.add_argument("--compare", action="append", default=[], metavar="A:B",
-                        help="also compare vocoder A with vocoder B clip by clip (repeatable)")
-    parser.add_argument("--vae", action="append", default=[], metavar="[NAME=]FOLDER",
-                        help="a VAE (repeatable; a bare FOLDER is named 'vae'): every decoder also on the mels it decodes")
-    parser.add_argument("--compare-mels", action="append", default=[], metavar="A:B",
-                        help="compare VAE A with VAE B clip by clip through every decoder (repeatable)")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="A:B",
+        help="also compare vocoder A with vocoder B clip by clip (repeatable)",
+    )
+    parser.add_argument(
+        "--vae",
+        action="append",
+        default=[],
+        metavar="[NAME=]FOLDER",
+        help="a VAE (repeatable; a bare FOLDER is named 'vae'): every decoder also on the mels it decodes",
+    )
+    parser.add_argument(
+        "--compare-mels",
+        action="append",
+        default=[],
+        metavar="A:B",
+        help="compare VAE A with VAE B clip by clip through every decoder (repeatable)",
+    )
     parser.add_argument("--pca", action="store_true", help="also PCA at each VAE's size, compared with that VAE")
-    parser.add_argument("--pca-extra", action="append", default=[], metavar="DIR",
-                        help="extra training music PCA is also fitted on (as the VAE was: --extra-src of training)")
+    parser.add_argument(
+        "--pca-extra",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra training music PCA is also fitted on (as the VAE was: --extra-src of training)",
+    )
     parser.add_argument("--data", required=True, help="prepared dataset")
     parser.add_argument("--split", default="valid", choices=["valid", "test"])
     parser.add_argument("--max-clips", type=int, default=None, help="a seeded subset of the split")
@@ -62,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     frontend = next(iter(loaded.values()))[1]
     for name, (_, fe) in loaded.items():
         if fe.settings != frontend.settings:
-            raise UserError(f"vocoder {name!r} uses other mel settings ({fe.settings}) than {names[0]!r} ({frontend.settings})")
+            raise UserError(
+                f"vocoder {name!r} uses other mel settings ({fe.settings}) than {names[0]!r} ({frontend.settings})"
+            )
     vae_folders = named_folders(args.vae, "--vae", default_name="vae")
     vaes = {}
     for name, folder in vae_folders.items():
@@ -79,12 +106,27 @@ def main(argv: list[str] | None = None) -> int:
     data = PreparedDataset(args.data)
     extras = [load_extra(src, data) for src in args.pca_extra]
     independent = None if args.no_independent else load_independent_judge(args.independent, device=device)
-    result = evaluate_vocoders({k: v for k, (v, _) in loaded.items()}, frontend, data, args.split, vaes, independent,
-                               args.baseline, args.max_clips, n_boot=args.n_boot, compare=compare, pca=args.pca,
-                               pca_extras=extras, compare_mels=compare_mels, mel_figure=str(Path(args.out) / "mels.png"))
+    result = evaluate_vocoders(
+        {k: v for k, (v, _) in loaded.items()},
+        frontend,
+        data,
+        args.split,
+        vaes,
+        independent,
+        args.baseline,
+        args.max_clips,
+        n_boot=args.n_boot,
+        compare=compare,
+        pca=args.pca,
+        pca_extras=extras,
+        compare_mels=compare_mels,
+        mel_figure=str(Path(args.out) / "mels.png"),
+    )
     result["vocoder_folders"] = folders
     result["vae_folders"] = vae_folders
-    result["command"] = " ".join(["python", "scripts/evaluate_vocoders.py", *(argv if argv is not None else sys.argv[1:])])
+    result["command"] = " ".join(
+        ["python", "scripts/evaluate_vocoders.py", *(argv if argv is not None else sys.argv[1:])]
+    )
     write_json(Path(args.out) / "metrics.json", result)
     write_text(Path(args.out) / "table.md", format_vocoder_table(result) + "\n")
     print(format_vocoder_table(result))

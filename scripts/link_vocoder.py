@@ -27,8 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         raise ModelFolderError(f"mel settings differ: VAE {record['mel']} vs vocoder {vocoder['mel']}")
     record.setdefault("references", {})["vocoder"] = reference(args.vocoder, args.model)
     write_record(args.model, record)
-    print(f"{args.model} now decodes with {record['references']['vocoder']['path']} "
-          f"(sha256 {record['references']['vocoder']['sha256'][:12]})")
+    print(
+        f"{args.model} now decodes with {record['references']['vocoder']['path']} "
+        f"(sha256 {record['references']['vocoder']['sha256'][:12]})"
+    )
     return 0
 
 

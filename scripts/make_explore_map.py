@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     latents = load_latents(args.latents)
     check_made_by(latents, args.model)
     explore = build_map(latents, autoencoder.load(args.model), args.ood)
-    explore.manifest["command"] = " ".join(["python", "scripts/make_explore_map.py", *(argv if argv is not None else sys.argv[1:])])
+    explore.manifest["command"] = " ".join(
+        ["python", "scripts/make_explore_map.py", *(argv if argv is not None else sys.argv[1:])]
+    )
     save_map(args.out, explore)
     print(f"{len(explore.xy)} points ({(explore.label == 'out-of-dataset').sum()} out of the dataset) -> {args.out}")
     return 0

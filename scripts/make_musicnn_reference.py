@@ -39,6 +39,7 @@ def waveforms(seconds: float = 3.0) -> np.ndarray:
 
 def log_mel(wave: np.ndarray) -> np.ndarray:
     import librosa
+
     mel = librosa.feature.melspectrogram(y=wave, sr=SR, hop_length=256, n_fft=512, n_mels=96).T
     return np.log10(10000 * mel.astype(np.float16) + 1)
 
@@ -46,6 +47,7 @@ def log_mel(wave: np.ndarray) -> np.ndarray:
 def original_outputs(patches: np.ndarray) -> dict:
     import tensorflow as tf
     from musicnn import models
+
     tf.compat.v1.disable_eager_execution()
     tf.compat.v1.reset_default_graph()
     x = tf.compat.v1.placeholder(tf.float32, [None, N_FRAMES, 96])
@@ -57,8 +59,12 @@ def original_outputs(patches: np.ndarray) -> dict:
         tf.compat.v1.train.Saver().restore(sess, weights)
         values = sess.run([tf.nn.sigmoid(logits)] + features, feed_dict={x: patches, is_training: False})
     out = {"taggram": values[0]}
-    out.update({name: value.reshape(value.shape[:3]) if value.ndim == 4 else value  # (B, T, 64, 1) -> (B, T, 64)
-                for name, value in zip(FEATURES, values[1:])})
+    out.update(
+        {
+            name: value.reshape(value.shape[:3]) if value.ndim == 4 else value  # (B, T, 64, 1) -> (B, T, 64)
+            for name, value in zip(FEATURES, values[1:])
+        }
+    )
     return out
 
 
@@ -71,9 +77,15 @@ def main() -> None:
     outputs = original_outputs(mels[:, :N_FRAMES])
     import tensorflow as tf
     import librosa
-    np.savez_compressed(args.out, pcm=pcm, sample_rate=SR, log_mel=mels,
-                        versions=np.array([tf.__version__, librosa.__version__, "musicnn 0.1.0 MSD_musicnn"]),
-                        **{k: v.astype(np.float32) for k, v in outputs.items()})
+
+    np.savez_compressed(
+        args.out,
+        pcm=pcm,
+        sample_rate=SR,
+        log_mel=mels,
+        versions=np.array([tf.__version__, librosa.__version__, "musicnn 0.1.0 MSD_musicnn"]),
+        **{k: v.astype(np.float32) for k, v in outputs.items()},
+    )
     print(f"wrote {args.out}: " + ", ".join(f"{k} {v.shape}" for k, v in outputs.items()))
 
 

@@ -52,13 +52,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "interpolate":
         M.interpolate_files(codec, judge, args.a, args.b, args.steps, args.out, offset=args.offset, force=args.force)
     elif args.command == "shift":
-        M.shift_file(codec, judge, args.a, args.to, args.latents, args.out, source=args.source, strength=args.strength,
-                     offset=args.offset, force=args.force)
+        M.shift_file(
+            codec,
+            judge,
+            args.a,
+            args.to,
+            args.latents,
+            args.out,
+            source=args.source,
+            strength=args.strength,
+            offset=args.offset,
+            force=args.force,
+        )
     else:
         M.prior_clips(codec, judge, args.num, args.out, seed=args.seed, force=args.force)
     print(f"wrote to {args.out}")
     return 0
-
 
 
 if __name__ == "__main__":

@@ -25,13 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clip-seconds", type=float, default=5.0)
     parser.add_argument("--sample-rate", type=int, default=22050)
     parser.add_argument("--seed", type=int, default=0, help="seed of the stratified split (non-GTZAN ids)")
-    parser.add_argument("--unlabelled", action="store_true",
-                        help="no labels: every file is a training track (extra music for stage one)")
+    parser.add_argument(
+        "--unlabelled",
+        action="store_true",
+        help="no labels: every file is a training track (extra music for stage one)",
+    )
     parser.add_argument("--force", action="store_true", help="replace whatever the output folder holds")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    options = PrepareOptions(clip_seconds=args.clip_seconds, sample_rate=args.sample_rate, seed=args.seed,
-                             unlabelled=args.unlabelled)
+    options = PrepareOptions(
+        clip_seconds=args.clip_seconds, sample_rate=args.sample_rate, seed=args.seed, unlabelled=args.unlabelled
+    )
     summary = prepare_dataset(args.src, args.out, options, force=args.force, progress=not args.quiet)
     print(format_summary(summary))
     print(f"prepared dataset: {args.out}")

@@ -31,10 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     refuse_overwrite([args.out], args.force)
     codec = autoencoder.load(args.model, device=args.device)
     trajectory = codec.encode_file(args.input)
-    autoencoder.save_audio(args.out, codec.decode_trajectory(trajectory, griffin_lim=args.griffin_lim), codec.sample_rate)
+    autoencoder.save_audio(
+        args.out, codec.decode_trajectory(trajectory, griffin_lim=args.griffin_lim), codec.sample_rate
+    )
     seconds = trajectory.num_samples / codec.sample_rate
-    print(f"{args.input}: {seconds:.1f} s -> {len(trajectory.starts)} latent vectors of {codec.latent_size} floats "
-          f"-> {args.out} ({'Griffin-Lim' if args.griffin_lim or codec.vocoder is None else 'vocoder'})")
+    print(
+        f"{args.input}: {seconds:.1f} s -> {len(trajectory.starts)} latent vectors of {codec.latent_size} floats "
+        f"-> {args.out} ({'Griffin-Lim' if args.griffin_lim or codec.vocoder is None else 'vocoder'})"
+    )
     return 0
 
 

@@ -25,15 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--src", help="a GTZAN folder (any usual layout); default: generated toy genres")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--config", help="study YAML (default: configs/study_toy.yaml without --src, "
-                                         "configs/study.yaml with it)")
+    parser.add_argument(
+        "--config", help="study YAML (default: configs/study_toy.yaml without --src, configs/study.yaml with it)"
+    )
     parser.add_argument("--only", help="comma-separated steps to run (the others must be current)")
     parser.add_argument("--progress", action="store_true", help="progress bars for training and encoding")
-    parser.add_argument("overrides", nargs="*", help="e.g. song_seconds=20 reuse.vocoder=models/vocoder "
-                        "'sweep.set={vae: {loop: {max_steps: 400}}}'")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        help="e.g. song_seconds=20 reuse.vocoder=models/vocoder 'sweep.set={vae: {loop: {max_steps: 400}}}'",
+    )
     args = parser.parse_args(argv)
-    plan = load_study_config(args.config or ("configs/study.yaml" if args.src else "configs/study_toy.yaml"),
-                             args.overrides)
+    plan = load_study_config(
+        args.config or ("configs/study.yaml" if args.src else "configs/study_toy.yaml"), args.overrides
+    )
     start = time.time()
     report = run_study(plan, args.src, args.out, args.only.split(",") if args.only else None, progress=args.progress)
     print(f"study finished in {time.time() - start:.0f} s; report: {report}")

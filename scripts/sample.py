@@ -41,15 +41,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", required=True, help="diffusion pipeline folder (scripts/train_diffusion.py)")
     parser.add_argument("--genre", required=True)
     parser.add_argument("--num", type=int, help="clips to write (default 4), or songs with --seconds (default 1)")
-    parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (1 = none); default: the "
-                        "scale chosen on valid by evaluate_generation.py --record, else 3")
+    parser.add_argument(
+        "--guidance",
+        type=float,
+        help="classifier-free guidance scale (1 = none); default: the "
+        "scale chosen on valid by evaluate_generation.py --record, else 3",
+    )
     parser.add_argument("--steps", type=int, help="sampler steps (default: as chosen on valid, else 50)")
     parser.add_argument("--sampler", choices=["ddim", "dpm", "ddpm"], help="default: as chosen on valid, else ddim")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--seconds", type=float, help="length: up to one clip (5 s) cuts each clip; longer makes songs; "
-                        "with --continue: the music added after the file")
-    parser.add_argument("--overlap-frames", type=int,
-                        help="latent frames shared by consecutive clips (default: a quarter of them)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        help="length: up to one clip (5 s) cuts each clip; longer makes songs; "
+        "with --continue: the music added after the file",
+    )
+    parser.add_argument(
+        "--overlap-frames", type=int, help="latent frames shared by consecutive clips (default: a quarter of them)"
+    )
     parser.add_argument("--out", required=True)
     parser.add_argument("--force", action="store_true", help="overwrite existing files in --out")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
@@ -71,13 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.continue_from:
         if args.seconds is None:
             raise UserError("--continue needs --seconds: how much music to add after the file")
-        paths = continue_file(pipe, args.continue_from, args.genre, args.seconds, args.out, num=args.num,
-                              overlap_frames=args.overlap_frames, **common)
+        paths = continue_file(
+            pipe,
+            args.continue_from,
+            args.genre,
+            args.seconds,
+            args.out,
+            num=args.num,
+            overlap_frames=args.overlap_frames,
+            **common,
+        )
     elif args.transfer:
         paths = transfer_file(pipe, args.transfer, args.genre, _strengths(args.strength), args.out, **common)
     else:
-        paths = sample_audio(pipe, args.genre, args.num, args.seconds, args.out, overlap_frames=args.overlap_frames,
-                             **common)
+        paths = sample_audio(
+            pipe, args.genre, args.num, args.seconds, args.out, overlap_frames=args.overlap_frames, **common
+        )
     print(json.dumps([str(p) for p in paths]))
     print(f"wrote {len(paths)} file(s) and mels.png to {args.out}")
     return 0
@@ -96,7 +114,9 @@ def _strengths(text: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
     except ValueError:
-        raise UserError(f"--strength must be comma-separated numbers in [0, 1] such as 0.25,0.5; got {text!r}") from None
+        raise UserError(
+            f"--strength must be comma-separated numbers in [0, 1] such as 0.25,0.5; got {text!r}"
+        ) from None
 
 
 if __name__ == "__main__":

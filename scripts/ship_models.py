@@ -27,11 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
     parser.add_argument("--vocoder", help="the vocoder every shipped VAE refers to")
-    parser.add_argument("--vocoder-name", default="vocoder",
-                        help="the vocoder's folder in --out; without --vocoder the VAEs refer to the vocoder already "
-                             "shipped there (e.g. --vocoder-name vocoder-adversarial)")
-    parser.add_argument("--extra-vocoder", action="append", default=[], metavar="NAME=FOLDER",
-                        help="another vocoder shipped beside the others (no VAE refers to it); repeatable")
+    parser.add_argument(
+        "--vocoder-name",
+        default="vocoder",
+        help="the vocoder's folder in --out; without --vocoder the VAEs refer to the vocoder already "
+        "shipped there (e.g. --vocoder-name vocoder-adversarial)",
+    )
+    parser.add_argument(
+        "--extra-vocoder",
+        action="append",
+        default=[],
+        metavar="NAME=FOLDER",
+        help="another vocoder shipped beside the others (no VAE refers to it); repeatable",
+    )
     parser.add_argument("--vae", action="append", default=[], help="NAME=FOLDER, repeatable")
     parser.add_argument("--judge")
     parser.add_argument("--diffusion", help="NAME=PIPELINE_FOLDER:VAE_NAME (the shipped VAE it samples for)")

@@ -36,15 +36,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", required=True)
     parser.add_argument("--vocoder", required=True, help="trained vocoder folder (reused by every size)")
     parser.add_argument("--judge", required=True, help="trained in-house judge folder (a second opinion)")
-    parser.add_argument("--independent", help="independent judge folder, which the rule uses "
-                        "(default models/independent-judge; scripts/train_independent_judge.py makes one)")
+    parser.add_argument(
+        "--independent",
+        help="independent judge folder, which the rule uses "
+        "(default models/independent-judge; scripts/train_independent_judge.py makes one)",
+    )
     parser.add_argument("--sizes", help="comma-separated latent sizes (overrides the config)")
-    parser.add_argument("--extra-src", action="append", default=[], metavar="DIR",
-                        help="extra music for training (and PCA's fit) only; see scripts/train_autoencoder.py")
+    parser.add_argument(
+        "--extra-src",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra music for training (and PCA's fit) only; see scripts/train_autoencoder.py",
+    )
     parser.add_argument("--config", help="sweep YAML (the rule's thresholds live here)")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--continue-from", help="an earlier sweep's --out: each size starts from its newest "
-                        "checkpoint (how the chosen sizes go from the brief budget to the full one)")
+    parser.add_argument(
+        "--continue-from",
+        help="an earlier sweep's --out: each size starts from its newest "
+        "checkpoint (how the chosen sizes go from the brief budget to the full one)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("overrides", nargs="*", help="e.g. vae.loop.max_steps=1500 rule.onset_fraction=0.7")
     args = parser.parse_args(argv)
@@ -52,8 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.sizes:
         cfg.sizes = [int(s) for s in args.sizes.split(",")]
     cfg.vae.extra_data = [*cfg.vae.extra_data, *args.extra_src]
-    sweep_latent_sizes(cfg, args.data, args.vocoder, args.judge, args.out, continue_from=args.continue_from,
-                       progress=not args.no_progress, independent=args.independent)
+    sweep_latent_sizes(
+        cfg,
+        args.data,
+        args.vocoder,
+        args.judge,
+        args.out,
+        continue_from=args.continue_from,
+        progress=not args.no_progress,
+        independent=args.independent,
+    )
     print(f"table and figures in {args.out}")
     return 0
 

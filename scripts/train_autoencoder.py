@@ -16,9 +16,14 @@ from autoencoder.training.run import train_autoencoder
 
 
 def main(argv: list[str] | None = None) -> int:
-    return train_main(__doc__, VAETrainConfig, train_autoencoder, argv,
-                      extra_args=lambda p: p.add_argument("--vocoder", help="trained vocoder folder (else Griffin-Lim)"),
-                      extra_music=True)
+    return train_main(
+        __doc__,
+        VAETrainConfig,
+        train_autoencoder,
+        argv,
+        extra_args=lambda p: p.add_argument("--vocoder", help="trained vocoder folder (else Griffin-Lim)"),
+        extra_music=True,
+    )
 
 
 if __name__ == "__main__":

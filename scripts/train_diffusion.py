@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")
     args = parser.parse_args(argv)
     cfg = load_config(DiffusionTrainConfig, args.config, args.overrides)
-    metrics = train_diffusion(cfg, args.latents, args.out, stage_one=args.stage_one, resume=args.resume,
-                              progress=not args.no_progress)
+    metrics = train_diffusion(
+        cfg, args.latents, args.out, stage_one=args.stage_one, resume=args.resume, progress=not args.no_progress
+    )
     print_finished(metrics, f"pipeline written to {args.out}/model")
     return 0
 

@@ -27,13 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embedding", help="musicnn folder (default: models/musicnn)")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
-    report = train_independent_judge(args.data, args.out, args.results, embedding_dir=args.embedding,
-                                     force=args.force)
+    report = train_independent_judge(args.data, args.out, args.results, embedding_dir=args.embedding, force=args.force)
     t, c = report["test"], report["chosen"]
-    print(f"chosen on valid: layer {c['layer']}, standardise {c['standardise']}, C {c['C']} "
-          f"(valid balanced accuracy {c['valid_balanced_accuracy']:.3f})")
-    print(f"test balanced accuracy {t['balanced_accuracy']:.3f} {t['balanced_accuracy_ci']}, "
-          f"kappa {t['kappa']:.3f} {t['kappa_ci']} ({t['n']} clips, {t['groups']} tracks)")
+    print(
+        f"chosen on valid: layer {c['layer']}, standardise {c['standardise']}, C {c['C']} "
+        f"(valid balanced accuracy {c['valid_balanced_accuracy']:.3f})"
+    )
+    print(
+        f"test balanced accuracy {t['balanced_accuracy']:.3f} {t['balanced_accuracy_ci']}, "
+        f"kappa {t['kappa']:.3f} {t['kappa_ci']} ({t['n']} clips, {t['groups']} tracks)"
+    )
     b = report["baseline_mfcc_stats"]["test"]
     print(f"MFCC statistics, same protocol: {b['balanced_accuracy']:.3f} {b['balanced_accuracy_ci']}")
     return 0

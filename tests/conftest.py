@@ -43,9 +43,14 @@ def tiny_stage_one(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("stage_one")
     torch.manual_seed(0)
     save_model(Vocoder(dim=16, intermediate_dim=32, num_layers=1), root / "voc", "vocoder", MelSettings())
-    save_model(MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16)), root / "vae", "vae", MelSettings(),
-               references={"vocoder": reference(root / "voc", root / "vae")},
-               extra={"latent": {"size": 16, "global_size": 0, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
+    save_model(
+        MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16)),
+        root / "vae",
+        "vae",
+        MelSettings(),
+        references={"vocoder": reference(root / "voc", root / "vae")},
+        extra={"latent": {"size": 16, "global_size": 0, "channels": 2, "frames": 8, "clip_seconds": 5.0}},
+    )
     return root / "vae"
 
 
@@ -53,17 +58,19 @@ def tiny_stage_one(tmp_path_factory) -> Path:
 def tiny_latents(toy_data, tiny_stage_one, tmp_path_factory) -> Path:
     """The toy dataset encoded by :func:`tiny_stage_one` (with log-variances)."""
 
-
     out = tmp_path_factory.mktemp("latents") / "tiny.npz"
-    assert run_script("encode_dataset", ["--model", str(tiny_stage_one), "--data", str(toy_data), "--out", str(out),
-                                "--logvars"]) == 0
+    assert (
+        run_script(
+            "encode_dataset", ["--model", str(tiny_stage_one), "--data", str(toy_data), "--out", str(out), "--logvars"]
+        )
+        == 0
+    )
     return out
 
 
 @pytest.fixture(scope="session")
 def study(tmp_path_factory) -> Path:
     """The whole study (scripts/run_study.py) on configs/study_tiny.yaml and generated toy genres."""
-
 
     out = tmp_path_factory.mktemp("study") / "run"
     assert run_script("run_study", ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0

@@ -16,8 +16,13 @@ import torch
 from autoencoder.clips import PreparedDataset
 from autoencoder.discriminators import MultiPeriodDiscriminator, MultiResolutionSTFTDiscriminator
 from autoencoder.prepare import PrepareOptions, _fingerprint, prepare_dataset
-from autoencoder.training.adversarial import (AdversarialConfig, discriminator_hinge, feature_matching, frozen,
-                                              generator_hinge)
+from autoencoder.training.adversarial import (
+    AdversarialConfig,
+    discriminator_hinge,
+    feature_matching,
+    frozen,
+    generator_hinge,
+)
 from autoencoder.training.common import training_set
 from tests.helpers.scripts import run_script
 
@@ -37,8 +42,14 @@ def extra_src(tmp_path_factory) -> Path:
         sf.write(root / rel, wave.astype(np.float32), 22050)
     sf.write(root / "jingle.wav", np.zeros(22050, np.float32), 22050)  # 1 s: shorter than a clip
     with open(root / "manifest.csv", "w", newline="") as f:
-        csv.writer(f).writerows([["path", "package", "license"], ["Game Theme.wav", "pkg-a", "CC-BY-3.0"],
-                                 ["pack/level_1.flac", "pkg-b", "GPL-2+"], ["pack/deep/boss fight.wav", "pkg-b", "GPL-2+"]])
+        csv.writer(f).writerows(
+            [
+                ["path", "package", "license"],
+                ["Game Theme.wav", "pkg-a", "CC-BY-3.0"],
+                ["pack/level_1.flac", "pkg-b", "GPL-2+"],
+                ["pack/deep/boss fight.wav", "pkg-b", "GPL-2+"],
+            ]
+        )
     return root
 
 
@@ -88,8 +99,11 @@ def test_fingerprints_of_labelled_datasets_are_unchanged_by_the_unlabelled_optio
     found = discover_tracks(toy_audio)
     hashes = {t.track_id: _sha1(t.path) for t in found.tracks}
     # How the fingerprint was computed before the option existed (datasets prepared then stay valid).
-    old = hashlib.sha1(("v1|PrepareOptions(clip_seconds=5.0, sample_rate=22050, seed=0, valid_fraction=0.15, "
-                        "test_fraction=0.15)").encode())
+    old = hashlib.sha1(
+        (
+            "v1|PrepareOptions(clip_seconds=5.0, sample_rate=22050, seed=0, valid_fraction=0.15, test_fraction=0.15)"
+        ).encode()
+    )
     for t in found.tracks:
         old.update(f"{t.relpath}|{t.label}|{hashes[t.track_id]}\n".encode())
     assert _fingerprint(found, hashes, PrepareOptions()) == old.hexdigest()
@@ -118,15 +132,43 @@ def test_pca_baseline_latents_can_be_fitted_on_the_extra_music_too(toy_data, ext
     assert run_script("encode_dataset", base + ["--pca-extra", str(extra_src), "--out", str(tmp_path / "x.npz")]) == 0
     m = load_latents(tmp_path / "x.npz").manifest
     assert m["model_id"].endswith("+extra") and m["pca_extra"][0]["num_clips"] == 6 and m["latent_size"] == n_train
-    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--pca-extra", str(extra_src),
-                                         "--out", str(tmp_path / "m.npz")]) == 2
+    assert (
+        run_script(
+            "encode_dataset",
+            [
+                "--data",
+                str(toy_data),
+                "--baseline",
+                "mfcc",
+                "--pca-extra",
+                str(extra_src),
+                "--out",
+                str(tmp_path / "m.npz"),
+            ],
+        )
+        == 2
+    )
 
 
 def test_adversarial_vocoder_trains_with_extra_music_resumes_and_records_it(toy_data, extra_src, tmp_path):
     run = tmp_path / "voc"
-    args = ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"), "--extra-src", str(extra_src),
-            "--out", str(run), "--no-progress", "adversarial.enabled=true", "adversarial.channels=4",
-            "adversarial.discriminators=[mrd,mpd]", "gain_db=6", "random_shift=true", "loop.max_steps=3"]
+    args = [
+        "--data",
+        str(toy_data),
+        "--config",
+        str(REPO / "configs/vocoder_tiny.yaml"),
+        "--extra-src",
+        str(extra_src),
+        "--out",
+        str(run),
+        "--no-progress",
+        "adversarial.enabled=true",
+        "adversarial.channels=4",
+        "adversarial.discriminators=[mrd,mpd]",
+        "gain_db=6",
+        "random_shift=true",
+        "loop.max_steps=3",
+    ]
     assert run_script("train_vocoder", args) == 0
     cache = toy_data.parent / "extra"
     assert len(list(cache.iterdir())) == 1  # prepared once into <data>/../extra/
@@ -142,7 +184,10 @@ def test_adversarial_vocoder_trains_with_extra_music_resumes_and_records_it(toy_
     assert run_script("train_vocoder", args[:-1] + ["loop.max_steps=6", "--resume"]) == 0
     assert _scalar_steps(run, "train/discriminator") == [2, 4, 6]
     # Shipped beside other models, its card names the extra music and its licences.
-    assert run_script("ship_models", ["--out", str(tmp_path / "models"), "--extra-vocoder", f"voc-adv={run / 'model'}"]) == 0
+    assert (
+        run_script("ship_models", ["--out", str(tmp_path / "models"), "--extra-vocoder", f"voc-adv={run / 'model'}"])
+        == 0
+    )
     card = (tmp_path / "models" / "voc-adv" / "README.md").read_text()
     assert "extra unlabelled music" in card and "pkg-b: GPL-2+ (2 tracks)" in card
     import autoencoder
@@ -153,10 +198,35 @@ def test_adversarial_vocoder_trains_with_extra_music_resumes_and_records_it(toy_
 def test_vocoders_are_compared_with_griffin_lim_and_each_other(tiny_stage_one, toy_data, tmp_path):
     voc = tiny_stage_one.parent / "voc"
     out = tmp_path / "eval"
-    assert run_script("evaluate_vocoders", ["--vocoder", f"a={voc}", "--vocoder", f"b={voc}", "--baseline", "a",
-                                            "--compare", "b:a", "--vae", str(tiny_stage_one), "--data", str(toy_data), "--split", "valid",
-                                            "--max-clips", "4", "--no-independent", "--n-boot", "20",
-                                            "--out", str(out)]) == 0
+    assert (
+        run_script(
+            "evaluate_vocoders",
+            [
+                "--vocoder",
+                f"a={voc}",
+                "--vocoder",
+                f"b={voc}",
+                "--baseline",
+                "a",
+                "--compare",
+                "b:a",
+                "--vae",
+                str(tiny_stage_one),
+                "--data",
+                str(toy_data),
+                "--split",
+                "valid",
+                "--max-clips",
+                "4",
+                "--no-independent",
+                "--n-boot",
+                "20",
+                "--out",
+                str(out),
+            ],
+        )
+        == 0
+    )
     result = json.loads((out / "metrics.json").read_text())
     diffs = result["summary"]["differences"]
     assert diffs["vae/b-vae/a/log_mel_l1"]["mean"] == 0  # the same vocoder twice: no difference
@@ -165,13 +235,35 @@ def test_vocoders_are_compared_with_griffin_lim_and_each_other(tiny_stage_one, t
 
 
 def test_vaes_are_compared_with_each_other_and_with_pca_fitted_on_the_same_training_audio(
-        tiny_stage_one, toy_data, extra_src, tmp_path, capsys):
+    tiny_stage_one, toy_data, extra_src, tmp_path, capsys
+):
     voc = tiny_stage_one.parent / "voc"
     out = tmp_path / "eval"
     extra = extra_src
-    args = ["--vocoder", f"v={voc}", "--vae", f"a={tiny_stage_one}", "--vae", f"b={tiny_stage_one}",
-            "--compare-mels", "a:b", "--pca", "--pca-extra", str(extra), "--data", str(toy_data), "--split", "valid",
-            "--max-clips", "4", "--no-independent", "--n-boot", "20", "--out", str(out)]
+    args = [
+        "--vocoder",
+        f"v={voc}",
+        "--vae",
+        f"a={tiny_stage_one}",
+        "--vae",
+        f"b={tiny_stage_one}",
+        "--compare-mels",
+        "a:b",
+        "--pca",
+        "--pca-extra",
+        str(extra),
+        "--data",
+        str(toy_data),
+        "--split",
+        "valid",
+        "--max-clips",
+        "4",
+        "--no-independent",
+        "--n-boot",
+        "20",
+        "--out",
+        str(out),
+    ]
     assert run_script("evaluate_vocoders", args) == 0
     result = json.loads((out / "metrics.json").read_text())
     diffs = result["summary"]["differences"]
@@ -182,16 +274,47 @@ def test_vaes_are_compared_with_each_other_and_with_pca_fitted_on_the_same_train
     assert result["pca_training_clips"] > train  # the extra music is in PCA's fit
     assert (out / "mels.png").stat().st_size > 10_000  # one clip's mel from every source
     assert run_script("evaluate_vocoders", [*args[:6], "--vae", f"true_mel={tiny_stage_one}", *args[6:]]) == 2
-    assert run_script("evaluate_vocoders", ["--vocoder", f"v={voc}", "--vae", f"a={tiny_stage_one}", "--compare-mels",
-                                            "a:zz", "--data", str(toy_data), "--no-independent",
-                                            "--out", str(tmp_path / "e")]) == 2
+    assert (
+        run_script(
+            "evaluate_vocoders",
+            [
+                "--vocoder",
+                f"v={voc}",
+                "--vae",
+                f"a={tiny_stage_one}",
+                "--compare-mels",
+                "a:zz",
+                "--data",
+                str(toy_data),
+                "--no-independent",
+                "--out",
+                str(tmp_path / "e"),
+            ],
+        )
+        == 2
+    )
     assert "'a:zz'" in capsys.readouterr().err
 
 
 def test_vocoder_comparison_refuses_an_unknown_baseline(tiny_stage_one, toy_data, tmp_path, capsys):
     voc = tiny_stage_one.parent / "voc"
-    assert run_script("evaluate_vocoders", ["--vocoder", f"a={voc}", "--baseline", "zz", "--data", str(toy_data),
-                                            "--no-independent", "--out", str(tmp_path / "e")]) == 2
+    assert (
+        run_script(
+            "evaluate_vocoders",
+            [
+                "--vocoder",
+                f"a={voc}",
+                "--baseline",
+                "zz",
+                "--data",
+                str(toy_data),
+                "--no-independent",
+                "--out",
+                str(tmp_path / "e"),
+            ],
+        )
+        == 2
+    )
     assert "'zz'" in capsys.readouterr().err
 
 
@@ -201,8 +324,14 @@ def test_fad_ratios_between_sets_are_paired_over_the_same_draws():
     rng = np.random.default_rng(0)
     a = rng.standard_normal((40, 4))
     sets = {"a": a, "same": a.copy(), "shifted": a + 1.0}
-    out = fad_against(sets, np.repeat(np.arange(10), 4), rng.standard_normal((60, 4)), np.repeat(np.arange(15), 4),
-                      n_boot=50, pairs=[("same", "a"), ("shifted", "a")])
+    out = fad_against(
+        sets,
+        np.repeat(np.arange(10), 4),
+        rng.standard_normal((60, 4)),
+        np.repeat(np.arange(15), 4),
+        n_boot=50,
+        pairs=[("same", "a"), ("shifted", "a")],
+    )
     same = out["same"]["paired_ratios"]["a"]
     assert same["ratio"] == pytest.approx(1.0) and same["ci"] == pytest.approx([1.0, 1.0])
     assert out["shifted"]["paired_ratios"]["a"]["ci"][0] > 1
@@ -222,10 +351,26 @@ def test_vae_trains_with_an_adaptive_adversarial_term_on_log_mels(toy_data, tmp_
     logits, features = MelPatchDiscriminator(channels=[4, 8])(torch.randn(2, 80, 431))
     assert len(logits) == 1 and logits[0].shape[0] == 2 and len(features[0]) == 3
     run = tmp_path / "vae"
-    assert run_script("train_autoencoder", ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
-                                            "--out", str(run), "--no-progress", "adversarial.enabled=true",
-                                            "adversarial.channels=4", "adversarial.start_step=2", "loop.max_steps=6",
-                                            "loop.log_every=2"]) == 0
+    assert (
+        run_script(
+            "train_autoencoder",
+            [
+                "--data",
+                str(toy_data),
+                "--config",
+                str(REPO / "configs/autoencoder_tiny.yaml"),
+                "--out",
+                str(run),
+                "--no-progress",
+                "adversarial.enabled=true",
+                "adversarial.channels=4",
+                "adversarial.start_step=2",
+                "loop.max_steps=6",
+                "loop.log_every=2",
+            ],
+        )
+        == 0
+    )
     from tests.test_training import _scalar_steps
 
     assert _scalar_steps(run, "train/adversarial_weight") == [4, 6]  # from start_step on (logged every 2)

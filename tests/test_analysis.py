@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.clustering import (agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep,
-                                 precision_at_k)
+from analysis.clustering import (
+    agglomerative,
+    balance_k,
+    centroid_distances,
+    elbow_k,
+    gmm_bic,
+    kmeans_sweep,
+    precision_at_k,
+)
 from analysis.probes import held_out_probe, select_probe
 from tests.helpers.scripts import run_script
 
@@ -88,10 +95,26 @@ def test_analyze_cli_on_toy_latents(toy_data, tmp_path):
     import csv
     import json
 
-
-    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
-    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "pca", "--dim", "8", "--out", str(tmp_path / "pca.npz")]) == 0
-    assert run_script("analyze", [str(tmp_path / "mfcc.npz"), str(tmp_path / "pca.npz"), "--out", str(tmp_path / "an"), "--no-umap"]) == 0
+    assert (
+        run_script(
+            "encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]
+        )
+        == 0
+    )
+    assert (
+        run_script(
+            "encode_dataset",
+            ["--data", str(toy_data), "--baseline", "pca", "--dim", "8", "--out", str(tmp_path / "pca.npz")],
+        )
+        == 0
+    )
+    assert (
+        run_script(
+            "analyze",
+            [str(tmp_path / "mfcc.npz"), str(tmp_path / "pca.npz"), "--out", str(tmp_path / "an"), "--no-umap"],
+        )
+        == 0
+    )
     rows = list(csv.DictReader(open(tmp_path / "an/comparison.csv")))
     assert [r["name"] for r in rows] == ["mfcc", "pca"]
     assert float(rows[0]["logistic_test"]) > 3 * float(rows[0]["chance"])  # toy genres are easy for MFCC statistics

@@ -31,7 +31,9 @@ def models():
 def song(tmp_path_factory) -> Path:
     """A 6 s two-tone file with a beat: any audio a user might upload."""
     t = np.arange(6 * RATE) / RATE
-    wave = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sign(np.sin(2 * np.pi * 2 * t))) / 2 + 0.1 * np.sin(2 * np.pi * 330 * t)
+    wave = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sign(np.sin(2 * np.pi * 2 * t))) / 2 + 0.1 * np.sin(
+        2 * np.pi * 330 * t
+    )
     path = tmp_path_factory.mktemp("upload") / "my song.flac"
     sf.write(path, wave.astype(np.float32), RATE)
     return path
@@ -49,8 +51,12 @@ def test_generate_returns_a_clip_of_the_asked_length_and_refuses_bad_values(mode
 def test_reconstruct_gives_every_size_and_griffin_lim_with_measures(models, song):
     (rate, original), outputs, fig, rows = core.reconstruct(models, song)
     assert original.shape == (6 * RATE,)
-    assert list(outputs) == ["VAE D=540 + vocoder", "VAE D=1080 + vocoder", "VAE D=2160 + vocoder",
-                             "Griffin-Lim of the original mel (no latent)"]
+    assert list(outputs) == [
+        "VAE D=540 + vocoder",
+        "VAE D=1080 + vocoder",
+        "VAE D=2160 + vocoder",
+        "Griffin-Lim of the original mel (no latent)",
+    ]
     assert all(a.shape == original.shape for _, a in outputs.values())
     assert [r[0] for r in rows] == list(outputs) and all(len(r) == 4 for r in rows)
     assert rows[-1][1] < rows[0][1]  # Griffin-Lim of the true mel is closer (yardstick dB) than any latent
@@ -128,8 +134,14 @@ def server():
     pytest.importorskip("gradio_client", reason="the app's [app] extra is not installed")
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, str(REPO / "scripts" / "app.py"), "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "scripts" / "app.py"), "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     while time.time() < deadline:

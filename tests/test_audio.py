@@ -21,10 +21,16 @@ def _peak_frequency(wave: torch.Tensor, rate: int) -> float:
     return float(np.argmax(spectrum) * rate / len(wave))
 
 
-@pytest.mark.parametrize("ext,fmt,subtype", [
-    ("wav", "WAV", "PCM_16"), ("au", "AU", "PCM_16"), ("flac", "FLAC", "PCM_16"),
-    ("ogg", "OGG", "VORBIS"), ("mp3", "MP3", "MPEG_LAYER_III"),
-])
+@pytest.mark.parametrize(
+    "ext,fmt,subtype",
+    [
+        ("wav", "WAV", "PCM_16"),
+        ("au", "AU", "PCM_16"),
+        ("flac", "FLAC", "PCM_16"),
+        ("ogg", "OGG", "VORBIS"),
+        ("mp3", "MP3", "MPEG_LAYER_III"),
+    ],
+)
 def test_formats_decode_to_float32_mono_at_requested_rate(tmp_path, ext, fmt, subtype):
     path = tmp_path / f"tone.{ext}"
     sf.write(path, _tone(440, 2.0, 44100, channels=2), 44100, format=fmt, subtype=subtype)
@@ -70,11 +76,14 @@ def test_save_audio_round_trips_and_leaves_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
 
 
-@pytest.mark.parametrize("content,reason", [
-    (b"", "empty"),
-    (b"this is not audio at all" * 50, ""),
-    (b"RIFF\x24\x00\x00\x00WAVEfmt ", ""),  # truncated header
-])
+@pytest.mark.parametrize(
+    "content,reason",
+    [
+        (b"", "empty"),
+        (b"this is not audio at all" * 50, ""),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt ", ""),  # truncated header
+    ],
+)
 def test_unreadable_files_raise_an_error_naming_path_and_reason(tmp_path, content, reason):
     path = tmp_path / "bad.wav"
     path.write_bytes(content)

@@ -22,8 +22,14 @@ def model_dirs(tmp_path_factory):
     torch.manual_seed(0)
     save_model(Vocoder(dim=16, intermediate_dim=32, num_layers=1), root / "vocoder", "vocoder", MelSettings())
     vae = MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16), num_res_blocks=1)
-    save_model(vae, root / "vae", "vae", MelSettings(), references={"vocoder": reference(root / "vocoder", root / "vae")},
-               extra={"latent": {"size": 16, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
+    save_model(
+        vae,
+        root / "vae",
+        "vae",
+        MelSettings(),
+        references={"vocoder": reference(root / "vocoder", root / "vae")},
+        extra={"latent": {"size": 16, "channels": 2, "frames": 8, "clip_seconds": 5.0}},
+    )
     return root
 
 
@@ -35,19 +41,27 @@ def test_overlap_add_of_a_pure_tone_has_no_seam():
     codec.clip_samples, codec.sample_rate = clip, rate
     starts = codec.windows(len(tone))
     assert starts[0] == 0 and starts[-1] == len(tone) - clip
-    joined = overlap_add(torch.stack([tone[s:s + clip] for s in starts]), starts, len(tone), fade=rate // 2)
+    joined = overlap_add(torch.stack([tone[s : s + clip] for s in starts]), starts, len(tone), fade=rate // 2)
     assert torch.allclose(joined, tone, atol=1e-5)
     # clips that disagree in level still join without a jump: the largest sample-to-sample step
     # stays at the tone's own
-    scaled = torch.stack([tone[s:s + clip] * (0.5 + 0.25 * k) for k, s in enumerate(starts)])
+    scaled = torch.stack([tone[s : s + clip] * (0.5 + 0.25 * k) for k, s in enumerate(starts)])
     joined = overlap_add(scaled, starts, len(tone), fade=rate // 2)
     assert joined.diff().abs().max() < 1.05 * (scaled.diff(dim=1).abs().max())
 
 
-@pytest.mark.parametrize("rate,channels,seconds,ext", [
-    (22050, 1, 3.3, "wav"), (44100, 2, 12.7, "mp3"), (16000, 1, 5.0, "flac"), (48000, 2, 7.01, "ogg"),
-])
-def test_files_of_any_format_rate_and_length_come_back_at_their_length(model_dirs, tmp_path, rate, channels, seconds, ext):
+@pytest.mark.parametrize(
+    "rate,channels,seconds,ext",
+    [
+        (22050, 1, 3.3, "wav"),
+        (44100, 2, 12.7, "mp3"),
+        (16000, 1, 5.0, "flac"),
+        (48000, 2, 7.01, "ogg"),
+    ],
+)
+def test_files_of_any_format_rate_and_length_come_back_at_their_length(
+    model_dirs, tmp_path, rate, channels, seconds, ext
+):
     codec = autoencoder.load(model_dirs / "vae")
     assert codec.vocoder is not None and codec.latent_size == 16
     t = np.arange(int(seconds * rate)) / rate
@@ -93,9 +107,20 @@ def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_
 
     from safetensors import safe_open
 
-
-    assert run_script("ship_models", ["--out", str(tmp_path / "models"), "--vocoder", str(model_dirs / "vocoder"),
-                             "--vae", f"vae-16={model_dirs / 'vae'}"]) == 0
+    assert (
+        run_script(
+            "ship_models",
+            [
+                "--out",
+                str(tmp_path / "models"),
+                "--vocoder",
+                str(model_dirs / "vocoder"),
+                "--vae",
+                f"vae-16={model_dirs / 'vae'}",
+            ],
+        )
+        == 0
+    )
     with safe_open(str(tmp_path / "models/vae-16/diffusion_pytorch_model.safetensors"), "pt") as f:
         assert all(f.get_tensor(k).dtype == torch.float16 for k in f.keys())
     original, shipped = autoencoder.load(model_dirs / "vae"), autoencoder.load(tmp_path / "models/vae-16")
@@ -111,39 +136,65 @@ def test_shipped_fp16_models_load_and_decode_like_the_originals(model_dirs, tmp_
 
 def test_reconstruct_cli_takes_a_stereo_mp3_and_keeps_its_length(model_dirs, tmp_path, capsys):
 
-
     t = np.arange(int(7.3 * 44100)) / 44100
     sf.write(tmp_path / "song.mp3", np.stack([0.3 * np.sin(2 * np.pi * 220 * t)] * 2, 1), 44100)
     out = tmp_path / "out.wav"
     for extra in ([], ["--griffin-lim", "--force"]):
-        assert run_script("reconstruct", [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)] + extra) == 0
+        assert (
+            run_script(
+                "reconstruct",
+                [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)] + extra,
+            )
+            == 0
+        )
         info = sf.info(out)
         assert info.samplerate == 22050 and info.channels == 1
         assert info.frames == len(autoencoder.load_audio(tmp_path / "song.mp3", 22050))
-    assert run_script("reconstruct", [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)]) == 2
+    assert (
+        run_script("reconstruct", [str(tmp_path / "song.mp3"), "--model", str(model_dirs / "vae"), "--out", str(out)])
+        == 2
+    )
     assert "--force" in capsys.readouterr().err
-    assert run_script("reconstruct", [str(tmp_path / "missing.wav"), "--model", str(model_dirs / "vae"), "--out", str(tmp_path / "x.wav")]) == 2
+    assert (
+        run_script(
+            "reconstruct",
+            [str(tmp_path / "missing.wav"), "--model", str(model_dirs / "vae"), "--out", str(tmp_path / "x.wav")],
+        )
+        == 2
+    )
 
 
 def test_a_vae_and_vocoder_of_different_front_ends_are_refused_naming_both(tmp_path):
     old = MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)  # the front-end of the first shipped models
     save_model(Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1), tmp_path / "voc80", "vocoder", old)
     vae = MelVAE(latent_channels=2, latent_frames=8, channels=(16, 16))
-    save_model(vae, tmp_path / "vae", "vae", MelSettings(), references={"vocoder": reference(tmp_path / "voc80", tmp_path / "vae")},
-               extra={"latent": {"size": 16, "channels": 2, "frames": 8, "clip_seconds": 5.0}})
+    save_model(
+        vae,
+        tmp_path / "vae",
+        "vae",
+        MelSettings(),
+        references={"vocoder": reference(tmp_path / "voc80", tmp_path / "vae")},
+        extra={"latent": {"size": 16, "channels": 2, "frames": 8, "clip_seconds": 5.0}},
+    )
     with pytest.raises(ModelFolderError, match=r"VAE at .*vae.* and its vocoder at .*voc80.*n_mels 128 vs 80"):
         autoencoder.load(tmp_path / "vae")
     assert autoencoder.load(tmp_path / "vae", vocoder=False).frontend.settings == MelSettings()
     # A record that contradicts the weights' own shape (an edited folder) is named too.
-    save_model(Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1), tmp_path / "edited", "vocoder", MelSettings())
+    save_model(
+        Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1), tmp_path / "edited", "vocoder", MelSettings()
+    )
     with pytest.raises(ModelFolderError, match="n_mels=80 but its record says n_mels=128"):
         autoencoder.load_vocoder(tmp_path / "edited")
 
 
 def test_models_of_the_old_front_end_still_load_with_their_own_settings(tmp_path):
     old = MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)
-    save_model(Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1, max_log_magnitude=4.6), tmp_path / "voc",
-               "vocoder", old)
+    save_model(
+        Vocoder(n_mels=80, dim=16, intermediate_dim=32, num_layers=1, max_log_magnitude=4.6),
+        tmp_path / "voc",
+        "vocoder",
+        old,
+    )
     vocoder, frontend = autoencoder.load_vocoder(tmp_path / "voc")
     assert frontend.settings == old and vocoder.config.max_log_magnitude == 4.6
     assert frontend(torch.zeros(1, 22050)).shape[1] == 80

@@ -14,14 +14,21 @@ from diffusion import evaluation as E
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = ["denoiser.width=16", "denoiser.dilations=[1,2]", "denoiser.cond_dim=16", "loop.batch_size=16",
-        "loop.media_every=1000", "loop.ema_decay=0"]
+TINY = [
+    "denoiser.width=16",
+    "denoiser.dilations=[1,2]",
+    "denoiser.cond_dim=16",
+    "loop.batch_size=16",
+    "loop.media_every=1000",
+    "loop.ema_decay=0",
+]
 
 
 def random_denoiser(**kw) -> LatentDenoiser:
     torch.manual_seed(0)
-    model = LatentDenoiser(latent_size=16, channels=2, frames=8, genres=("a", "b", "c"), width=16, dilations=(1, 2),
-                           cond_dim=16, **kw).eval()
+    model = LatentDenoiser(
+        latent_size=16, channels=2, frames=8, genres=("a", "b", "c"), width=16, dilations=(1, 2), cond_dim=16, **kw
+    ).eval()
     with torch.no_grad():  # break the zero init so every input matters
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
@@ -53,8 +60,9 @@ def test_guidance_remedies_rescale_the_spread_and_act_only_in_their_interval():
         half = guided(model, x, torch.tensor(500), labels, Guidance(5.0, rescale=0.5))
         torch.testing.assert_close(half, 0.5 * (full + plain))
         early = Guidance(5.0, interval=(0.0, 0.6))  # no guidance at the highest noise levels
-        torch.testing.assert_close(guided(model, x, torch.tensor(900), labels, early, 1000),
-                                   model(x, torch.tensor(900), labels))
+        torch.testing.assert_close(
+            guided(model, x, torch.tensor(900), labels, early, 1000), model(x, torch.tensor(900), labels)
+        )
         torch.testing.assert_close(guided(model, x, torch.tensor(500), labels, early, 1000), plain)
         torch.testing.assert_close(uncond + 5.0 * (cond - uncond), plain)
     for bad in (dict(rescale=1.5), dict(interval=(0.6, 0.2)), dict(interval=(-0.1, 0.5))):
@@ -112,8 +120,19 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
     from diffusion.training import DiffusionTask, DiffusionTrainConfig
 
     out = tmp_path / "run"
-    args = ["--latents", str(tiny_latents), "--out", str(out), "--no-progress", *TINY, "loop.max_steps=300",
-            "loop.lr=3e-3", "loop.valid_every=300", "loop.checkpoint_every=150", "loop.warmup_steps=10"]
+    args = [
+        "--latents",
+        str(tiny_latents),
+        "--out",
+        str(out),
+        "--no-progress",
+        *TINY,
+        "loop.max_steps=300",
+        "loop.lr=3e-3",
+        "loop.valid_every=300",
+        "loop.checkpoint_every=150",
+        "loop.warmup_steps=10",
+    ]
     assert run_script("train_diffusion", args) == 0
     cfg = load_config(DiffusionTrainConfig, None, TINY)
     untrained = DiffusionTask(cfg, load_latents(tiny_latents), tiny_stage_one)
@@ -125,8 +144,10 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
     pipe = load_pipeline(out / "model")
     assert isinstance(pipe, GenreLatentPipeline) and pipe.codec is not None
     genres = pipe.genres[:2]
-    a, b, c = (pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(seed), output_type="pt").audios
-               for seed in (7, 7, 8))
+    a, b, c = (
+        pipe(genres, num_inference_steps=4, generator=torch.Generator().manual_seed(seed), output_type="pt").audios
+        for seed in (7, 7, 8)
+    )
     assert a.shape == (2, pipe.codec.clip_samples)
     assert torch.equal(a, b) and not torch.allclose(a, c)
     rate = pipe.codec.sample_rate
@@ -150,8 +171,22 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_
     from diffusion.song import sample_song
 
     run = tmp_path / "run"
-    assert run_script("train_diffusion", ["--latents", str(tiny_latents), "--out", str(run), "--no-progress", *TINY,
-                                 "loop.max_steps=5", "loop.valid_every=5"]) == 0
+    assert (
+        run_script(
+            "train_diffusion",
+            [
+                "--latents",
+                str(tiny_latents),
+                "--out",
+                str(run),
+                "--no-progress",
+                *TINY,
+                "loop.max_steps=5",
+                "loop.valid_every=5",
+            ],
+        )
+        == 0
+    )
     model = str(run / "model")
     genre = load_pipeline(model).genres[0]
     base = ["--model", model, "--genre", genre, "--steps", "3", "--seed", "1"]
@@ -181,26 +216,48 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_
     t = np.arange(6 * sr) / sr
     mine = tmp_path / "mine.wav"
     sf.write(mine, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), sr)
-    assert run_script("sample", base + ["--continue", str(mine), "--seconds", "4", "--out", str(tmp_path / "cont")]) == 0
+    assert (
+        run_script("sample", base + ["--continue", str(mine), "--seconds", "4", "--out", str(tmp_path / "cont")]) == 0
+    )
     continued, _ = sf.read(tmp_path / "cont" / f"mine_continued_{genre}_0.wav")
     assert len(continued) == 10 * sr
     original, _ = sf.read(mine)
-    np.testing.assert_allclose(continued[:5 * sr], original[:5 * sr], atol=1e-4)  # the input itself is kept
+    np.testing.assert_allclose(continued[: 5 * sr], original[: 5 * sr], atol=1e-4)  # the input itself is kept
     join = json.loads((tmp_path / "cont" / "seams.json").read_text())["joins"][0]
     assert join["chained"]["num_seams"] == 1 and abs(join["join_seconds"] - 6.0) < 0.2
-    assert run_script("sample", base + ["--transfer", str(mine), "--strength", "0,1", "--guidance-rescale", "0.7",
-                                        "--out", str(tmp_path / "moved")]) == 0
+    assert (
+        run_script(
+            "sample",
+            base
+            + [
+                "--transfer",
+                str(mine),
+                "--strength",
+                "0,1",
+                "--guidance-rescale",
+                "0.7",
+                "--out",
+                str(tmp_path / "moved"),
+            ],
+        )
+        == 0
+    )
     kept, moved = (sf.read(tmp_path / "moved" / f"mine_to_{genre}_s{s}.wav")[0] for s in ("0.00", "1.00"))
     assert len(kept) == len(moved) == 6 * sr and not np.allclose(kept, moved, atol=1e-3)
     too_short = tmp_path / "short" / f"{genre}_0.wav"  # 3 s: less than the clip the continuation starts from
-    for bad in (["--continue", str(mine)], ["--continue", str(too_short), "--seconds", "2"],
-                ["--transfer", str(mine), "--strength", "1.5"], ["--guidance-interval", "0.8,0.2"]):
+    for bad in (
+        ["--continue", str(mine)],
+        ["--continue", str(too_short), "--seconds", "2"],
+        ["--transfer", str(mine), "--strength", "1.5"],
+        ["--guidance-interval", "0.8,0.2"],
+    ):
         assert run_script("sample", base + bad + ["--out", str(tmp_path / "bad2")]) == 2
 
     # The overlap of consecutive clip latents is held fixed: clip k+1 starts where clip k ends.
     pipe = load_pipeline(model)
-    _, traj = sample_song(pipe, genre, 12.0, overlap_frames=3, num_inference_steps=3,
-                          generator=torch.Generator().manual_seed(0))
+    _, traj = sample_song(
+        pipe, genre, 12.0, overlap_frames=3, num_inference_steps=3, generator=torch.Generator().manual_seed(0)
+    )
     grid = traj.z.reshape(len(traj.z), 2, 8)
     torch.testing.assert_close(grid[1:, :, :3], grid[:-1, :, -3:])
 
@@ -209,7 +266,13 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_
 
     shipped = tmp_path / "shipped"
     ship_models(shipped, tiny_stage_one.parent / "voc", {"vae": tiny_stage_one}, diffusion=("diffusion", model, "vae"))
-    assert {p.name for p in (shipped / "diffusion").iterdir()} >= {"denoiser", "scheduler", "vae", "vocoder", "pipeline.py"}
+    assert {p.name for p in (shipped / "diffusion").iterdir()} >= {
+        "denoiser",
+        "scheduler",
+        "vae",
+        "vocoder",
+        "pipeline.py",
+    }
     again = load_pipeline(shipped / "diffusion")
     audio = again(genre, num_inference_steps=2, generator=torch.Generator().manual_seed(0)).audios
     assert audio.shape == (1, again.codec.clip_samples) and np.isfinite(audio).all()
@@ -248,7 +311,7 @@ class GaussianOracle(LatentDenoiser):
 
     def forward(self, sample, timestep, class_labels):
         a = self.alphas[torch.as_tensor(timestep).long()].reshape(-1, 1).expand(len(sample), 1)
-        return sample * (1 - a).sqrt() / (a * self.scale ** 2 + 1 - a)
+        return sample * (1 - a).sqrt() / (a * self.scale**2 + 1 - a)
 
 
 @pytest.mark.parametrize("sampler", ["ddim", "dpm"])
@@ -268,8 +331,12 @@ def test_sampling_settings_grid_and_the_rule_that_picks_one_on_valid():
     from diffusion.settings_sweep import choose_setting, remedy, settings_grid
 
     grid = settings_grid(("ddim",), (25,), (1.0, 5.0), ("plain", "rescale=0.7", "interval=0:0.6"))
-    assert [s.label for s in grid] == ["ddim 25 steps, g=1", "ddim 25 steps, g=5", "ddim 25 steps, g=5 rescale 0.7",
-                                       "ddim 25 steps, g=5 in [0, 0.6]"]  # no remedy without guidance
+    assert [s.label for s in grid] == [
+        "ddim 25 steps, g=1",
+        "ddim 25 steps, g=5",
+        "ddim 25 steps, g=5 rescale 0.7",
+        "ddim 25 steps, g=5 in [0, 0.6]",
+    ]  # no remedy without guidance
     for bad in ("rescale", "interval=0.6", "cosine"):
         with pytest.raises(ValueError, match="remedy"):
             remedy(3.0, bad)
@@ -278,6 +345,7 @@ def test_sampling_settings_grid_and_the_rule_that_picks_one_on_valid():
 
     def row(name, fad, worst):
         return {"setting": name, "fad": {"value": fad}, "worst_genre": {"genre": "blues", "recall": worst}}
+
     rows = [row("a", 10.0, 0.1), row("b", 10.8, 0.5), row("c", 10.9, 0.5), row("d", 30.0, 0.9)]
     chosen, why = choose_setting(rows, 0.1)  # d is far off on FAD; b and c tie on the worst genre: lower FAD
     assert chosen["setting"] == "b" and "3 of 4" in why
@@ -289,12 +357,31 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     from diffusion import edit_eval as E
 
     run = tmp_path / "run"
-    assert run_script("train_diffusion", ["--latents", str(tiny_latents), "--out", str(run), "--no-progress", *TINY,
-                                          "loop.max_steps=5", "loop.valid_every=5"]) == 0
+    assert (
+        run_script(
+            "train_diffusion",
+            [
+                "--latents",
+                str(tiny_latents),
+                "--out",
+                str(run),
+                "--no-progress",
+                *TINY,
+                "loop.max_steps=5",
+                "loop.valid_every=5",
+            ],
+        )
+        == 0
+    )
     model = str(run / "model")
     fast = ["--model", model, "--steps", "2", "--n-boot", "50"]
-    assert run_script("evaluate_editing", ["songs", *fast, "--seconds", "11", "--songs-per-genre", "2",
-                                           "--out", str(tmp_path / "e")]) == 0
+    assert (
+        run_script(
+            "evaluate_editing",
+            ["songs", *fast, "--seconds", "11", "--songs-per-genre", "2", "--out", str(tmp_path / "e")],
+        )
+        == 0
+    )
     songs = json.loads((tmp_path / "e" / "songs.json").read_text())
     pipe = load_pipeline(model)
     assert songs["num_songs"] == 2 * len(pipe.genres) and set(songs["per_genre"]) == set(pipe.genres)
@@ -303,12 +390,29 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     assert sorted(p.stem for p in (tmp_path / "e" / "audio").glob("*.wav")) == sorted(pipe.genres)
     # The report plays one song per genre and states the seams with their intervals over songs.
     from analysis.report import Report, _songs
+
     (tmp_path / "study").mkdir()
     (tmp_path / "study" / "songs").symlink_to(tmp_path / "e")
     page = "".join(_songs(Report(tmp_path / "study", dataset_audio=False)))
     assert page.count("data:audio/ogg") == len(pipe.genres) and f"{flux['chained']['mean']:.2f} [" in page
-    assert run_script("evaluate_editing", ["continue", *fast, "--data", str(toy_data), "--per-genre", "1",
-                                           "--seconds", "3", "--out", str(tmp_path / "e")]) == 0
+    assert (
+        run_script(
+            "evaluate_editing",
+            [
+                "continue",
+                *fast,
+                "--data",
+                str(toy_data),
+                "--per-genre",
+                "1",
+                "--seconds",
+                "3",
+                "--out",
+                str(tmp_path / "e"),
+            ],
+        )
+        == 0
+    )
     cont = json.loads((tmp_path / "e" / "continue.json").read_text())
     assert cont["num_tracks"] >= 2 and all(j["chained"]["num_seams"] == 1 for j in cont["joins"])
     assert run_script("evaluate_editing", ["songs", *fast, "--out", str(tmp_path / "e")]) == 2  # kept without --force
@@ -316,6 +420,7 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     class Judge:  # files every clip under the first genre: the target is recognised exactly where it is that genre
         def predict(self, waves, sample_rate):
             return np.array([pipe.genres[0]] * len(waves))
+
     data = PreparedDataset(toy_data)
     result = E.transfer_curve(pipe, Judge(), data, "test", (0.0, 1.0), per_genre=2, steps=2, n_boot=50)
     rows = E.held_out_clips(data, "test", 2)
@@ -326,6 +431,7 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
         assert row["target_recognised"]["mean"] == pytest.approx(np.mean([t == pipe.genres[0] for t in target]))
         assert row["source_recognised"]["mean"] == pytest.approx(np.mean([g == pipe.genres[0] for g in source]))
     from autoencoder.metrics import onset_envelope, pearson
+
     waves = data.waves(rows)
     recon = pipe.codec.decode(pipe.codec.encode(waves))  # strength 0: the stage-one reconstruction
     expected = pearson(onset_envelope(pipe.codec.frontend, waves), onset_envelope(pipe.codec.frontend, recon)).mean()
@@ -340,5 +446,9 @@ def test_staged_search_tries_every_sampler_and_step_count_at_the_chosen_guidance
     first = settings_grid(("ddim",), (25,), (1.0, 5.0), ("plain", "rescale=0.7"))
     chosen = Guidance(5.0, rescale=0.7)
     more = second_pass(chosen, ("ddim", "dpm"), (25, 50), first)
-    assert more == [SamplingSetting("ddim", 50, chosen), SamplingSetting("dpm", 25, chosen), SamplingSetting("dpm", 50, chosen)]
+    assert more == [
+        SamplingSetting("ddim", 50, chosen),
+        SamplingSetting("dpm", 25, chosen),
+        SamplingSetting("dpm", 50, chosen),
+    ]
     assert second_pass(chosen, ("ddim",), (25,), first) == []  # nothing left: the first pass did it

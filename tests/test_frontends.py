@@ -11,13 +11,22 @@ from tests.helpers.scripts import run_script
 
 
 def _row(n_mels: int, n_fft: int, harmony: float, onset: float) -> dict:
-    return {"name": f"{n_mels}/{n_fft}", "n_mels": n_mels, "n_fft": n_fft,
-            "ceiling": {"chroma4096_corr": {"mean": harmony}, "yardstick_onset_corr": {"mean": onset}}}
+    return {
+        "name": f"{n_mels}/{n_fft}",
+        "n_mels": n_mels,
+        "n_fft": n_fft,
+        "ceiling": {"chroma4096_corr": {"mean": harmony}, "yardstick_onset_corr": {"mean": onset}},
+    }
 
 
 def test_the_rule_takes_fewest_bands_then_the_smaller_fft_among_those_that_pass():
-    rows = [_row(256, 2048, 0.99, 0.99), _row(128, 2048, 0.95, 0.98), _row(128, 1024, 0.95, 0.98),
-            _row(80, 1024, 0.70, 0.99), _row(96, 1024, 0.95, 0.96)]  # 96 fails on onset
+    rows = [
+        _row(256, 2048, 0.99, 0.99),
+        _row(128, 2048, 0.95, 0.98),
+        _row(128, 1024, 0.95, 0.98),
+        _row(80, 1024, 0.70, 0.99),
+        _row(96, 1024, 0.95, 0.96),
+    ]  # 96 fails on onset
     assert choose(rows, FrontendRule())["name"] == "128/1024"
     assert choose(rows, FrontendRule(harmony_min=0.999)) is None
 
@@ -41,8 +50,16 @@ def test_a_tiny_comparison_writes_its_record_table_and_figure(toy_data, tmp_path
     rows, tracks = study_clips(PreparedDataset(toy_data), "valid", 1)
     assert len(rows) == len(set(tracks))  # one window of every valid track
     out = tmp_path / "fe"
-    args = ["--data", str(toy_data), "--out", str(out), "--no-cost", "clips_per_track=1", "griffin_lim_iters=2",
-            "candidates=[{n_mels: 80, n_fft: 1024}, {n_mels: 128, n_fft: 1024}]"]
+    args = [
+        "--data",
+        str(toy_data),
+        "--out",
+        str(out),
+        "--no-cost",
+        "clips_per_track=1",
+        "griffin_lim_iters=2",
+        "candidates=[{n_mels: 80, n_fft: 1024}, {n_mels: 128, n_fft: 1024}]",
+    ]
     assert run_script("compare_frontends", args) == 0
     record = json.loads((out / "frontends.json").read_text())
     assert [c["name"] for c in record["candidates"]] == ["80/1024", "128/1024"]

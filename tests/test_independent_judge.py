@@ -13,8 +13,9 @@ from tests.helpers.scripts import run_script
 @pytest.fixture(scope="module")
 def judge_run(toy_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("ind_judge")
-    rc = run_script("train_independent_judge", ["--data", toy_data, "--out", out / "judge",
-                                                "--results", out / "report.json"])
+    rc = run_script(
+        "train_independent_judge", ["--data", toy_data, "--out", out / "judge", "--results", out / "report.json"]
+    )
     assert rc == 0
     return out
 

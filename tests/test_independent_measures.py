@@ -5,8 +5,15 @@ import pytest
 import torch
 
 from autoencoder.independent.judge import EmbeddingClassifier, select_and_fit
-from autoencoder.independent.measures import (agreement, classification, density_coverage, fad, frechet_distance,
-                                              matched, precision_recall)
+from autoencoder.independent.measures import (
+    agreement,
+    classification,
+    density_coverage,
+    fad,
+    frechet_distance,
+    matched,
+    precision_recall,
+)
 
 
 def test_frechet_distance_of_a_shift():
@@ -99,12 +106,14 @@ def test_classifier_round_trips(tmp_path):
 
 def test_fad_against_pairs_the_floor():
     from autoencoder.independent.measures import fad_against
+
     rng = np.random.default_rng(5)
     tracks = np.repeat(np.arange(30), 4)
     real = rng.standard_normal((120, 3))
     sets = {"original": real + 0.1 * rng.standard_normal((120, 3)), "worse": real + [2.0, 0, 0]}
-    out = fad_against(sets, tracks, rng.standard_normal((200, 3)), np.repeat(np.arange(50), 4),
-                      base="original", n_boot=200)
+    out = fad_against(
+        sets, tracks, rng.standard_normal((200, 3)), np.repeat(np.arange(50), 4), base="original", n_boot=200
+    )
     assert out["worse"]["value"] > out["original"]["value"]
     assert out["worse"]["ratio_ci"][0] > 1 and out["worse"]["ratio_to_original"] > 1
     assert "ratio_ci" not in out["original"]

@@ -16,8 +16,21 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def judge_dir(toy_data, tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("judge") / "run"
-    assert run_script("train_classifier", ["--data", str(toy_data), "--config", str(REPO / "configs/judge_tiny.yaml"),
-                                  "--out", str(run), "--no-progress"]) == 0
+    assert (
+        run_script(
+            "train_classifier",
+            [
+                "--data",
+                str(toy_data),
+                "--config",
+                str(REPO / "configs/judge_tiny.yaml"),
+                "--out",
+                str(run),
+                "--no-progress",
+            ],
+        )
+        == 0
+    )
     return run / "model"
 
 

@@ -8,8 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.latents import (FORMAT_VERSION, Latents, LatentsFileError, check_same_model, load_latents,
-                              normalisation_stats, save_latents)
+from analysis.latents import (
+    FORMAT_VERSION,
+    Latents,
+    LatentsFileError,
+    check_same_model,
+    load_latents,
+    normalisation_stats,
+    save_latents,
+)
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,11 +27,28 @@ def _latents(n=6, d=4, model_hash="abc") -> Latents:
     means = rng.normal(size=(n, d)).astype(np.float32)
     split = np.array(["train", "train", "train", "valid", "test", "test"][:n])
     mean, std = normalisation_stats(means, split)
-    manifest = {"format_version": FORMAT_VERSION, "kind": "vae", "latent_size": d, "model_id": "m", "model_hash": model_hash,
-                "mel": {}, "layout": {"global_size": 2, "channels": 1, "frames": 2}, "mean": mean, "std": std,
-                "command": "test", "data": {}}
-    return Latents(means, np.array([f"t{i // 2}" for i in range(n)]), np.array(["a", "b"] * (n // 2)), split,
-                   np.arange(n) % 2, manifest, rng.normal(size=(n, d)).astype(np.float32))
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "kind": "vae",
+        "latent_size": d,
+        "model_id": "m",
+        "model_hash": model_hash,
+        "mel": {},
+        "layout": {"global_size": 2, "channels": 1, "frames": 2},
+        "mean": mean,
+        "std": std,
+        "command": "test",
+        "data": {},
+    }
+    return Latents(
+        means,
+        np.array([f"t{i // 2}" for i in range(n)]),
+        np.array(["a", "b"] * (n // 2)),
+        split,
+        np.arange(n) % 2,
+        manifest,
+        rng.normal(size=(n, d)).astype(np.float32),
+    )
 
 
 def test_round_trip_and_normalisation(tmp_path):
@@ -48,13 +72,16 @@ def _rewrite(path: Path, **changes) -> None:
     np.savez(path, **arrays)
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"genre": None}, "lacks \\['genre'\\]"),
-    ({"means": np.zeros((6, 5), np.float32)}, "expected \\(N, 4\\)"),
-    ({"split": np.array(["train"] * 5)}, "split has shape"),
-    ({"split": np.array(["train", "dev", "train", "valid", "test", "test"])}, "unknown split names \\['dev'\\]"),
-    ({"manifest": np.array("{not json")}, "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"genre": None}, "lacks \\['genre'\\]"),
+        ({"means": np.zeros((6, 5), np.float32)}, "expected \\(N, 4\\)"),
+        ({"split": np.array(["train"] * 5)}, "split has shape"),
+        ({"split": np.array(["train", "dev", "train", "valid", "test", "test"])}, "unknown split names \\['dev'\\]"),
+        ({"manifest": np.array("{not json")}, "not valid JSON"),
+    ],
+)
 def test_malformed_files_are_refused_with_clear_messages(tmp_path, change, message):
     path = save_latents(tmp_path / "l.npz", _latents())
     _rewrite(path, **change)
@@ -66,8 +93,15 @@ def test_newer_version_missing_file_and_mixed_models_are_refused(tmp_path):
     newer = _latents()
     newer.manifest["format_version"] = FORMAT_VERSION + 1
     path = tmp_path / "l.npz"
-    np.savez(path, means=newer.means, track_id=newer.track_id, genre=newer.genre, split=newer.split,
-             clip=newer.clip, manifest=np.array(json.dumps(newer.manifest)))
+    np.savez(
+        path,
+        means=newer.means,
+        track_id=newer.track_id,
+        genre=newer.genre,
+        split=newer.split,
+        clip=newer.clip,
+        manifest=np.array(json.dumps(newer.manifest)),
+    )
     with pytest.raises(LatentsFileError, match="newer than this code"):
         load_latents(path)
     with pytest.raises(LatentsFileError, match="does not exist"):
@@ -87,27 +121,62 @@ def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
     from autoencoder.vae import MelVAE
 
     torch.manual_seed(0)
-    save_model(MelVAE(latent_channels=1, latent_frames=8, channels=(16, 16), global_size=8), tmp_path / "vae", "vae",
-               MelSettings(), extra={"latent": {"size": 16, "global_size": 8, "channels": 1, "frames": 8, "clip_seconds": 5.0}})
+    save_model(
+        MelVAE(latent_channels=1, latent_frames=8, channels=(16, 16), global_size=8),
+        tmp_path / "vae",
+        "vae",
+        MelSettings(),
+        extra={"latent": {"size": 16, "global_size": 8, "channels": 1, "frames": 8, "clip_seconds": 5.0}},
+    )
     # On the CPU, so the means can be compared exactly: a GPU's convolutions vary with the batch size (TF32).
-    assert run_script("encode_dataset", ["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
-                                str(tmp_path / "vae.npz"), "--logvars", "--device", "cpu"]) == 0
+    assert (
+        run_script(
+            "encode_dataset",
+            [
+                "--model",
+                str(tmp_path / "vae"),
+                "--data",
+                str(toy_data),
+                "--out",
+                str(tmp_path / "vae.npz"),
+                "--logvars",
+                "--device",
+                "cpu",
+            ],
+        )
+        == 0
+    )
     vae = load_latents(tmp_path / "vae.npz")
     data = autoencoder.PreparedDataset(toy_data)
     assert vae.means.shape == (len(data), 16) and vae.logvars.shape == (len(data), 16)
     assert vae.manifest["layout"] == {"global_size": 8, "channels": 1, "frames": 8}
     codec = autoencoder.load(tmp_path / "vae")
     assert np.allclose(vae.means[:2], codec.encode(data.waves([0, 1])).numpy(), atol=1e-5)
-    assert run_script("encode_dataset", ["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out",
-                                str(tmp_path / "vae.npz")]) == 2  # never silently overwritten
+    assert (
+        run_script(
+            "encode_dataset",
+            ["--model", str(tmp_path / "vae"), "--data", str(toy_data), "--out", str(tmp_path / "vae.npz")],
+        )
+        == 2
+    )  # never silently overwritten
 
-    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]) == 0
+    assert (
+        run_script(
+            "encode_dataset", ["--data", str(toy_data), "--baseline", "mfcc", "--out", str(tmp_path / "mfcc.npz")]
+        )
+        == 0
+    )
     mfcc = load_latents(tmp_path / "mfcc.npz")
     assert mfcc.size == 40 and mfcc.manifest["kind"] == "mfcc" and mfcc.manifest["layout"] is None
     expected = mfcc_stats(autoencoder.MelFrontend(), data.waves([3]))[0].numpy()
     assert np.allclose(mfcc.means[3], expected, atol=1e-4)
-    assert run_script("encode_dataset", ["--data", str(toy_data), "--baseline", "pca", "--dim", "8",
-                                "--out", str(tmp_path / "pca.npz")]) == 0
+    assert (
+        run_script(
+            "encode_dataset",
+            ["--data", str(toy_data), "--baseline", "pca", "--dim", "8", "--out", str(tmp_path / "pca.npz")],
+        )
+        == 0
+    )
     assert load_latents(tmp_path / "pca.npz").size == 8
 
 
@@ -122,8 +191,12 @@ def test_mfcc_baseline_matches_the_stored_expectation_on_fixed_toy_clips():
     from autoencoder.toy import TOY_GENRES, synthesize
 
     expected = json.loads((Path(__file__).parent / "data" / "mfcc_expectation.json").read_text())
-    waves = torch.stack([torch.from_numpy(synthesize(g, expected["seconds"], 22050, np.random.default_rng([0, i])))
-                         for i, g in enumerate(TOY_GENRES[:3])])
+    waves = torch.stack(
+        [
+            torch.from_numpy(synthesize(g, expected["seconds"], 22050, np.random.default_rng([0, i])))
+            for i, g in enumerate(TOY_GENRES[:3])
+        ]
+    )
     # The expectation was made with the 80-band front-end (as were the shipped MFCC baselines): guard that one.
     got = mfcc_stats(MelFrontend(MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)), waves).numpy()
     assert got.shape == (3, 40)

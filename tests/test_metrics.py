@@ -22,7 +22,7 @@ def _beat_music(seconds=5.0, bpm=120, semitones=0.0, shift=0.0) -> torch.Tensor:
     for start in np.arange(shift, seconds, beat):
         i = int(start * RATE)
         n = min(len(t) - i, 2000)
-        clicks[i:i + n] += np.exp(-np.arange(n) / 200) * np.random.default_rng(i).standard_normal(n)
+        clicks[i : i + n] += np.exp(-np.arange(n) / 200) * np.random.default_rng(i).standard_normal(n)
     return torch.tensor(0.3 * chord + 0.5 * clicks, dtype=torch.float32)
 
 
@@ -74,7 +74,7 @@ def test_bootstrap_over_groups_widens_the_interval():
 def _low_note(f0: float, seconds: float = 3.0) -> torch.Tensor:
     """A bass note with six harmonics (amplitudes 0.6^k)."""
     t = torch.arange(int(seconds * RATE)) / RATE
-    return 0.3 * sum((0.6 ** k) * torch.sin(2 * np.pi * f0 * (k + 1) * t) for k in range(6))[None]
+    return 0.3 * sum((0.6**k) * torch.sin(2 * np.pi * f0 * (k + 1) * t) for k in range(6))[None]
 
 
 def _chroma_at(n_fft: int, wave: torch.Tensor) -> torch.Tensor:

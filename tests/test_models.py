@@ -14,8 +14,14 @@ N_MELS = MelSettings().n_mels
 
 
 def tiny_vae(latent_channels=2, latent_frames=8, num_frames=431, global_size=0) -> MelVAE:
-    return MelVAE(num_frames=num_frames, latent_channels=latent_channels, latent_frames=latent_frames,
-                  channels=(16, 24, 32), num_res_blocks=1, global_size=global_size)
+    return MelVAE(
+        num_frames=num_frames,
+        latent_channels=latent_channels,
+        latent_frames=latent_frames,
+        channels=(16, 24, 32),
+        num_res_blocks=1,
+        global_size=global_size,
+    )
 
 
 def test_mel_front_end_shapes_and_normalisation():
@@ -45,8 +51,10 @@ def test_the_config_validator_refuses_a_rank_deficient_front_end():
         load_config(VocoderTrainConfig, overrides=["mel.n_mels=160"])
 
 
-@pytest.mark.parametrize("global_size,channels,frames", [
-    (0, 1, 8), (0, 2, 8), (8, 1, 8), (64, 2, 32), (0, 4, 32), (512, 16, 32), (0, 8, 512), (2048, 8, 256)])
+@pytest.mark.parametrize(
+    "global_size,channels,frames",
+    [(0, 1, 8), (0, 2, 8), (8, 1, 8), (64, 2, 32), (0, 4, 32), (512, 16, 32), (0, 8, 512), (2048, 8, 256)],
+)
 def test_vae_latent_has_the_configured_flat_size(global_size, channels, frames):
     vae = tiny_vae(channels, frames, global_size=global_size)
     mel = torch.randn(2, N_MELS, 431)

@@ -29,8 +29,9 @@ def test_port_matches_the_original_on_its_log_mels(reference, embedding):
     np.testing.assert_allclose(out["taggram"].numpy(), reference["taggram"], rtol=0, atol=1e-4)
     for name in FEATURES:
         expected = reference[name]
-        np.testing.assert_allclose(out[name].numpy(), expected, rtol=0, atol=1e-4 * np.abs(expected).max(),
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            out[name].numpy(), expected, rtol=0, atol=1e-4 * np.abs(expected).max(), err_msg=name
+        )
 
 
 def test_front_end_matches_librosa_and_tags_end_to_end(reference, embedding):
@@ -63,8 +64,7 @@ def test_embed_clips_of_any_rate_and_length(embedding):
     torch.manual_seed(0)
     waves = torch.randn(3, 22050 * 5) * 0.1
     feats = embedding.embed(waves, 22050, batch=2)
-    assert {k: v.shape for k, v in feats.items()} == {"penultimate": (3, 200), "pooled": (3, 1506),
-                                                      "taggram": (3, 50)}
+    assert {k: v.shape for k, v in feats.items()} == {"penultimate": (3, 200), "pooled": (3, 1506), "taggram": (3, 50)}
     one = embedding.embed(waves[1:2], 22050)["penultimate"]
     np.testing.assert_allclose(one[0], feats["penultimate"][1], atol=1e-4)
     short = embedding.embed(torch.randn(2, 16000), 16000)  # 1 s: repeated to 3 s

@@ -16,9 +16,13 @@ def test_notebook_executes_on_the_tiny_config(study, tmp_path):
     nb = nbformat.read(REPO / "scripts" / "study.ipynb", as_version=4)
     params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(params) == 1, "the notebook needs exactly one cell tagged 'parameters'"
-    params[0].source = (f"SRC = None\nOUT = {str(study)!r}\nCONFIG = 'configs/study_tiny.yaml'\nOOD_FILE = None\n"
-                        f"SONG_GENRE = None\nSONG_SECONDS = 11.0\nSEED = 0\n")
-    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
+    params[0].source = (
+        f"SRC = None\nOUT = {str(study)!r}\nCONFIG = 'configs/study_tiny.yaml'\nOOD_FILE = None\n"
+        f"SONG_GENRE = None\nSONG_SECONDS = 11.0\nSEED = 0\n"
+    )
+    nbclient.NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+    ).execute()
     outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "winning model stored in" in outputs and "nearest-training distance" in outputs
     songs = list(Path(study).glob("notebook_song_*.wav"))

@@ -81,6 +81,7 @@ def test_a_killed_run_leaves_nothing_that_looks_complete(toy_audio, tmp_path, mo
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(prep, "_write_csv", killed)
     with pytest.raises(KeyboardInterrupt):
         prepare_dataset(toy_audio, out, progress=False)
@@ -107,7 +108,13 @@ def test_bad_input_is_skipped_and_reported_never_fatal(tmp_path):
     (src / "empty_genre").mkdir()
     summary = prepare_dataset(src, tmp_path / "out", progress=False)
     skipped = {item["path"]: item["reason"] for item in summary["skipped"]}
-    assert set(skipped) == {"alpha/garbage.wav", "alpha/truncated.wav", "alpha/empty.wav", "beta/short.wav", "beta/text.mp3"}
+    assert set(skipped) == {
+        "alpha/garbage.wav",
+        "alpha/truncated.wav",
+        "alpha/empty.wav",
+        "beta/short.wav",
+        "beta/text.mp3",
+    }
     assert "empty" in skipped["alpha/empty.wav"] and "shorter than one clip" in skipped["beta/short.wav"]
     assert [i["path"] for i in summary["ignored"]] == ["gamma/cover.jpg"]
     assert summary["empty_label_folders"] == ["empty_genre"]

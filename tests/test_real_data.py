@@ -12,8 +12,9 @@ from autoencoder.splits import gtzan_filtered_lists
 
 from .conftest import SHARED_GTZAN
 
-pytestmark = pytest.mark.skipif(not (SHARED_GTZAN / "manifest.csv").is_file(),
-                                reason=f"real GTZAN copy not found at {SHARED_GTZAN}")
+pytestmark = pytest.mark.skipif(
+    not (SHARED_GTZAN / "manifest.csv").is_file(), reason=f"real GTZAN copy not found at {SHARED_GTZAN}"
+)
 
 
 def test_shared_gtzan_prepares_with_the_filtered_split(tmp_path):

@@ -32,7 +32,10 @@ def test_shipped_vae_vocoder_and_judge_work_together(name):
     out = codec.decode(z)
     assert z.shape == (1, size) and out.shape == (1, codec.clip_samples) and torch.isfinite(out).all()
     judge = autoencoder.load_judge(MODELS / "judge")
-    assert len(judge.genres) == 10 and judge.metrics["test_balanced_accuracy"] > 2 * judge.metrics["test_chance_balanced_accuracy"]
+    assert (
+        len(judge.genres) == 10
+        and judge.metrics["test_balanced_accuracy"] > 2 * judge.metrics["test_chance_balanced_accuracy"]
+    )
     assert judge.probabilities(out).shape == (1, 10)
 
 
@@ -46,7 +49,10 @@ def test_shipped_pipeline_samples_from_the_command_line(tmp_path):
     a, sr = sf.read(tmp_path / "a" / "jazz_0.wav")
     b, _ = sf.read(tmp_path / "b" / "jazz_0.wav")
     assert sr == 22050 and len(a) == 5 * sr and (a == b).all() and abs(a).max() > 0.01
-    assert run_script("sample", ["--model", str(MODELS / "diffusion"), "--genre", "polka", "--out", str(tmp_path / "c")]) == 2
+    assert (
+        run_script("sample", ["--model", str(MODELS / "diffusion"), "--genre", "polka", "--out", str(tmp_path / "c")])
+        == 2
+    )
 
 
 @pytest.mark.skipif(not (MODELS / "diffusion").is_dir(), reason="no shipped diffusion pipeline")
@@ -56,16 +62,23 @@ def test_shipped_pipeline_loads_with_the_stock_diffusers_api_in_a_fresh_process(
     import subprocess
     import sys
 
-    code = ("import json, sys, torch\n"
-            "from diffusers import DiffusionPipeline\n"
-            "pipe = DiffusionPipeline.from_pretrained(sys.argv[1], trust_remote_code=True)\n"
-            "out = pipe(genre='jazz', num_inference_steps=3, guidance_scale=3.0, audio_length_in_s=2.5,\n"
-            "           generator=torch.Generator().manual_seed(0))\n"
-            "a = out.audios\n"
-            "print(json.dumps({'cls': type(pipe).__name__, 'out': type(out).__name__, 'shape': list(a.shape),\n"
-            "                  'peak': float(abs(a).max()), 'components': sorted(pipe.components)}))\n")
-    done = subprocess.run([sys.executable, "-c", code, str(MODELS / "diffusion")], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=300)
+    code = (
+        "import json, sys, torch\n"
+        "from diffusers import DiffusionPipeline\n"
+        "pipe = DiffusionPipeline.from_pretrained(sys.argv[1], trust_remote_code=True)\n"
+        "out = pipe(genre='jazz', num_inference_steps=3, guidance_scale=3.0, audio_length_in_s=2.5,\n"
+        "           generator=torch.Generator().manual_seed(0))\n"
+        "a = out.audios\n"
+        "print(json.dumps({'cls': type(pipe).__name__, 'out': type(out).__name__, 'shape': list(a.shape),\n"
+        "                  'peak': float(abs(a).max()), 'components': sorted(pipe.components)}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(MODELS / "diffusion")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["cls"] == "GenreLatentPipeline" and result["out"] == "AudioPipelineOutput"

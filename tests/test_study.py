@@ -16,8 +16,13 @@ from genre_ldm.study_config import STEP_NAMES
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ("1. How small can the vector be?", "2. What relations appear", "3. Does the encoder work on new music?",
-            "4. Generating by changing latents", "5. Generating with latent diffusion")
+SECTIONS = (
+    "1. How small can the vector be?",
+    "2. What relations appear",
+    "3. Does the encoder work on new music?",
+    "4. Generating by changing latents",
+    "5. Generating with latent diffusion",
+)
 
 
 def test_verdict_claims_a_winner_only_when_intervals_are_apart():
@@ -52,8 +57,11 @@ def test_every_number_in_the_report_comes_from_the_metrics_files(study):
     first = [r for r in result["guidance_sweep_valid"] if r["sampler"] == "ddim"]
     assert {r["setting"].split(", ")[-1] for r in first} == {"g=1", "g=3", "g=3 rescale 0.7"}
     from diffusion.settings_sweep import choose_setting
+
     dpm = [r for r in result["guidance_sweep_valid"] if r["sampler"] == "dpm"]
-    assert [r["guidance_settings"] for r in dpm] == [choose_setting(first, result["fad_margin"])[0]["guidance_settings"]]
+    assert [r["guidance_settings"] for r in dpm] == [
+        choose_setting(first, result["fad_margin"])[0]["guidance_settings"]
+    ]
     assert all("worst_genre" in r for r in result["guidance_sweep_valid"]) and "chosen_because" in result
     assert result["num_generated"] == 10 * len(result["recognition"]["generated"]["per_genre"])
     assert set(result["fad_from_test"]) >= {"generated", "reconstructed_train", "floor_valid", "ratios"}
@@ -81,8 +89,9 @@ def test_a_conclusion_flips_when_the_interval_crosses_the_baseline(study, tmp_pa
         rel.write_text(json.dumps(value))
         build_report(copy)
         page = (copy / "report" / "report.html").read_text()
-        return re.search(r"On FAD from the real train clips, the generated set [^<]*the test clips through stage one[^<]*",
-                         page).group(0)
+        return re.search(
+            r"On FAD from the real train clips, the generated set [^<]*the test clips through stage one[^<]*", page
+        ).group(0)
 
     assert "beats" in sentence([base[0] / 4, base[0] / 2])
     assert "is worse than" in sentence([base[1] * 2, base[1] * 3])
@@ -105,28 +114,54 @@ def test_report_has_every_section_and_decodable_audio_and_a_pdf(study):
 def test_reuse_links_earlier_outputs_instead_of_recomputing(study, tmp_path, capsys):
 
     out = tmp_path / "again"
-    args = ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml"), "--only", "prepare,vocoder,sweep",
-            f"reuse.prepare={study / 'data'}", f"reuse.vocoder={study / 'vocoder' / 'model'}", f"reuse.sweep={study / 'sweep'}"]
+    args = [
+        "--out",
+        str(out),
+        "--config",
+        str(REPO / "configs/study_tiny.yaml"),
+        "--only",
+        "prepare,vocoder,sweep",
+        f"reuse.prepare={study / 'data'}",
+        f"reuse.vocoder={study / 'vocoder' / 'model'}",
+        f"reuse.sweep={study / 'sweep'}",
+    ]
     assert run_script("run_study", args) == 0
     printed = capsys.readouterr().out
     assert "running" not in printed
     assert (out / "data").resolve() == (study / "data").resolve()
     assert (out / "vocoder" / "model").resolve() == (study / "vocoder" / "model").resolve()
     assert (out / "sweep" / "sweep.json").is_file()
-    assert run_script("run_study", ["--out", str(tmp_path / "bad"), "--config", str(REPO / "configs/study_tiny.yaml"),
-                           "--only", "prepare", f"reuse.prepare={tmp_path / 'missing'}"]) != 0
+    assert (
+        run_script(
+            "run_study",
+            [
+                "--out",
+                str(tmp_path / "bad"),
+                "--config",
+                str(REPO / "configs/study_tiny.yaml"),
+                "--only",
+                "prepare",
+                f"reuse.prepare={tmp_path / 'missing'}",
+            ],
+        )
+        != 0
+    )
 
 
 def test_a_typo_in_the_last_steps_settings_fails_before_the_first_step(tmp_path, capsys):
     out = tmp_path / "typo"
-    code = run_script("run_study", ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml"),
-                                    "diffusion.set={loop: {max_stepz: 3}}"])
+    code = run_script(
+        "run_study",
+        ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml"), "diffusion.set={loop: {max_stepz: 3}}"],
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "diffusion" in err and "max_stepz" in err and err.count("\n") == 1  # one line, no traceback
     assert not out.exists()  # not even the prepare step ran
     bad_file = tmp_path / "study.yaml"
-    bad_file.write_text((REPO / "configs/study_tiny.yaml").read_text().replace("configs/diffusion_tiny.yaml", "configs/nope.yaml"))
+    bad_file.write_text(
+        (REPO / "configs/study_tiny.yaml").read_text().replace("configs/diffusion_tiny.yaml", "configs/nope.yaml")
+    )
     assert run_script("run_study", ["--out", str(out), "--config", str(bad_file)]) == 2
     assert "nope.yaml" in capsys.readouterr().err and not out.exists()
 
@@ -140,7 +175,10 @@ def test_pdf_items_have_each_heading_before_its_section(study):
     part_analysis(r)
     kinds = [kind for kind, _ in r.pdf_items]
     assert kinds[0] == "heading" and r.pdf_items[0][1].startswith("1.")
-    assert r.pdf_items[first_section_items] == ("heading", "2. What relations appear between the vectors, and how does size change them?")
+    assert r.pdf_items[first_section_items] == (
+        "heading",
+        "2. What relations appear between the vectors, and how does size change them?",
+    )
     assert kinds.count("heading") == 2 and r.data_name == "toy"
 
 
@@ -148,11 +186,16 @@ def test_a_report_is_built_from_parts_kept_in_different_folders(study, tmp_path)
     from analysis.report_parts import PARTS
 
     parts = [f"{name}={study / name}" for name in PARTS if (study / name).is_dir()]
-    assert run_script("build_report", ["--out", str(tmp_path / "r"), "--toy"] + sum((["--part", p] for p in parts), [])) == 0
+    assert (
+        run_script("build_report", ["--out", str(tmp_path / "r"), "--toy"] + sum((["--part", p] for p in parts), []))
+        == 0
+    )
     used = json.loads((tmp_path / "r" / "numbers.json").read_text())
     own = json.loads((study / "report" / "numbers.json").read_text())
     assert [u["text"] for u in used] == [u["text"] for u in own]  # the same numbers as the study's own report
     assert run_script("build_report", ["--out", str(tmp_path / "x"), "--part", f"nonsense={study}"]) == 2
-    assert run_script("build_report", ["--out", str(tmp_path / "y"), "--part", f"data={study / 'data'}"]) == 2  # no sweep
+    assert (
+        run_script("build_report", ["--out", str(tmp_path / "y"), "--part", f"data={study / 'data'}"]) == 2
+    )  # no sweep
     page = (tmp_path / "r" / "report.html").read_text()
     assert all(title in page for title in SECTIONS)

@@ -32,8 +32,18 @@ def _scalar_steps(run: Path, tag: str) -> list[int]:
 @pytest.fixture(scope="module")
 def vocoder_run(toy_data, tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("runs") / "vocoder"
-    code = run_script("train_vocoder", ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
-                               "--out", str(run), "--no-progress"])
+    code = run_script(
+        "train_vocoder",
+        [
+            "--data",
+            str(toy_data),
+            "--config",
+            str(REPO / "configs/vocoder_tiny.yaml"),
+            "--out",
+            str(run),
+            "--no-progress",
+        ],
+    )
     assert code == 0
     return run
 
@@ -60,11 +70,22 @@ def _tags(run: Path) -> set[str]:
 
 def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_data, tmp_path, capsys):
     run = tmp_path / "vae"
-    args = ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
-            "--vocoder", str(vocoder_run / "model"), "--out", str(run), "--no-progress"]
+    args = [
+        "--data",
+        str(toy_data),
+        "--config",
+        str(REPO / "configs/autoencoder_tiny.yaml"),
+        "--vocoder",
+        str(vocoder_run / "model"),
+        "--out",
+        str(run),
+        "--no-progress",
+    ]
     assert run_script("train_autoencoder", args + ["loop.select_metric=mel_l1"]) == 0
     best = json.loads((run / "best" / "genre_ldm.json").read_text())["metrics"]
-    assert best["step"] in (3, 6) and best["mel_l1"] == min(best["mel_l1"], json.loads((run / "metrics.json").read_text())["mel_l1"])
+    assert best["step"] in (3, 6) and best["mel_l1"] == min(
+        best["mel_l1"], json.loads((run / "metrics.json").read_text())["mel_l1"]
+    )
     tags = _tags(run)
     assert {"valid/mel_l1", "valid/kl_per_dim", "valid/active_dims", "valid/pca_mel_l1", "train/lr"} <= tags
     assert {"clip0/original", "clip0/vocoder", "clip0/griffin_lim", "clip0/mel"} <= tags
@@ -84,7 +105,12 @@ def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_
 
 def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
     args = ["--data", str(toy_data), "--out", str(tmp_path / "x"), "--no-progress"]
-    assert run_script("train_autoencoder", args + ["model.latent_size=100", "model.global_size=0", "model.latent_channels=3"]) == 2
+    assert (
+        run_script(
+            "train_autoencoder", args + ["model.latent_size=100", "model.global_size=0", "model.latent_channels=3"]
+        )
+        == 2
+    )
     assert "latent_size" in capsys.readouterr().err
     assert run_script("train_autoencoder", args + ["loop.mixed_precision=fp8"]) == 2
     assert "mixed_precision" in capsys.readouterr().err
@@ -95,13 +121,40 @@ def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
 def test_vocoder_fine_tunes_on_vae_decoded_mels_and_can_be_linked(vocoder_run, toy_data, tmp_path):
 
     vae_run = tmp_path / "vae"
-    assert run_script("train_autoencoder", ["--data", str(toy_data), "--config", str(REPO / "configs/autoencoder_tiny.yaml"),
-                                   "--out", str(vae_run), "--no-progress"]) == 0
+    assert (
+        run_script(
+            "train_autoencoder",
+            [
+                "--data",
+                str(toy_data),
+                "--config",
+                str(REPO / "configs/autoencoder_tiny.yaml"),
+                "--out",
+                str(vae_run),
+                "--no-progress",
+            ],
+        )
+        == 0
+    )
     assert autoencoder.load(vae_run / "model").vocoder is None  # trained without a vocoder: Griffin-Lim
     tuned = tmp_path / "tuned"
-    assert run_script("train_vocoder", ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"),
-                               "--out", str(tuned), "--no-progress", f"init_from={vocoder_run / 'model'}",
-                               f"finetune_vae={vae_run / 'model'}"]) == 0
+    assert (
+        run_script(
+            "train_vocoder",
+            [
+                "--data",
+                str(toy_data),
+                "--config",
+                str(REPO / "configs/vocoder_tiny.yaml"),
+                "--out",
+                str(tuned),
+                "--no-progress",
+                f"init_from={vocoder_run / 'model'}",
+                f"finetune_vae={vae_run / 'model'}",
+            ],
+        )
+        == 0
+    )
     assert run_script("link_vocoder", ["--model", str(vae_run / "model"), "--vocoder", str(tuned / "model")]) == 0
     codec = autoencoder.load(vae_run / "model")
     assert codec.vocoder is not None

@@ -21,8 +21,17 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _loop(**kw) -> LoopConfig:
-    base = dict(max_steps=8, batch_size=8, lr=0.1, warmup_steps=2, valid_every=1, media_every=1000,
-                checkpoint_every=2, log_every=1, select_metric="distance")
+    base = dict(
+        max_steps=8,
+        batch_size=8,
+        lr=0.1,
+        warmup_steps=2,
+        valid_every=1,
+        media_every=1000,
+        checkpoint_every=2,
+        log_every=1,
+        select_metric="distance",
+    )
     return LoopConfig(**{**base, **kw})
 
 
@@ -84,11 +93,16 @@ def test_every_task_moves_everything_it_owns(toy_data, tiny_latents, tiny_stage_
 
     data = PreparedDataset(toy_data)
     tiny = ["loop.max_steps=1"]
-    tasks = [VocoderTask(load_config(VocoderTrainConfig, REPO / "configs/vocoder_tiny.yaml", tiny), data),
-             VAETask(load_config(VAETrainConfig, REPO / "configs/autoencoder_tiny.yaml", tiny), data),
-             JudgeTask(load_config(JudgeTrainConfig, REPO / "configs/judge_tiny.yaml", tiny), data),
-             DiffusionTask(load_config(DiffusionTrainConfig, REPO / "configs/diffusion_tiny.yaml", tiny),
-                           load_latents(tiny_latents), tiny_stage_one)]
+    tasks = [
+        VocoderTask(load_config(VocoderTrainConfig, REPO / "configs/vocoder_tiny.yaml", tiny), data),
+        VAETask(load_config(VAETrainConfig, REPO / "configs/autoencoder_tiny.yaml", tiny), data),
+        JudgeTask(load_config(JudgeTrainConfig, REPO / "configs/judge_tiny.yaml", tiny), data),
+        DiffusionTask(
+            load_config(DiffusionTrainConfig, REPO / "configs/diffusion_tiny.yaml", tiny),
+            load_latents(tiny_latents),
+            tiny_stage_one,
+        ),
+    ]
     meta = torch.device("meta")
     for task in tasks:
         task.to(meta)
@@ -106,7 +120,9 @@ def _devices(value) -> set[torch.device]:
     return set()
 
 
-def test_training_and_sampling_keep_modules_and_tensors_on_the_accelerator_device(tiny_latents, tiny_stage_one, tmp_path):
+def test_training_and_sampling_keep_modules_and_tensors_on_the_accelerator_device(
+    tiny_latents, tiny_stage_one, tmp_path
+):
     """On whatever device accelerate picks (a GPU where there is one), a short stage-two training with
     validation and media, then sampling from the exported pipeline on that device."""
     from analysis.latents import load_latents
@@ -115,15 +131,20 @@ def test_training_and_sampling_keep_modules_and_tensors_on_the_accelerator_devic
     from diffusion import load_pipeline
     from diffusion.training import DiffusionTask, DiffusionTrainConfig
 
-    cfg = load_config(DiffusionTrainConfig, REPO / "configs/diffusion_tiny.yaml",
-                      ["loop.max_steps=2", "loop.valid_every=1", "loop.media_every=2", "loop.checkpoint_every=2"])
+    cfg = load_config(
+        DiffusionTrainConfig,
+        REPO / "configs/diffusion_tiny.yaml",
+        ["loop.max_steps=2", "loop.valid_every=1", "loop.media_every=2", "loop.checkpoint_every=2"],
+    )
     task = DiffusionTask(cfg, load_latents(tiny_latents), tiny_stage_one)
     train(task, cfg.loop, tmp_path / "run", cfg, progress=False)
     device = resolve_device("auto")
     assert {p.device.type for p in task.model.parameters()} == {device.type}
     pipe = load_pipeline(tmp_path / "run" / "model", device=device)
     assert pipe.codec.device.type == device.type
-    waves = pipe(pipe.genres[0], num_inference_steps=2, generator=torch.Generator().manual_seed(0), output_type="pt").audios
+    waves = pipe(
+        pipe.genres[0], num_inference_steps=2, generator=torch.Generator().manual_seed(0), output_type="pt"
+    ).audios
     assert waves.device.type == device.type and torch.isfinite(waves).all()
 
 
@@ -132,13 +153,31 @@ def test_two_processes_train_identical_replicas_with_a_scaled_schedule(tiny_late
     accelerate = Path(sys.executable).parent / "accelerate"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     if torch.cuda.device_count() >= 2:
-        launch = ["--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
-                  "--dynamo_backend", "no", "--main_process_port", "0"]
+        launch = [
+            "--multi_gpu",
+            "--num_processes",
+            "2",
+            "--num_machines",
+            "1",
+            "--mixed_precision",
+            "no",
+            "--dynamo_backend",
+            "no",
+            "--main_process_port",
+            "0",
+        ]
     else:  # the shipped two-process CPU config, as the README shows it
         env["CUDA_VISIBLE_DEVICES"] = ""  # the launcher resets ACCELERATE_USE_CPU; hiding the GPUs is what sticks
         launch = ["--config_file", str(REPO / "configs" / "accelerate" / "cpu2.yaml")]
-    cmd = [str(accelerate), "launch", *launch, str(REPO / "tests" / "helpers" / "ddp_diffusion.py"), str(tiny_latents),
-           str(tiny_stage_one), str(tmp_path)]
+    cmd = [
+        str(accelerate),
+        "launch",
+        *launch,
+        str(REPO / "tests" / "helpers" / "ddp_diffusion.py"),
+        str(tiny_latents),
+        str(tiny_stage_one),
+        str(tmp_path),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{i}.json").read_text()) for i in range(2)]

@@ -11,9 +11,31 @@ The port (:mod:`.musicnn`), the checkpoint reader used to convert it (:mod:`.tf_
 
 from .embedding import LAYERS, MusicEmbedding, load_embedding
 from .judge import IndependentJudge, load_independent_judge
-from .measures import (FAD_LAYER, agreement, classification, density_coverage, fad, fad_against, frechet_distance,
-                       matched, precision_recall)
+from .measures import (
+    FAD_LAYER,
+    agreement,
+    classification,
+    density_coverage,
+    fad,
+    fad_against,
+    frechet_distance,
+    matched,
+    precision_recall,
+)
 
-__all__ = ["FAD_LAYER", "IndependentJudge", "LAYERS", "MusicEmbedding", "agreement", "classification",
-           "density_coverage", "fad", "fad_against", "frechet_distance", "load_embedding", "load_independent_judge", "matched",
-           "precision_recall"]
+__all__ = [
+    "FAD_LAYER",
+    "IndependentJudge",
+    "LAYERS",
+    "MusicEmbedding",
+    "agreement",
+    "classification",
+    "density_coverage",
+    "fad",
+    "fad_against",
+    "frechet_distance",
+    "load_embedding",
+    "load_independent_judge",
+    "matched",
+    "precision_recall",
+]

@@ -18,16 +18,25 @@ from ..files import atomic_path
 from .embedding import MusicEmbedding
 
 
-def embed_rows(data: PreparedDataset, embedding: MusicEmbedding, rows: np.ndarray, batch: int = 32,
-               progress: bool = True, desc: str = "embedding") -> dict[str, np.ndarray]:
+def embed_rows(
+    data: PreparedDataset,
+    embedding: MusicEmbedding,
+    rows: np.ndarray,
+    batch: int = 32,
+    progress: bool = True,
+    desc: str = "embedding",
+) -> dict[str, np.ndarray]:
     """{layer: (len(rows), dim)} for the dataset clips ``rows``."""
-    parts = [embedding.embed(data.waves(rows[i:i + batch]), data.sample_rate)
-             for i in tqdm(range(0, len(rows), batch), desc=desc, disable=not progress)]
+    parts = [
+        embedding.embed(data.waves(rows[i : i + batch]), data.sample_rate)
+        for i in tqdm(range(0, len(rows), batch), desc=desc, disable=not progress)
+    ]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
 
 
-def split_embeddings(data: PreparedDataset, embedding: MusicEmbedding, split: str,
-                     progress: bool = True) -> dict[str, np.ndarray]:
+def split_embeddings(
+    data: PreparedDataset, embedding: MusicEmbedding, split: str, progress: bool = True
+) -> dict[str, np.ndarray]:
     """{layer: (N, dim)} for every clip of ``split``, from the cache when it is there and current."""
     rows = data.indices(split)
     path = Path(data.path) / "embeddings" / content_hash(embedding.folder)[:12] / f"{split}.npz"

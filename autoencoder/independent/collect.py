@@ -53,21 +53,50 @@ class ReconstructionScores:
                     out[f"{name}/ind_{key}"] = values.tolist()
         return out
 
-    def summary(self, truth: np.ndarray, tracks: np.ndarray, reference: np.ndarray, reference_genres: np.ndarray,
-                reference_tracks: np.ndarray, seed: int = 0, n_boot: int = N_BOOT,
-                pairs: list[tuple[str, str]] = ()) -> dict:
+    def summary(
+        self,
+        truth: np.ndarray,
+        tracks: np.ndarray,
+        reference: np.ndarray,
+        reference_genres: np.ndarray,
+        reference_tracks: np.ndarray,
+        seed: int = 0,
+        n_boot: int = N_BOOT,
+        pairs: list[tuple[str, str]] = (),
+    ) -> dict:
         """Judge balanced accuracy per set against the true genres, and FAD of every set from the
         reference clips (e.g. real train) on a matched genre mix, each with the originals' FAD (the
         floor) and the paired ratio to it, and to each other set named in ``pairs``."""
         probs, feats = self._stack(self.probs), self._stack(self.features)
         known = np.isin(truth, self.judge.genres)  # out-of-dataset clips carry labels the judge does not know
-        accuracy = {name: classification(truth[known], self.judge.genres_of(p[known]), tracks[known], n_boot=n_boot)
-                    for name, p in probs.items()} if known.any() else {}
+        accuracy = (
+            {
+                name: classification(truth[known], self.judge.genres_of(p[known]), tracks[known], n_boot=n_boot)
+                for name, p in probs.items()
+            }
+            if known.any()
+            else {}
+        )
         rows, ref_rows, kept = matched(truth, reference_genres, seed)
         fad = {}
         if len(rows) > 1:
-            fad = fad_against({k: v[rows] for k, v in feats.items()}, tracks[rows], reference[ref_rows],
-                              reference_tracks[ref_rows], base=ORIGINAL, seed=seed, n_boot=n_boot, pairs=pairs)
-        return {"independent_balanced_accuracy": accuracy,
-                "fad": {"sets": fad, "genres": kept, "layer": FAD_LAYER,
-                        "judge": self.judge.location, "judge_hash": self.judge.hash}}
+            fad = fad_against(
+                {k: v[rows] for k, v in feats.items()},
+                tracks[rows],
+                reference[ref_rows],
+                reference_tracks[ref_rows],
+                base=ORIGINAL,
+                seed=seed,
+                n_boot=n_boot,
+                pairs=pairs,
+            )
+        return {
+            "independent_balanced_accuracy": accuracy,
+            "fad": {
+                "sets": fad,
+                "genres": kept,
+                "layer": FAD_LAYER,
+                "judge": self.judge.location,
+                "judge_hash": self.judge.hash,
+            },
+        }

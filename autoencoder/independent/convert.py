@@ -31,8 +31,10 @@ def download_wheel(folder: Path) -> Path:
     result = subprocess.run(cmd, capture_output=True, text=True)
     wheels = sorted(folder.glob("musicnn-0.1.0-*.whl"))
     if result.returncode != 0 or not wheels:
-        raise UserError(f"could not download {WHEEL} ({result.stderr.strip()[-300:]}); download the wheel "
-                        "elsewhere and pass its path with --wheel")
+        raise UserError(
+            f"could not download {WHEEL} ({result.stderr.strip()[-300:]}); download the wheel "
+            "elsewhere and pass its path with --wheel"
+        )
     return wheels[0]
 
 
@@ -58,10 +60,19 @@ def convert(wheel: str | Path | None, out: str | Path, force: bool = False) -> P
     with atomic_path(out) as folder:
         model.save_pretrained(str(folder), safe_serialization=True)
         write_text(folder / "LICENSE", license_text)
-        write_record(folder, {"format_version": 1, "kind": "musicnn", "model": "MSD_musicnn",
-                              "parameters": sum(p.numel() for p in model.parameters()),
-                              "source": {"wheel": WHEEL, "wheel_sha256": wheel_hash, "checkpoint": CHECKPOINT},
-                              "tags": list(MSD_TAGS), "embedding": embedding.PROTOCOL, "created": created()})
+        write_record(
+            folder,
+            {
+                "format_version": 1,
+                "kind": "musicnn",
+                "model": "MSD_musicnn",
+                "parameters": sum(p.numel() for p in model.parameters()),
+                "source": {"wheel": WHEEL, "wheel_sha256": wheel_hash, "checkpoint": CHECKPOINT},
+                "tags": list(MSD_TAGS),
+                "embedding": embedding.PROTOCOL,
+                "created": created(),
+            },
+        )
         write_text(folder / "README.md", CARD)
     return out
 

@@ -1,7 +1,7 @@
 """The independent music embedding: clips in, pooled musicnn features out.
 
-    emb = load_embedding()                       # models/musicnn, on the CPU
-    feats = emb.embed(waves, sample_rate=22050)  # (N, samples) -> {"penultimate": (N, 200), ...}
+emb = load_embedding()                       # models/musicnn, on the CPU
+feats = emb.embed(waves, sample_rate=22050)  # (N, samples) -> {"penultimate": (N, 200), ...}
 """
 
 from __future__ import annotations
@@ -20,13 +20,19 @@ from .musicnn import HOP_LENGTH, PATCH_FRAMES, SAMPLE_RATE, Musicnn, musicnn_log
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "models" / "musicnn"
 PATCH_HOP = 94  # frames (1.5 s): patches overlap by half, the last one ends where the clip ends
 LAYERS = {"penultimate": 200, "pooled": 1506, "taggram": 50}
-PROTOCOL = {"patch_frames": PATCH_FRAMES, "patch_hop_frames": PATCH_HOP, "pooling": "mean over patches",
-            "short_clips": "repeated to 3 s", "layers": LAYERS}
+PROTOCOL = {
+    "patch_frames": PATCH_FRAMES,
+    "patch_hop_frames": PATCH_HOP,
+    "pooling": "mean over patches",
+    "short_clips": "repeated to 3 s",
+    "layers": LAYERS,
+}
 PROTOCOL_TEXT = (
     "A clip is resampled to 16 kHz and turned into log-mel frames; 3 s patches (187 frames) start every "
     f"{PATCH_HOP} frames (1.5 s, half a patch), the last one moved back to end with the clip (a 5 s clip: "
     "3 patches starting at 0, 63 and 126 of its 313 frames); each layer is averaged over the patches. "
-    "A clip shorter than 3 s is repeated to 3 s first, as the original's repeat-pad did.")
+    "A clip shorter than 3 s is repeated to 3 s first, as the original's repeat-pad did."
+)
 
 
 def patch_starts(frames: int) -> list[int]:
@@ -58,13 +64,16 @@ class MusicEmbedding:
             raise ValueError(f"waves must be (clips, samples), got shape {tuple(waves.shape)}")
         out: dict[str, list[np.ndarray]] = {name: [] for name in LAYERS}
         for i in range(0, len(waves), batch):
-            for name, value in self._embed_batch(waves[i:i + batch].float(), sample_rate).items():
+            for name, value in self._embed_batch(waves[i : i + batch].float(), sample_rate).items():
                 out[name].append(value.cpu().numpy())
         return {name: np.concatenate(v) if v else np.zeros((0, LAYERS[name]), np.float32) for name, v in out.items()}
 
     def _embed_batch(self, waves: torch.Tensor, sample_rate: int) -> dict[str, torch.Tensor]:
-        wave = AF.resample(waves.to(self.device), sample_rate, SAMPLE_RATE) if sample_rate != SAMPLE_RATE \
+        wave = (
+            AF.resample(waves.to(self.device), sample_rate, SAMPLE_RATE)
+            if sample_rate != SAMPLE_RATE
             else waves.to(self.device)
+        )
         min_samples = PATCH_FRAMES * HOP_LENGTH
         if wave.shape[1] < min_samples:
             if wave.shape[1] == 0:
@@ -72,10 +81,13 @@ class MusicEmbedding:
             wave = wave.repeat(1, math.ceil(min_samples / wave.shape[1]))
         mel = musicnn_log_mel(wave)
         starts = patch_starts(mel.shape[1])
-        patches = torch.cat([mel[:, s:s + PATCH_FRAMES] for s in starts])  # (P * B, 187, 96), patch-major
+        patches = torch.cat([mel[:, s : s + PATCH_FRAMES] for s in starts])  # (P * B, 187, 96), patch-major
         feats = self.model(patches)
-        layers = {"penultimate": feats["penultimate"], "taggram": feats["taggram"],
-                  "pooled": torch.cat([feats["mean_pool"], feats["max_pool"]], dim=1)}
+        layers = {
+            "penultimate": feats["penultimate"],
+            "taggram": feats["taggram"],
+            "pooled": torch.cat([feats["mean_pool"], feats["max_pool"]], dim=1),
+        }
         return {name: v.reshape(len(starts), len(waves), -1).mean(0) for name, v in layers.items()}
 
 

@@ -30,7 +30,7 @@ def _mfcc(data: PreparedDataset, split: str) -> np.ndarray:
     # The MFCC baseline beside the judge reads the mels of the 80-band front-end the judge's report was
     # first measured with, so re-fits stay comparable with the shipped report (issue 33, item 5).
     rows, fe = data.indices(split), MelFrontend(MFCC_FRONT_END)
-    return np.concatenate([mfcc_stats(fe, data.waves(rows[i:i + 64])).numpy() for i in range(0, len(rows), 64)])
+    return np.concatenate([mfcc_stats(fe, data.waves(rows[i : i + 64])).numpy() for i in range(0, len(rows), 64)])
 
 
 def _test(classifier: EmbeddingClassifier, features: np.ndarray, data: PreparedDataset) -> dict:
@@ -41,9 +41,15 @@ def _test(classifier: EmbeddingClassifier, features: np.ndarray, data: PreparedD
     return classification(data.genres[rows], predicted, data.track_ids[rows], labels=data.genre_names)
 
 
-def train_independent_judge(data_dir: str | Path, out: str | Path, results: str | Path | None = None, *,
-                            embedding_dir: str | Path | None = None, force: bool = False,
-                            progress: bool = True) -> dict:
+def train_independent_judge(
+    data_dir: str | Path,
+    out: str | Path,
+    results: str | Path | None = None,
+    *,
+    embedding_dir: str | Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> dict:
     """Write the judge folder ``out`` (and the full selection/test report to ``results``); returns the report."""
     out = Path(out)
     refuse_overwrite([out] + ([Path(results)] if results else []), force)
@@ -54,24 +60,39 @@ def train_independent_judge(data_dir: str | Path, out: str | Path, results: str 
     embedding = load_embedding(embedding_dir)
     feats = {s: split_embeddings(data, embedding, s, progress=progress) for s in ("train", "valid", "test")}
     labels = {s: data.genres[data.indices(s)] for s in feats}
-    classifier, table = select_and_fit(feats["train"], labels["train"], feats["valid"], labels["valid"],
-                                       data.genre_names)
+    classifier, table = select_and_fit(
+        feats["train"], labels["train"], feats["valid"], labels["valid"], data.genre_names
+    )
     mfcc = {s: {"mfcc_stats": _mfcc(data, s)} for s in feats}
-    baseline, baseline_table = select_and_fit(mfcc["train"], labels["train"], mfcc["valid"], labels["valid"],
-                                              data.genre_names)
-    report = {"data": {"path": str(data_dir), "fingerprint": data.meta["fingerprint"],
-                       "clips": {s: int(len(v)) for s, v in labels.items()}},
-              "selection": [vars(c) for c in table], "chosen": vars(table[0]),
-              "test": _test(classifier, feats["test"][classifier.config.layer], data),
-              "baseline_mfcc_stats": {"chosen": vars(baseline_table[0]),
-                                      "test": _test(baseline, mfcc["test"]["mfcc_stats"], data)}}
+    baseline, baseline_table = select_and_fit(
+        mfcc["train"], labels["train"], mfcc["valid"], labels["valid"], data.genre_names
+    )
+    report = {
+        "data": {
+            "path": str(data_dir),
+            "fingerprint": data.meta["fingerprint"],
+            "clips": {s: int(len(v)) for s, v in labels.items()},
+        },
+        "selection": [vars(c) for c in table],
+        "chosen": vars(table[0]),
+        "test": _test(classifier, feats["test"][classifier.config.layer], data),
+        "baseline_mfcc_stats": {
+            "chosen": vars(baseline_table[0]),
+            "test": _test(baseline, mfcc["test"]["mfcc_stats"], data),
+        },
+    }
     with atomic_path(out) as folder:
         classifier.save_pretrained(str(folder), safe_serialization=True)
-        record = {"format_version": 1, "kind": "independent-judge", "genres": list(classifier.config.genres),
-                  "chosen": report["chosen"], "metrics": {"test": report["test"],
-                                                          "baseline_mfcc_stats": report["baseline_mfcc_stats"]},
-                  "data": report["data"], "references": {"embedding": reference(embedding.folder, out)},
-                  "created": created()}
+        record = {
+            "format_version": 1,
+            "kind": "independent-judge",
+            "genres": list(classifier.config.genres),
+            "chosen": report["chosen"],
+            "metrics": {"test": report["test"], "baseline_mfcc_stats": report["baseline_mfcc_stats"]},
+            "data": report["data"],
+            "references": {"embedding": reference(embedding.folder, out)},
+            "created": created(),
+        }
         write_record(folder, record)
         write_text(folder / "README.md", _card(report))
     report["judge_hash"] = content_hash(out)
@@ -83,24 +104,26 @@ def train_independent_judge(data_dir: str | Path, out: str | Path, results: str 
 def _card(report: dict) -> str:
     t, b, c = report["test"], report["baseline_mfcc_stats"]["test"], report["chosen"]
     fmt = lambda m, k: f"{m[k]:.3f} [{m[k + '_ci'][0]:.3f}, {m[k + '_ci'][1]:.3f}]"  # noqa: E731
-    rows = "\n".join(f"| {g} | {v['recall']:.2f} [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}] | {v['n']} |"
-                     for g, v in t["per_genre"].items())
+    rows = "\n".join(
+        f"| {g} | {v['recall']:.2f} [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}] | {v['n']} |"
+        for g, v in t["per_genre"].items()
+    )
     return f"""# Independent genre judge (logistic regression on the musicnn embedding)
 
 Fitted on the musicnn embedding (`models/musicnn`, referenced by hash) of real training clips only;
-layer `{c['layer']}`, standardised: {c['standardise']}, C = {c['C']}, chosen on valid balanced accuracy
-({c['valid_balanced_accuracy']:.3f}) among {len(report['selection'])} settings before any stage-one or
+layer `{c["layer"]}`, standardised: {c["standardise"]}, C = {c["C"]}, chosen on valid balanced accuracy
+({c["valid_balanced_accuracy"]:.3f}) among {len(report["selection"])} settings before any stage-one or
 stage-two comparison was made with it. Frozen: every genre figure of the project uses this folder.
 
-Made by `python scripts/train_independent_judge.py` on {report['data']['path']} (fingerprint
-{report['data']['fingerprint'][:12]}; clips {report['data']['clips']}).
+Made by `python scripts/train_independent_judge.py` on {report["data"]["path"]} (fingerprint
+{report["data"]["fingerprint"][:12]}; clips {report["data"]["clips"]}).
 
-## Test split ({t['n']} clips of {t['groups']} tracks; 95 % intervals resample tracks)
+## Test split ({t["n"]} clips of {t["groups"]} tracks; 95 % intervals resample tracks)
 
 | | balanced accuracy | Cohen's kappa |
 |---|---|---|
-| this judge | {fmt(t, 'balanced_accuracy')} | {fmt(t, 'kappa')} |
-| MFCC statistics + logistic (same protocol) | {fmt(b, 'balanced_accuracy')} | {fmt(b, 'kappa')} |
+| this judge | {fmt(t, "balanced_accuracy")} | {fmt(t, "kappa")} |
+| MFCC statistics + logistic (same protocol) | {fmt(b, "balanced_accuracy")} | {fmt(b, "kappa")} |
 
 Per genre (recall on test clips):
 

@@ -48,8 +48,14 @@ class EmbeddingClassifier(ModelMixin, ConfigMixin):
         return torch.softmax(self.linear((features - self.shift) / self.scale), dim=1)
 
     @classmethod
-    def from_sklearn(cls, model: LogisticRegression, genres: list[str], layer: str,
-                     shift: np.ndarray | None, scale: np.ndarray | None) -> "EmbeddingClassifier":
+    def from_sklearn(
+        cls,
+        model: LogisticRegression,
+        genres: list[str],
+        layer: str,
+        shift: np.ndarray | None,
+        scale: np.ndarray | None,
+    ) -> "EmbeddingClassifier":
         dim = model.coef_.shape[1]
         out = cls(dim=dim, genres=tuple(genres), layer=layer)
         with torch.no_grad():
@@ -78,8 +84,14 @@ def _fit(x: np.ndarray, y: np.ndarray, standardise: bool, C: float):
     return model, shift, scale
 
 
-def select_and_fit(train: dict[str, np.ndarray], y_train: np.ndarray, valid: dict[str, np.ndarray],
-                   y_valid: np.ndarray, genres: list[str], c_grid=C_GRID) -> tuple[EmbeddingClassifier, list[Choice]]:
+def select_and_fit(
+    train: dict[str, np.ndarray],
+    y_train: np.ndarray,
+    valid: dict[str, np.ndarray],
+    y_valid: np.ndarray,
+    genres: list[str],
+    c_grid=C_GRID,
+) -> tuple[EmbeddingClassifier, list[Choice]]:
     """Try every (layer, standardisation, C) on valid balanced accuracy; fit the best on train.
 
     ``train`` / ``valid``: {layer: (N, dim)}; labels are genre names. Returns the classifier and the
@@ -104,8 +116,13 @@ def select_and_fit(train: dict[str, np.ndarray], y_train: np.ndarray, valid: dic
 class IndependentJudge:
     """The frozen classifier and the embedding it reads; works on waveforms or on cached features."""
 
-    def __init__(self, classifier: EmbeddingClassifier, embedding: MusicEmbedding, folder: Path | None = None,
-                 record: dict | None = None) -> None:
+    def __init__(
+        self,
+        classifier: EmbeddingClassifier,
+        embedding: MusicEmbedding,
+        folder: Path | None = None,
+        record: dict | None = None,
+    ) -> None:
         self.classifier = classifier.eval()
         self.embedding = embedding
         self.folder = folder

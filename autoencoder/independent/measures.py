@@ -78,9 +78,16 @@ def fad(a: np.ndarray, a_groups, b: np.ndarray, b_groups, n_boot: int = N_BOOT, 
     return fad_against({"a": a}, a_groups, b, b_groups, n_boot=n_boot, seed=seed)["a"]
 
 
-def fad_against(sets: dict[str, np.ndarray], groups, reference: np.ndarray, reference_groups,
-                base: str | None = None, n_boot: int = N_BOOT, seed: int = 0,
-                pairs: list[tuple[str, str]] = ()) -> dict[str, dict]:
+def fad_against(
+    sets: dict[str, np.ndarray],
+    groups,
+    reference: np.ndarray,
+    reference_groups,
+    base: str | None = None,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+    pairs: list[tuple[str, str]] = (),
+) -> dict[str, dict]:
     """Fréchet distance of each of ``sets`` (row-aligned: the same clips, e.g. originals and their
     reconstructions, ``(N, d)`` each) from ``reference (M, d)``, with intervals over tracks.
 
@@ -103,8 +110,12 @@ def fad_against(sets: dict[str, np.ndarray], groups, reference: np.ndarray, refe
     out = {}
     for k, x in arrays.items():
         value = frechet_distance(x, ref)
-        out[k] = {"value": value, "ci": _corrected_interval(value, draws[k]), "n": [len(x), len(ref)],
-                  "groups": [len(members), len(ref_members)]}
+        out[k] = {
+            "value": value,
+            "ci": _corrected_interval(value, draws[k]),
+            "n": [len(x), len(ref)],
+            "groups": [len(members), len(ref_members)],
+        }
     if base is not None:
         for k in arrays:
             if k != base:
@@ -148,10 +159,14 @@ def classification(truth, predicted, groups, labels: list[str] | None = None, n_
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        out = {"balanced_accuracy": float(bacc(np.arange(len(truth)))),
-               "balanced_accuracy_ci": list(bootstrap_ci(bacc, groups, n_boot)),
-               "kappa": float(kappa(np.arange(len(truth)))), "kappa_ci": list(bootstrap_ci(kappa, groups, n_boot)),
-               "n": len(truth), "groups": len(set(np.asarray(groups).tolist()))}
+        out = {
+            "balanced_accuracy": float(bacc(np.arange(len(truth)))),
+            "balanced_accuracy_ci": list(bootstrap_ci(bacc, groups, n_boot)),
+            "kappa": float(kappa(np.arange(len(truth)))),
+            "kappa_ci": list(bootstrap_ci(kappa, groups, n_boot)),
+            "n": len(truth),
+            "groups": len(set(np.asarray(groups).tolist())),
+        }
     correct = (truth == predicted).astype(float)
     out["per_genre"] = {}
     for g in labels or sorted(set(truth.tolist())):
@@ -197,5 +212,14 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str
     return {"precision": float(precision), "recall": float(recall)}
 
 
-__all__ = ["FAD_LAYER", "agreement", "classification", "density_coverage", "fad", "fad_against", "frechet_distance", "matched",
-           "precision_recall"]
+__all__ = [
+    "FAD_LAYER",
+    "agreement",
+    "classification",
+    "density_coverage",
+    "fad",
+    "fad_against",
+    "frechet_distance",
+    "matched",
+    "precision_recall",
+]

@@ -26,12 +26,57 @@ PATCH_FRAMES = 187  # 3 s: the input length the models were trained on
 BN_EPS = 1e-3  # tf.compat.v1.layers.batch_normalization's default
 
 MSD_TAGS = (
-    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s", "alternative rock",
-    "jazz", "beautiful", "metal", "chillout", "male vocalists", "classic rock", "soul", "indie rock", "Mellow",
-    "electronica", "80s", "folk", "90s", "chill", "instrumental", "punk", "oldies", "blues", "hard rock", "ambient",
-    "acoustic", "experimental", "female vocalist", "guitar", "Hip-Hop", "70s", "party", "country",
-    "easy listening", "sexy", "catchy", "funk", "electro", "heavy metal", "Progressive rock", "60s", "rnb",
-    "indie pop", "sad", "House", "happy")
+    "rock",
+    "pop",
+    "alternative",
+    "indie",
+    "electronic",
+    "female vocalists",
+    "dance",
+    "00s",
+    "alternative rock",
+    "jazz",
+    "beautiful",
+    "metal",
+    "chillout",
+    "male vocalists",
+    "classic rock",
+    "soul",
+    "indie rock",
+    "Mellow",
+    "electronica",
+    "80s",
+    "folk",
+    "90s",
+    "chill",
+    "instrumental",
+    "punk",
+    "oldies",
+    "blues",
+    "hard rock",
+    "ambient",
+    "acoustic",
+    "experimental",
+    "female vocalist",
+    "guitar",
+    "Hip-Hop",
+    "70s",
+    "party",
+    "country",
+    "easy listening",
+    "sexy",
+    "catchy",
+    "funk",
+    "electro",
+    "heavy metal",
+    "Progressive rock",
+    "60s",
+    "rnb",
+    "indie pop",
+    "sad",
+    "House",
+    "happy",
+)
 
 FEATURES = ("timbral", "temporal", "cnn1", "cnn2", "cnn3", "mean_pool", "max_pool", "penultimate", "taggram")
 
@@ -39,10 +84,14 @@ FEATURES = ("timbral", "temporal", "cnn1", "cnn2", "cnn3", "mean_pool", "max_poo
 def musicnn_log_mel(wave: torch.Tensor) -> torch.Tensor:
     """(B, samples) 16 kHz audio -> (B, frames, 96) log-mel, frames = 1 + samples // 256."""
     window = torch.hann_window(N_FFT, device=wave.device, dtype=wave.dtype)
-    spec = torch.stft(wave, N_FFT, HOP_LENGTH, window=window, center=True, pad_mode="constant",
-                      return_complex=True).abs().pow(2)
-    fbanks = melscale_fbanks(N_FFT // 2 + 1, 0.0, SAMPLE_RATE / 2, N_MELS, SAMPLE_RATE, norm="slaney",
-                             mel_scale="slaney").to(wave)
+    spec = (
+        torch.stft(wave, N_FFT, HOP_LENGTH, window=window, center=True, pad_mode="constant", return_complex=True)
+        .abs()
+        .pow(2)
+    )
+    fbanks = melscale_fbanks(
+        N_FFT // 2 + 1, 0.0, SAMPLE_RATE / 2, N_MELS, SAMPLE_RATE, norm="slaney", mel_scale="slaney"
+    ).to(wave)
     mel = (spec.transpose(1, 2) @ fbanks).to(torch.float16).to(wave.dtype)
     return torch.log10(10000 * mel + 1)
 
@@ -92,9 +141,13 @@ class Musicnn(ModelMixin, ConfigMixin):
         self.timbral = nn.ModuleList([_FrequencyPooledConv(timbral, (7, int(f * n_mels))) for f in (0.4, 0.7)])
         self.temporal = nn.ModuleList([_FrequencyPooledConv(temporal, (k, 1)) for k in (128, 64, 32)])
         front = 2 * timbral + 3 * temporal
-        self.midend = nn.ModuleList([_TimeConv(front, midend_channels),
-                                     _TimeConv(midend_channels, midend_channels),
-                                     _TimeConv(midend_channels, midend_channels)])
+        self.midend = nn.ModuleList(
+            [
+                _TimeConv(front, midend_channels),
+                _TimeConv(midend_channels, midend_channels),
+                _TimeConv(midend_channels, midend_channels),
+            ]
+        )
         pooled = 2 * (front + 3 * midend_channels)
         self.pool_norm = nn.BatchNorm1d(pooled, eps=BN_EPS)
         self.dense = nn.Linear(pooled, backend_units)
@@ -121,15 +174,26 @@ class Musicnn(ModelMixin, ConfigMixin):
         penultimate = self.dense_norm(F.relu(self.dense(self.pool_norm(pooled))))
         tags = torch.sigmoid(self.classifier(penultimate))
         t = lambda parts: torch.cat(parts, dim=1).transpose(1, 2)  # noqa: E731
-        return {"timbral": t(timbral), "temporal": t(temporal), "cnn1": m1.transpose(1, 2),
-                "cnn2": m2.transpose(1, 2), "cnn3": m3.transpose(1, 2), "mean_pool": mean_pool,
-                "max_pool": max_pool, "penultimate": penultimate, "taggram": tags}
+        return {
+            "timbral": t(timbral),
+            "temporal": t(temporal),
+            "cnn1": m1.transpose(1, 2),
+            "cnn2": m2.transpose(1, 2),
+            "cnn3": m3.transpose(1, 2),
+            "mean_pool": mean_pool,
+            "max_pool": max_pool,
+            "penultimate": penultimate,
+            "taggram": tags,
+        }
 
 
 def _bn(prefix: str, tf_name: str, tensors: dict) -> dict:
-    return {f"{prefix}.weight": tensors[f"{tf_name}/gamma"], f"{prefix}.bias": tensors[f"{tf_name}/beta"],
-            f"{prefix}.running_mean": tensors[f"{tf_name}/moving_mean"],
-            f"{prefix}.running_var": tensors[f"{tf_name}/moving_variance"]}
+    return {
+        f"{prefix}.weight": tensors[f"{tf_name}/gamma"],
+        f"{prefix}.bias": tensors[f"{tf_name}/beta"],
+        f"{prefix}.running_mean": tensors[f"{tf_name}/moving_mean"],
+        f"{prefix}.running_var": tensors[f"{tf_name}/moving_variance"],
+    }
 
 
 def state_dict_from_tensorflow(tensors: dict) -> dict[str, torch.Tensor]:

@@ -37,9 +37,11 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
 def _block(data: bytes, handle: tuple[int, int]) -> bytes:
     offset, size = handle
     if data[offset + size] != 0:
-        raise CheckpointFormatError(f"compressed table block at {offset} (type {data[offset + size]}); "
-                                    "expected an uncompressed checkpoint index")
-    return data[offset:offset + size]
+        raise CheckpointFormatError(
+            f"compressed table block at {offset} (type {data[offset + size]}); "
+            "expected an uncompressed checkpoint index"
+        )
+    return data[offset : offset + size]
 
 
 def _block_entries(block: bytes) -> list[tuple[bytes, bytes]]:
@@ -51,9 +53,9 @@ def _block_entries(block: bytes) -> list[tuple[bytes, bytes]]:
         shared, pos = _varint(block, pos)
         unshared, pos = _varint(block, pos)
         value_length, pos = _varint(block, pos)
-        key = key[:shared] + block[pos:pos + unshared]
+        key = key[:shared] + block[pos : pos + unshared]
         pos += unshared
-        entries.append((key, block[pos:pos + value_length]))
+        entries.append((key, block[pos : pos + value_length]))
         pos += value_length
     return entries
 
@@ -74,7 +76,7 @@ def _fields(message: bytes) -> list[tuple[int, int | bytes]]:
             value, pos = _varint(message, pos)
         elif wire == 2:
             length, pos = _varint(message, pos)
-            value, pos = message[pos:pos + length], pos + length
+            value, pos = message[pos : pos + length], pos + length
         elif wire == 5:
             value, pos = struct.unpack_from("<I", message, pos)[0], pos + 4
         elif wire == 1:
@@ -124,16 +126,18 @@ def read_checkpoint(prefix: str | Path, skip=("Adam", "power")) -> dict[str, np.
     index = read_index(prefix + ".index")
     shards = {e["shard_id"] for e in index.values()}
     if shards - {0}:
-        raise CheckpointFormatError(f"{prefix}: tensors in shards {sorted(shards)}; only single-shard "
-                                    "checkpoints are supported")
+        raise CheckpointFormatError(
+            f"{prefix}: tensors in shards {sorted(shards)}; only single-shard checkpoints are supported"
+        )
     blob = Path(prefix + ".data-00000-of-00001").read_bytes()
     tensors = {}
     for name, entry in sorted(index.items()):
         if any(s in name for s in skip):
             continue
         if entry["dtype"] != _DT_FLOAT:
-            raise CheckpointFormatError(f"{prefix}: variable {name} has dtype code {entry['dtype']}; "
-                                        "expected float32 (code 1)")
-        raw = blob[entry["offset"]:entry["offset"] + entry["size"]]
+            raise CheckpointFormatError(
+                f"{prefix}: variable {name} has dtype code {entry['dtype']}; expected float32 (code 1)"
+            )
+        raw = blob[entry["offset"] : entry["offset"] + entry["size"]]
         tensors[name] = np.frombuffer(raw, dtype="<f4").reshape(entry["shape"]).copy()
     return tensors

@@ -37,22 +37,33 @@ class AdversarialConfig:
     def __post_init__(self) -> None:
         bad = [d for d in self.discriminators if d not in DISCRIMINATORS]
         if bad or (self.enabled and not self.discriminators):
-            raise ValueError(f"adversarial.discriminators must be a non-empty subset of {list(DISCRIMINATORS)}, "
-                             f"got {self.discriminators}")
+            raise ValueError(
+                f"adversarial.discriminators must be a non-empty subset of {list(DISCRIMINATORS)}, "
+                f"got {self.discriminators}"
+            )
         if self.weight < 0 or self.feature_weight < 0 or self.lr <= 0 or self.start_step < 0:
-            raise ValueError(f"adversarial weight, feature_weight and start_step must be >= 0 and lr > 0, got "
-                             f"{self.weight}, {self.feature_weight}, {self.start_step}, {self.lr}")
+            raise ValueError(
+                f"adversarial weight, feature_weight and start_step must be >= 0 and lr > 0, got "
+                f"{self.weight}, {self.feature_weight}, {self.start_step}, {self.lr}"
+            )
 
 
 def build_discriminator(cfg: AdversarialConfig) -> nn.Module:
     """The discriminator ``cfg`` names (its parts judged together)."""
-    from ..discriminators import (CombinedDiscriminator, MelPatchDiscriminator, MultiPeriodDiscriminator,
-                                  MultiResolutionSTFTDiscriminator)
+    from ..discriminators import (
+        CombinedDiscriminator,
+        MelPatchDiscriminator,
+        MultiPeriodDiscriminator,
+        MultiResolutionSTFTDiscriminator,
+    )
 
-    parts = {"mrd": lambda: MultiResolutionSTFTDiscriminator(channels=cfg.channels),
-             "patch": lambda: MelPatchDiscriminator(channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels]),
-             "mpd": lambda: MultiPeriodDiscriminator(channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels,
-                                                               8 * cfg.channels])}
+    parts = {
+        "mrd": lambda: MultiResolutionSTFTDiscriminator(channels=cfg.channels),
+        "patch": lambda: MelPatchDiscriminator(channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels]),
+        "mpd": lambda: MultiPeriodDiscriminator(
+            channels=[cfg.channels, 2 * cfg.channels, 4 * cfg.channels, 8 * cfg.channels]
+        ),
+    }
     return CombinedDiscriminator([parts[name]() for name in cfg.discriminators])
 
 
@@ -73,7 +84,9 @@ def feature_matching(real: list[list[torch.Tensor]], fake: list[list[torch.Tenso
     return torch.stack(terms).mean()
 
 
-def generator_terms(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def generator_terms(
+    discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The generator's hinge loss and feature matching on ``fake``, with the discriminator frozen."""
     with frozen(discriminator) as disc:
         fake_logits, fake_features = disc(fake)
@@ -113,8 +126,9 @@ def discriminator_step(discriminator: nn.Module, real: torch.Tensor, fake: torch
     return discriminator_hinge([lo[:n] for lo in logits], [lo[n:] for lo in logits])
 
 
-def adaptive_weight(reconstruction: torch.Tensor, adversarial: torch.Tensor, last_layer: torch.Tensor,
-                    max_weight: float = 1e4) -> torch.Tensor:
+def adaptive_weight(
+    reconstruction: torch.Tensor, adversarial: torch.Tensor, last_layer: torch.Tensor, max_weight: float = 1e4
+) -> torch.Tensor:
     """``|d rec / d W| / (|d adv / d W| + 1e-4)`` at the decoder's last weight ``W`` (Esser et al. 2021),
     detached and clamped to ``[0, max_weight]``."""
     g_rec = torch.autograd.grad(reconstruction, last_layer, retain_graph=True)[0]

@@ -11,8 +11,14 @@ from ..errors import command
 T = TypeVar("T")
 
 
-def train_main(doc: str, schema: type[T], run: Callable[..., dict], argv: list[str] | None = None,
-               extra_args: Callable[[argparse.ArgumentParser], None] | None = None, extra_music: bool = False) -> int:
+def train_main(
+    doc: str,
+    schema: type[T],
+    run: Callable[..., dict],
+    argv: list[str] | None = None,
+    extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
+    extra_music: bool = False,
+) -> int:
     """Parse ``--data --config --out [--resume] [key=value ...]`` and call ``run(cfg, data, out, resume=,
     progress=, **extra)``; user errors exit 2 with one line, anything else keeps its traceback.
 
@@ -25,9 +31,14 @@ def train_main(doc: str, schema: type[T], run: Callable[..., dict], argv: list[s
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
     parser.add_argument("--no-progress", action="store_true")
     if extra_music:
-        parser.add_argument("--extra-src", action="append", default=[], metavar="DIR",
-                            help="extra music for training only (audio in any layout, or a prepared dataset); "
-                                 "prepared once into <data>/../extra/ and reused")
+        parser.add_argument(
+            "--extra-src",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="extra music for training only (audio in any layout, or a prepared dataset); "
+            "prepared once into <data>/../extra/ and reused",
+        )
     if extra_args is not None:
         extra_args(parser)
     parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")

@@ -14,9 +14,14 @@ from ..plots import mel_figure
 def data_record(data: PreparedDataset, extras: list[PreparedDataset] = ()) -> dict:
     """What a model folder records about the data it was trained on (and extra training music)."""
     s = data.summary
-    record = {"source": s["source"], "fingerprint": data.meta["fingerprint"], "num_clips": s["num_clips"],
-              "num_tracks": s["num_tracks"], "split_rules": s["split_rules"],
-              "clips_per_genre_split": s["clips_per_genre_split"]}
+    record = {
+        "source": s["source"],
+        "fingerprint": data.meta["fingerprint"],
+        "num_clips": s["num_clips"],
+        "num_tracks": s["num_tracks"],
+        "split_rules": s["split_rules"],
+        "clips_per_genre_split": s["clips_per_genre_split"],
+    }
     if extras:
         record["extra_training_music"] = [extra_record(e) for e in extras]
     return record
@@ -40,8 +45,9 @@ class _Unlabelled(Dataset):
         return self.clips[i][0], -1
 
 
-def training_set(data: PreparedDataset, extras: list[PreparedDataset], extra_fraction: float,
-                 **clip_options) -> Dataset:
+def training_set(
+    data: PreparedDataset, extras: list[PreparedDataset], extra_fraction: float, **clip_options
+) -> Dataset:
     """Training clips of ``data`` plus those of ``extras``, mixed so that about ``extra_fraction`` of
     the clips drawn come from the extras (the smaller side is repeated; items ``(wave, label)``)."""
     main = ClipDataset(data, "train", **clip_options)
@@ -75,6 +81,3 @@ def add_mel_images(writer: SummaryWriter, tag: str, mels: list[tuple[str, torch.
 def add_audio(writer: SummaryWriter, tag: str, wave: torch.Tensor, step: int, sample_rate: int) -> None:
     peak = float(wave.abs().max()) or 1.0
     writer.add_audio(tag, (wave / max(1.0, peak)).detach().cpu().float().reshape(1, -1), step, sample_rate)
-
-
-

@@ -20,8 +20,13 @@ def scalars(run: str | Path, tag: str) -> dict[int, float]:
     return dict(sorted(values.items()))
 
 
-def plot_runs(runs: list[str | Path], tags: list[str], out: str | Path, labels: list[str] | None = None,
-              baseline: str | None = None) -> Path:
+def plot_runs(
+    runs: list[str | Path],
+    tags: list[str],
+    out: str | Path,
+    labels: list[str] | None = None,
+    baseline: str | None = None,
+) -> Path:
     """One panel per tag with a line per run; ``baseline`` (a tag) drawn once, dashed, on the first panel."""
     import matplotlib
 

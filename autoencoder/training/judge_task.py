@@ -30,8 +30,9 @@ class JudgeModelConfig:
 class JudgeTrainConfig:
     mel: MelSettings = field(default_factory=MelSettings)
     model: JudgeModelConfig = field(default_factory=JudgeModelConfig)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=1500, batch_size=32, lr=2e-3,
-                                                                weight_decay=1e-4, ema_decay=0.99))
+    loop: LoopConfig = field(
+        default_factory=lambda: LoopConfig(max_steps=1500, batch_size=32, lr=2e-3, weight_decay=1e-4, ema_decay=0.99)
+    )
     gain_db: float = 6.0
     freq_mask: int = 12  # SpecAugment-style masks: the judge must not hang on one band or moment
     time_mask: int = 40
@@ -45,8 +46,11 @@ def judge_scores(judge_logits: torch.Tensor, labels: np.ndarray) -> dict[str, fl
     with warnings.catch_warnings():  # a split may lack a genre the judge predicts (valid has no rock)
         warnings.simplefilter("ignore", UserWarning)
         balanced = float(balanced_accuracy_score(labels, pred))
-    return {"accuracy": float((pred == labels).mean()), "balanced_accuracy": balanced,
-            "cohen_kappa": float(cohen_kappa_score(labels, pred))}
+    return {
+        "accuracy": float((pred == labels).mean()),
+        "balanced_accuracy": balanced,
+        "cohen_kappa": float(cohen_kappa_score(labels, pred)),
+    }
 
 
 class JudgeTask:
@@ -56,8 +60,13 @@ class JudgeTask:
         self.cfg, self.data = cfg, data
         self.frontend = MelFrontend(cfg.mel)
         self.genres = data.genre_names
-        self.model = GenreJudge(num_genres=len(self.genres), n_mels=cfg.mel.n_mels, channels=tuple(cfg.model.channels),
-                                embedding_dim=cfg.model.embedding_dim, dropout=cfg.model.dropout)
+        self.model = GenreJudge(
+            num_genres=len(self.genres),
+            n_mels=cfg.mel.n_mels,
+            channels=tuple(cfg.model.channels),
+            embedding_dim=cfg.model.embedding_dim,
+            dropout=cfg.model.dropout,
+        )
         train_labels = np.array([data.label(int(r)) for r in data.indices("train")])
         counts = np.bincount(train_labels, minlength=len(self.genres)).astype(float)
         # Inverse-frequency weights: classical is a third of the shared copy and must not win by default.
@@ -79,8 +88,8 @@ class JudgeTask:
             f0 = int(torch.randint(0, mel.shape[1] - f + 1, ()))
             t = int(torch.randint(0, self.cfg.time_mask + 1, ()))
             t0 = int(torch.randint(0, mel.shape[2] - t + 1, ()))
-            mel[i, f0:f0 + f] = self.frontend.floor
-            mel[i, :, t0:t0 + t] = self.frontend.floor
+            mel[i, f0 : f0 + f] = self.frontend.floor
+            mel[i, :, t0 : t0 + t] = self.frontend.floor
         return mel
 
     def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
@@ -95,7 +104,7 @@ class JudgeTask:
     def logits(self, model: nn.Module, rows: np.ndarray) -> torch.Tensor:
         out = []
         for i in range(0, len(rows), 32):
-            wave = self.data.waves(rows[i:i + 32]).to(self.class_weights.device)
+            wave = self.data.waves(rows[i : i + 32]).to(self.class_weights.device)
             out.append(model(self.frontend(wave)))
         return torch.cat(out)
 
@@ -114,5 +123,12 @@ class JudgeTask:
             labels = np.array([self.data.label(int(r)) for r in rows])
             test = {f"test_{k}": v for k, v in judge_scores(self.logits(model, rows), labels).items()}
             test["test_chance_balanced_accuracy"] = 1.0 / len(self.genres)
-        save_model(model, folder, "judge", self.cfg.mel, data=data_record(self.data),
-                   metrics={**{f"valid_{k}": v for k, v in metrics.items()}, **test}, extra={"genres": self.genres})
+        save_model(
+            model,
+            folder,
+            "judge",
+            self.cfg.mel,
+            data=data_record(self.data),
+            metrics={**{f"valid_{k}": v for k, v in metrics.items()}, **test},
+            extra={"genres": self.genres},
+        )

@@ -133,8 +133,10 @@ def _check_processes(checkpoint: Path, processes: int) -> None:
     info = checkpoint / STATE_FILE
     saved = json.loads(info.read_text())["num_processes"] if info.is_file() else 1
     if saved != processes:
-        raise ResumeMismatchError(f"{checkpoint} was written by {saved} process(es); resume it with "
-                                  f"--num_processes {saved} (this launch has {processes})")
+        raise ResumeMismatchError(
+            f"{checkpoint} was written by {saved} process(es); resume it with "
+            f"--num_processes {saved} (this launch has {processes})"
+        )
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
@@ -142,26 +144,31 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
-def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume: bool = False,
-          progress: bool = True) -> dict[str, float]:
+def train(
+    task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume: bool = False, progress: bool = True
+) -> dict[str, float]:
     """Train ``task.model`` for ``cfg.max_steps`` optimiser steps; returns the last validation metrics."""
     run_dir = Path(run_dir)
     previous = latest_checkpoint(run_dir)
     if not resume and (previous is not None or (run_dir / "model").exists()):
-        raise RunExistsError(f"run folder {str(run_dir)!r} already holds a run; pass --resume to continue it "
-                             "or choose another --out")
+        raise RunExistsError(
+            f"run folder {str(run_dir)!r} already holds a run; pass --resume to continue it or choose another --out"
+        )
     cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")
     if cpu and cfg.mixed_precision != "no":
         # Mixed precision is for CUDA. On the CPU the STFT losses would run under bf16 autocast with an
         # effect on convergence nobody has measured, and its speed depends on the CPU (scripts/bench_training.py).
-        raise DeviceError(f"loop.mixed_precision={cfg.mixed_precision!r} needs a CUDA device; this run is on the CPU, "
-                          "where training runs in fp32: use loop.mixed_precision=no")
+        raise DeviceError(
+            f"loop.mixed_precision={cfg.mixed_precision!r} needs a CUDA device; this run is on the CPU, "
+            "where training runs in fp32: use loop.mixed_precision=no"
+        )
     # One process may train several models (the study does); accelerate keeps one global state and
     # refuses another mixed precision on it, so each training starts from a fresh one. The process
     # group (PartialState) is kept.
     AcceleratorState._reset_state()
-    accelerator = Accelerator(gradient_accumulation_steps=cfg.grad_accum_steps, mixed_precision=cfg.mixed_precision,
-                              cpu=cpu)
+    accelerator = Accelerator(
+        gradient_accumulation_steps=cfg.grad_accum_steps, mixed_precision=cfg.mixed_precision, cpu=cpu
+    )
     processes = accelerator.num_processes
     if resume and previous is not None:
         _check_processes(previous, processes)
@@ -173,15 +180,18 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
     # A prepared scheduler steps once per process at every optimiser step (accelerate assumes the
     # learning rate scales with the global batch), so its length is counted in process-steps.
     scheduler = get_cosine_schedule_with_warmup(optimizer, cfg.warmup_steps * processes, cfg.max_steps * processes)
-    loader = DataLoader(task.train_dataset(), batch_size=cfg.batch_size, shuffle=True, drop_last=True,
-                        num_workers=cfg.num_workers)
+    loader = DataLoader(
+        task.train_dataset(), batch_size=cfg.batch_size, shuffle=True, drop_last=True, num_workers=cfg.num_workers
+    )
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     adversary = _Adversary.prepare(task, cfg, accelerator)
     task.to(accelerator.device)
-    accelerator.print(f"device {accelerator.device} ({accelerator.distributed_type.value}, mixed precision "
-                      f"{cfg.mixed_precision}): batch {cfg.batch_size} per process x {processes} process(es) x "
-                      f"{cfg.grad_accum_steps} accumulation = {cfg.batch_size * processes * cfg.grad_accum_steps} "
-                      "clips per optimiser step")
+    accelerator.print(
+        f"device {accelerator.device} ({accelerator.distributed_type.value}, mixed precision "
+        f"{cfg.mixed_precision}): batch {cfg.batch_size} per process x {processes} process(es) x "
+        f"{cfg.grad_accum_steps} accumulation = {cfg.batch_size * processes * cfg.grad_accum_steps} "
+        "clips per optimiser step"
+    )
     state = TrainState()
     state.num_processes = processes
     accelerator.register_for_checkpointing(state)
@@ -193,8 +203,9 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
         if ema is not None:  # its shadow weights come back from the checkpoint on the CPU
             ema.to(accelerator.device)
         set_seed(cfg.seed + state.step, device_specific=True)  # fresh crops after a resume, still reproducible
-        accelerator.print(f"resumed from {previous} at step {state.step} (best {cfg.select_metric or 'metric'} "
-                          f"so far: {state.best})")
+        accelerator.print(
+            f"resumed from {previous} at step {state.step} (best {cfg.select_metric or 'metric'} so far: {state.best})"
+        )
 
     writer = None
     if accelerator.is_main_process:
@@ -202,7 +213,9 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
         save_config(config, run_dir / "config.yaml")
         writer = SummaryWriter(str(run_dir / "tensorboard"), purge_step=state.step or None)
     metrics: dict[str, float] = {}
-    bar = tqdm(total=cfg.max_steps, initial=state.step, desc="training", disable=not (progress and accelerator.is_main_process))
+    bar = tqdm(
+        total=cfg.max_steps, initial=state.step, desc="training", disable=not (progress and accelerator.is_main_process)
+    )
     batches = _forever(loader)
     tick = time.perf_counter()
     while state.step < cfg.max_steps:
@@ -240,8 +253,10 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume:
     if accelerator.is_main_process:
         with _weights_for_eval(accelerator.unwrap_model(model), ema) as final, torch.no_grad():
             task.export(final.eval(), run_dir / "model", metrics)
-        write_json(run_dir / "metrics.json", {"step": state.step, "lr": scheduler.get_last_lr()[0],
-                                              "num_processes": processes, **metrics})
+        write_json(
+            run_dir / "metrics.json",
+            {"step": state.step, "lr": scheduler.get_last_lr()[0], "num_processes": processes, **metrics},
+        )
         writer.close()
     accelerator.wait_for_everyone()
     accelerator.end_training()
@@ -348,4 +363,13 @@ def _forever(loader: DataLoader) -> Iterator[Any]:
         yield from loader
 
 
-__all__ = ["DeviceError", "LoopConfig", "ResumeMismatchError", "RunExistsError", "Task", "TrainState", "latest_checkpoint", "train"]
+__all__ = [
+    "DeviceError",
+    "LoopConfig",
+    "ResumeMismatchError",
+    "RunExistsError",
+    "Task",
+    "TrainState",
+    "latest_checkpoint",
+    "train",
+]

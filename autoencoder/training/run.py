@@ -18,14 +18,22 @@ from .vae_task import VAETask, VAETrainConfig
 from .vocoder_task import VocoderTask, VocoderTrainConfig
 
 
-def train_vocoder(cfg: VocoderTrainConfig, data: str | Path, out: str | Path, *, resume: bool = False,
-                  progress: bool = True) -> dict[str, float]:
+def train_vocoder(
+    cfg: VocoderTrainConfig, data: str | Path, out: str | Path, *, resume: bool = False, progress: bool = True
+) -> dict[str, float]:
     """Train the vocoder (mel -> waveform) on the dataset's training clips."""
     return train(VocoderTask(cfg, PreparedDataset(data)), cfg.loop, out, cfg, resume=resume, progress=progress)
 
 
-def train_autoencoder(cfg: VAETrainConfig, data: str | Path, out: str | Path, *, vocoder: str | Path | None = None,
-                      resume: bool = False, progress: bool = True) -> dict[str, float]:
+def train_autoencoder(
+    cfg: VAETrainConfig,
+    data: str | Path,
+    out: str | Path,
+    *,
+    vocoder: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict[str, float]:
     """Train the mel VAE; ``vocoder`` (else ``cfg.vocoder``, else Griffin-Lim) decodes its validation audio
     and is referred to by the exported model."""
     folder = vocoder or cfg.vocoder
@@ -35,14 +43,17 @@ def train_autoencoder(cfg: VAETrainConfig, data: str | Path, out: str | Path, *,
     else:
         model, frontend = load_vocoder(folder)
         if frontend.settings != cfg.mel:
-            raise ConfigError(f"the vocoder at {str(folder)!r} uses other mel settings than this config: "
-                              f"{frontend.settings} vs {cfg.mel}")
+            raise ConfigError(
+                f"the vocoder at {str(folder)!r} uses other mel settings than this config: "
+                f"{frontend.settings} vs {cfg.mel}"
+            )
         task = VAETask(cfg, dataset, model, str(folder))
     return train(task, cfg.loop, out, cfg, resume=resume, progress=progress)
 
 
-def train_judge(cfg: JudgeTrainConfig, data: str | Path, out: str | Path, *, resume: bool = False,
-                progress: bool = True) -> dict[str, float]:
+def train_judge(
+    cfg: JudgeTrainConfig, data: str | Path, out: str | Path, *, resume: bool = False, progress: bool = True
+) -> dict[str, float]:
     """Train the genre judge on the dataset's training clips (reported on its test clips)."""
     return train(JudgeTask(cfg, PreparedDataset(data)), cfg.loop, out, cfg, resume=resume, progress=progress)
 

@@ -23,34 +23,58 @@ from ..independent.judge import load_independent_judge
 from ..metrics import METRICS_VERSION
 from ..pca import MelPCA, fit_nested
 from ..stats import bootstrap_ci
-from ..sweep import (RELATIVE, RULE_METRICS, Layout, SweepConfig, choose_size, intervals_overlap, row_key, shortfall,
-                     size_config)
+from ..sweep import (
+    RELATIVE,
+    RULE_METRICS,
+    Layout,
+    SweepConfig,
+    choose_size,
+    intervals_overlap,
+    row_key,
+    shortfall,
+    size_config,
+)
 from .common import load_extras
 from .loop import latest_checkpoint, train
 from .vae_task import VAETask
 
 ROW_KEYS = {  # row column -> key in the evaluation summary
-    "vae_mel_l1": "vae_mel_l1", "pca_mel_l1": "pca_mel_l1",
-    "mr_stft": "vae_vocoder/mr_stft", "heard_log_mel_l1": "vae_vocoder/log_mel_l1",
-    "onset_corr": "vae_vocoder/onset_corr", "chroma4096_corr": "vae_vocoder/chroma4096_corr",
-    "centroid_corr": "vae_vocoder/centroid_corr", "judge_agreement": "vae_vocoder/judge_agreement",
-    "griffin_lim_onset_corr": "vae_griffin_lim/onset_corr", "griffin_lim_chroma4096_corr": "vae_griffin_lim/chroma4096_corr",
-    "pca_onset_corr": "pca_vocoder/onset_corr", "pca_chroma4096_corr": "pca_vocoder/chroma4096_corr",
+    "vae_mel_l1": "vae_mel_l1",
+    "pca_mel_l1": "pca_mel_l1",
+    "mr_stft": "vae_vocoder/mr_stft",
+    "heard_log_mel_l1": "vae_vocoder/log_mel_l1",
+    "onset_corr": "vae_vocoder/onset_corr",
+    "chroma4096_corr": "vae_vocoder/chroma4096_corr",
+    "centroid_corr": "vae_vocoder/centroid_corr",
+    "judge_agreement": "vae_vocoder/judge_agreement",
+    "griffin_lim_onset_corr": "vae_griffin_lim/onset_corr",
+    "griffin_lim_chroma4096_corr": "vae_griffin_lim/chroma4096_corr",
+    "pca_onset_corr": "pca_vocoder/onset_corr",
+    "pca_chroma4096_corr": "pca_vocoder/chroma4096_corr",
     "pca_judge_agreement": "pca_vocoder/judge_agreement",
-    "ceiling_judge_agreement": "vocoder_true_mel/judge_agreement", "ceiling_mr_stft": "vocoder_true_mel/mr_stft",
-    "ind_agreement": "vae_vocoder/ind_agreement", "ind_kl": "vae_vocoder/ind_kl",
+    "ceiling_judge_agreement": "vocoder_true_mel/judge_agreement",
+    "ceiling_mr_stft": "vocoder_true_mel/mr_stft",
+    "ind_agreement": "vae_vocoder/ind_agreement",
+    "ind_kl": "vae_vocoder/ind_kl",
     "pca_ind_agreement": "pca_vocoder/ind_agreement",
-    **{f"{path}_{name}": f"{key}/{name}" for path, key in (("vocoder_true", "vocoder_true_mel"),
-                                                          ("griffin_lim_true", "griffin_lim_true_mel"))
-       for name in RELATIVE},
+    **{
+        f"{path}_{name}": f"{key}/{name}"
+        for path, key in (("vocoder_true", "vocoder_true_mel"), ("griffin_lim_true", "griffin_lim_true_mel"))
+        for name in RELATIVE
+    },
 }
 
 
 def summary_row(layout: Layout, result: dict, train_metrics: dict) -> dict:
     """One table row: means (and intervals under ``<name>_ci``) of the metrics the study reports."""
     s = result["summary"]
-    row: dict = {"size": layout.size, "layout": layout.name, "channels": layout.channels, "frames": layout.frames,
-                 "global_size": layout.global_size}
+    row: dict = {
+        "size": layout.size,
+        "layout": layout.name,
+        "channels": layout.channels,
+        "frames": layout.frames,
+        "global_size": layout.global_size,
+    }
     for column, key in ROW_KEYS.items():
         if key in s:
             row[column] = s[key]["mean"]
@@ -93,8 +117,15 @@ def seed_from(previous_run: Path, run_dir: Path) -> None:
         shutil.copytree(previous_run / "best", run_dir / "best")
 
 
-def train_size(cfg: SweepConfig, layout: Layout, data: PreparedDataset, vocoder_dir: str, run_dir: Path,
-               progress: bool, continue_from: Path | None = None) -> dict:
+def train_size(
+    cfg: SweepConfig,
+    layout: Layout,
+    data: PreparedDataset,
+    vocoder_dir: str,
+    run_dir: Path,
+    progress: bool,
+    continue_from: Path | None = None,
+) -> dict:
     """Train the VAE of one layout unless it is done; resume it when it was interrupted."""
     if (run_dir / "metrics.json").is_file() and (run_dir / "model").is_dir():
         return json.loads((run_dir / "metrics.json").read_text())
@@ -112,16 +143,20 @@ def _clip_measures(result: dict) -> dict[str, np.ndarray]:
     return {n: np.asarray(result["clips"][f"vae_vocoder/{n}"]) for n in RELATIVE}
 
 
-def _shortfall_at(measures: dict[str, np.ndarray], idx: np.ndarray, fad_ratio: float,
-                  thresholds: dict[str, float]) -> float:
+def _shortfall_at(
+    measures: dict[str, np.ndarray], idx: np.ndarray, fad_ratio: float, thresholds: dict[str, float]
+) -> float:
     return shortfall({**{n: float(v[idx].mean()) for n, v in measures.items()}, "fad_ratio": fad_ratio}, thresholds)
 
 
 def shortfall_interval(result: dict, thresholds: dict[str, float], fad_ratio: float, n_boot: int) -> list[float]:
     """95 % interval over tracks of the rule's shortfall for one size (the FAD term at its estimate)."""
     measures = _clip_measures(result)
-    return list(bootstrap_ci(lambda idx: _shortfall_at(measures, idx, fad_ratio, thresholds),
-                             result["clips"]["track_id"], n_boot))
+    return list(
+        bootstrap_ci(
+            lambda idx: _shortfall_at(measures, idx, fad_ratio, thresholds), result["clips"]["track_id"], n_boot
+        )
+    )
 
 
 def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, float], n_boot: int) -> None:
@@ -140,6 +175,7 @@ def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, 
 
             def gap(idx, a=a, b=b, fa=fa, fb=fb) -> float:
                 return _shortfall_at(a, idx, fa, thresholds) - _shortfall_at(b, idx, fb, thresholds)
+
             row["shortfall_gap_ci"][row_key(other)] = list(bootstrap_ci(gap, result["clips"]["track_id"], n_boot))
 
 
@@ -154,14 +190,26 @@ class SweepPCA:
         if not self._done:
             from ..mel import MelFrontend
 
-            self._fit = fit_nested(MelFrontend(self.cfg.vae.mel), self.data, load_extras(self.cfg.vae.extra_data, self.data),
-                                   max(lo.size for lo in self.cfg.layouts()))
+            self._fit = fit_nested(
+                MelFrontend(self.cfg.vae.mel),
+                self.data,
+                load_extras(self.cfg.vae.extra_data, self.data),
+                max(lo.size for lo in self.cfg.layouts()),
+            )
             self._done = True
         return self._fit
 
 
-def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_dir: str, split: str,
-                  progress: bool, independent_dir: str | None = None, pca: SweepPCA | None = None) -> dict:
+def evaluate_size(
+    cfg: SweepConfig,
+    run_dir: Path,
+    data: PreparedDataset,
+    judge_dir: str,
+    split: str,
+    progress: bool,
+    independent_dir: str | None = None,
+    pca: SweepPCA | None = None,
+) -> dict:
     path = run_dir / f"eval_{split}.json"
     if path.is_file():
         cached = json.loads(path.read_text())
@@ -169,9 +217,18 @@ def evaluate_size(cfg: SweepConfig, run_dir: Path, data: PreparedDataset, judge_
             return cached
     codec = load(trained_model(run_dir), device="auto")
     pca = pca or SweepPCA(cfg, data)
-    result = evaluate_stage_one(codec, data, split, cfg.eval_max_clips, judge=load_judge(judge_dir, codec.device),
-                                independent=load_independent_judge(independent_dir, codec.device), progress=progress,
-                                n_boot=cfg.n_boot, pca_extras=load_extras(cfg.vae.extra_data, data), pca_fit=pca.get())
+    result = evaluate_stage_one(
+        codec,
+        data,
+        split,
+        cfg.eval_max_clips,
+        judge=load_judge(judge_dir, codec.device),
+        independent=load_independent_judge(independent_dir, codec.device),
+        progress=progress,
+        n_boot=cfg.n_boot,
+        pca_extras=load_extras(cfg.vae.extra_data, data),
+        pca_fit=pca.get(),
+    )
     result["metrics_version"] = METRICS_VERSION
     write_json(path, result)
     return result
@@ -194,9 +251,17 @@ def write_audio(cfg: SweepConfig, layout: Layout, run_dir: Path, data: PreparedD
         save_audio(out / "audio" / name / f"{tag}_griffin_lim.wav", gl, codec.sample_rate)
 
 
-def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str, out: str | Path,
-              progress: bool = True, log=print, continue_from: str | Path | None = None,
-              independent_dir: str | None = None) -> dict:
+def run_sweep(
+    cfg: SweepConfig,
+    data_dir: str,
+    vocoder_dir: str,
+    judge_dir: str,
+    out: str | Path,
+    progress: bool = True,
+    log=print,
+    continue_from: str | Path | None = None,
+    independent_dir: str | None = None,
+) -> dict:
     """Train, evaluate and tabulate every layout of ``cfg.layouts()``; returns the sweep record.
 
     With ``continue_from`` (an earlier, shorter sweep) each size starts from that sweep's newest
@@ -214,8 +279,9 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     for layout in cfg.layouts():
         start = time.process_time()
         run_dir = out / layout.run_name
-        train_metrics = train_size(cfg, layout, data, vocoder_dir, run_dir, progress,
-                                   Path(continue_from) if continue_from else None)
+        train_metrics = train_size(
+            cfg, layout, data, vocoder_dir, run_dir, progress, Path(continue_from) if continue_from else None
+        )
         for split in ("valid", "test"):
             result = evaluate_size(cfg, run_dir, data, judge_dir, split, progress, independent_dir, pca)
             rows[split].append(summary_row(layout, result, train_metrics))
@@ -225,9 +291,11 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
             write_audio(cfg, layout, run_dir, data, out)
         cpu_seconds[layout.name] = time.process_time() - start
         r = rows["valid"][-1]
-        log(f"{layout.size:>6} {layout.name:>8} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
+        log(
+            f"{layout.size:>6} {layout.name:>8} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
             f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma4096_corr']:>6.3f} "
-            f"{r['ind_agreement']:>6.3f} {r['fad_ratio']:>6.2f}")
+            f"{r['ind_agreement']:>6.3f} {r['fad_ratio']:>6.2f}"
+        )
     # The ceilings come from the true-mel paths, which do not depend on the VAE: the smallest size's
     # evaluation measures them and they are frozen for every size.
     ceilings = {name: rows["valid"][0][f"ceiling_{name}"] for name in RELATIVE}
@@ -238,40 +306,77 @@ def run_sweep(cfg: SweepConfig, data_dir: str, vocoder_dir: str, judge_dir: str,
     shortfall_gaps(rows["valid"], valid_results, thresholds, cfg.n_boot)
     decision = choose_size(rule_rows(rows["valid"]), cfg.rule, ceilings)
     independent = load_independent_judge(independent_dir)
-    record = {"data": str(data_dir), "vocoder": str(vocoder_dir), "judge": str(judge_dir), "continued_from": str(continue_from) if continue_from else None,
-              "max_steps": cfg.vae.loop.max_steps, "eval_max_clips": cfg.eval_max_clips, "rule": asdict(cfg.rule),
-              "ceilings": ceilings, "thresholds": thresholds, "decision": decision._asdict(),
-              "rows": rows, "cpu_seconds_this_invocation": cpu_seconds,
-              "sizes": sorted({lo.size for lo in cfg.layouts()}), "frames": sorted(cfg.frames),
-              "layouts": [list(lo) for lo in cfg.layouts()], "extra_training_music": list(cfg.vae.extra_data),
-              "judge_test_scores": load_judge(judge_dir).metrics,
-              "independent_judge": independent.describe(),
-              "torch_threads": torch.get_num_threads()}
+    record = {
+        "data": str(data_dir),
+        "vocoder": str(vocoder_dir),
+        "judge": str(judge_dir),
+        "continued_from": str(continue_from) if continue_from else None,
+        "max_steps": cfg.vae.loop.max_steps,
+        "eval_max_clips": cfg.eval_max_clips,
+        "rule": asdict(cfg.rule),
+        "ceilings": ceilings,
+        "thresholds": thresholds,
+        "decision": decision._asdict(),
+        "rows": rows,
+        "cpu_seconds_this_invocation": cpu_seconds,
+        "sizes": sorted({lo.size for lo in cfg.layouts()}),
+        "frames": sorted(cfg.frames),
+        "layouts": [list(lo) for lo in cfg.layouts()],
+        "extra_training_music": list(cfg.vae.extra_data),
+        "judge_test_scores": load_judge(judge_dir).metrics,
+        "independent_judge": independent.describe(),
+        "torch_threads": torch.get_num_threads(),
+    }
     write_json(out / "sweep.json", record)
     log(decision.reason)
-    log(f"sizes for the analysis ({decision.frames or 'the same'} frames, half/same/twice D*'s channels): "
-        f"{list(decision.analysis_sizes)}")
+    log(
+        f"sizes for the analysis ({decision.frames or 'the same'} frames, half/same/twice D*'s channels): "
+        f"{list(decision.analysis_sizes)}"
+    )
     return record
 
 
-def sweep_latent_sizes(cfg: SweepConfig, data: str | Path, vocoder: str | Path, judge: str | Path, out: str | Path, *,
-                       continue_from: str | Path | None = None, progress: bool = True,
-                       independent: str | Path | None = None) -> dict:
+def sweep_latent_sizes(
+    cfg: SweepConfig,
+    data: str | Path,
+    vocoder: str | Path,
+    judge: str | Path,
+    out: str | Path,
+    *,
+    continue_from: str | Path | None = None,
+    progress: bool = True,
+    independent: str | Path | None = None,
+) -> dict:
     """The whole sweep: train/resume every size, evaluate, apply the rule, write the tables and figures."""
     from ..sweep_report import write_report
 
     bad = [s for s in cfg.sizes if not 8 <= s <= 4096]
     if bad:
         raise ConfigError(f"sizes must be in 8..4096, got {bad}")
-    record = run_sweep(cfg, str(data), str(vocoder), str(judge), out, progress=progress, continue_from=continue_from,
-                       independent_dir=str(independent) if independent else None)
+    record = run_sweep(
+        cfg,
+        str(data),
+        str(vocoder),
+        str(judge),
+        out,
+        progress=progress,
+        continue_from=continue_from,
+        independent_dir=str(independent) if independent else None,
+    )
     write_report(record, out)
     return record
 
 
-def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str | Path, out: str | Path, *,
-                         judge: str | Path | None = None, independent: str | Path | None = None,
-                         progress: bool = True) -> dict:
+def apply_rule_to_models(
+    cfg: SweepConfig,
+    models: list[str | Path],
+    data: str | Path,
+    out: str | Path,
+    *,
+    judge: str | Path | None = None,
+    independent: str | Path | None = None,
+    progress: bool = True,
+) -> dict:
     """The rule of ``cfg`` applied, on valid, to trained VAE folders (e.g. the shipped sizes) without
     training anything: each is evaluated on up to ``cfg.full_eval_max_clips`` valid clips, the ceilings
     come from the smallest one's evaluation, and the decision is written to ``out/rule.json`` and ``out/table.md``."""
@@ -287,15 +392,29 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
         c = codec.vae.config
         layout = Layout(codec.latent_size, c.global_size, c.latent_channels, c.latent_frames)
         path = out / f"eval_valid_D{codec.latent_size}_{layout.name}.json"  # two layouts of one size apart
-        stamp = {"model_hash": content_hash(folder), "judge_hash": ind.hash, "metrics_version": METRICS_VERSION, "max_clips": cfg.full_eval_max_clips,
-                 "n_boot": cfg.n_boot, **({"pca_extra_data": list(cfg.vae.extra_data)} if cfg.vae.extra_data else {})}
+        stamp = {
+            "model_hash": content_hash(folder),
+            "judge_hash": ind.hash,
+            "metrics_version": METRICS_VERSION,
+            "max_clips": cfg.full_eval_max_clips,
+            "n_boot": cfg.n_boot,
+            **({"pca_extra_data": list(cfg.vae.extra_data)} if cfg.vae.extra_data else {}),
+        }
         previous = json.loads(path.read_text()) if path.is_file() else {}
         if previous.get("stamp") == stamp:  # the same model, judge and settings: its evaluation is reused
             result = previous
         else:
-            result = evaluate_stage_one(codec, dataset, "valid", cfg.full_eval_max_clips, progress=progress,
-                                        judge=load_judge(judge, codec.device) if judge else None,
-                                        independent=ind.to(codec.device), n_boot=cfg.n_boot, pca_extras=extras)
+            result = evaluate_stage_one(
+                codec,
+                dataset,
+                "valid",
+                cfg.full_eval_max_clips,
+                progress=progress,
+                judge=load_judge(judge, codec.device) if judge else None,
+                independent=ind.to(codec.device),
+                n_boot=cfg.n_boot,
+                pca_extras=extras,
+            )
             result["stamp"] = stamp
             write_json(path, result)
         evaluated.append((layout, result))
@@ -308,14 +427,30 @@ def apply_rule_to_models(cfg: SweepConfig, models: list[str | Path], data: str |
         row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
     shortfall_gaps(rows, [r for _, r in evaluated], thresholds, cfg.n_boot)
     decision = choose_size(rule_rows(rows), cfg.rule, ceilings)
-    record = {"models": [str(m) for m in models], "data": str(data), "pca_extra_data": list(cfg.vae.extra_data),
-              "rule": asdict(cfg.rule), "ceilings": ceilings,
-              "thresholds": thresholds, "decision": decision._asdict(), "rows": {"valid": rows},
-              "eval_max_clips": cfg.full_eval_max_clips,
-              "independent_judge": ind.describe()}
+    record = {
+        "models": [str(m) for m in models],
+        "data": str(data),
+        "pca_extra_data": list(cfg.vae.extra_data),
+        "rule": asdict(cfg.rule),
+        "ceilings": ceilings,
+        "thresholds": thresholds,
+        "decision": decision._asdict(),
+        "rows": {"valid": rows},
+        "eval_max_clips": cfg.full_eval_max_clips,
+        "independent_judge": ind.describe(),
+    }
     write_json(out / "rule.json", record)
-    write_text(out / "table.md", "\n".join([
-        "# The sweep's rule applied to trained models (valid split)\n",
-        f"Rule: {record['rule']}; ceilings (better of vocoder and Griffin-Lim on true mels) {ceilings}; "
-        f"thresholds {thresholds}.\n", f"**{decision.reason}**\n", markdown_table(record, "valid")]) + "\n")
+    write_text(
+        out / "table.md",
+        "\n".join(
+            [
+                "# The sweep's rule applied to trained models (valid split)\n",
+                f"Rule: {record['rule']}; ceilings (better of vocoder and Griffin-Lim on true mels) {ceilings}; "
+                f"thresholds {thresholds}.\n",
+                f"**{decision.reason}**\n",
+                markdown_table(record, "valid"),
+            ]
+        )
+        + "\n",
+    )
     return record

@@ -39,11 +39,16 @@ class VAEModelConfig:
 
     def __post_init__(self) -> None:
         temporal = self.latent_size - self.global_size
-        if not 8 <= self.latent_size <= 4096 or not 0 <= self.global_size < self.latent_size \
-                or temporal % self.latent_channels:
-            raise ValueError(f"need latent_size in 8..4096, 0 <= global_size < latent_size and latent_size - "
-                             f"global_size divisible by latent_channels; got latent_size={self.latent_size}, "
-                             f"global_size={self.global_size}, latent_channels={self.latent_channels}")
+        if (
+            not 8 <= self.latent_size <= 4096
+            or not 0 <= self.global_size < self.latent_size
+            or temporal % self.latent_channels
+        ):
+            raise ValueError(
+                f"need latent_size in 8..4096, 0 <= global_size < latent_size and latent_size - "
+                f"global_size divisible by latent_channels; got latent_size={self.latent_size}, "
+                f"global_size={self.global_size}, latent_channels={self.latent_channels}"
+            )
 
     @property
     def latent_frames(self) -> int:
@@ -54,7 +59,9 @@ class VAEModelConfig:
 class VAETrainConfig:
     mel: MelSettings = field(default_factory=MelSettings)
     model: VAEModelConfig = field(default_factory=VAEModelConfig)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=8000, batch_size=32, lr=1e-3, ema_decay=0.999))
+    loop: LoopConfig = field(
+        default_factory=lambda: LoopConfig(max_steps=8000, batch_size=32, lr=1e-3, ema_decay=0.999)
+    )
     clip_seconds: float = 5.0
     # On the KL summed over the latent, beside a per-element mean L1. 1e-4 held the latent to about
     # 2 nats a float and lost to PCA at D = 128 (valid L1 1.03x PCA after 1000 steps); 1e-6 lets each
@@ -67,8 +74,11 @@ class VAETrainConfig:
     # training clips drawn from it.
     extra_data: list[str] = field(default_factory=list)
     extra_fraction: float = 0.5
-    adversarial: AdversarialConfig = field(default_factory=lambda: AdversarialConfig(
-        discriminators=["patch"], weight=0.5, feature_weight=1.0, start_step=2000, adaptive=True))
+    adversarial: AdversarialConfig = field(
+        default_factory=lambda: AdversarialConfig(
+            discriminators=["patch"], weight=0.5, feature_weight=1.0, start_step=2000, adaptive=True
+        )
+    )
     gain_db: float = 6.0  # random gain in +-gain_db: loudness is not what the latent should spend floats on
     vocoder: str | None = None  # vocoder folder, for audio in TensorBoard and validation structure metrics
     valid_clips: int = 32
@@ -78,17 +88,28 @@ class VAETrainConfig:
 class VAETask(Adversary):
     """Implements :class:`autoencoder.training.loop.Task` for the mel VAE."""
 
-    def __init__(self, cfg: VAETrainConfig, data: PreparedDataset, vocoder: nn.Module | None = None,
-                 vocoder_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        cfg: VAETrainConfig,
+        data: PreparedDataset,
+        vocoder: nn.Module | None = None,
+        vocoder_dir: str | None = None,
+    ) -> None:
         self.cfg, self.data = cfg, data
         self.frontend = MelFrontend(cfg.mel)
         self.num_samples = int(round(cfg.clip_seconds * cfg.mel.sample_rate))
         if data.clips.shape[1] != self.num_samples:
             raise ConfigError(f"dataset clips have {data.clips.shape[1]} samples, config expects {self.num_samples}")
         m = cfg.model
-        self.model = MelVAE(n_mels=cfg.mel.n_mels, num_frames=cfg.mel.num_frames(self.num_samples),
-                            latent_channels=m.latent_channels, latent_frames=m.latent_frames,
-                            channels=tuple(m.channels), num_res_blocks=m.num_res_blocks, global_size=m.global_size)
+        self.model = MelVAE(
+            n_mels=cfg.mel.n_mels,
+            num_frames=cfg.mel.num_frames(self.num_samples),
+            latent_channels=m.latent_channels,
+            latent_frames=m.latent_frames,
+            channels=tuple(m.channels),
+            num_res_blocks=m.num_res_blocks,
+            global_size=m.global_size,
+        )
         self.extras = load_extras(cfg.extra_data, data)
         self.init_adversary(cfg.adversarial)
         self.vocoder, self.vocoder_dir = vocoder, vocoder_dir
@@ -128,25 +149,33 @@ class VAETask(Adversary):
             losses["loss"] = loss + losses["adversarial_total"]
         return losses
 
-    def _adversarial(self, model: nn.Module, mel: torch.Tensor, recon: torch.Tensor,
-                     reconstruction: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _adversarial(
+        self, model: nn.Module, mel: torch.Tensor, recon: torch.Tensor, reconstruction: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         adv = self.cfg.adversarial
         hinge, fm = self.generator_terms(mel, recon)
         weight = torch.tensor(adv.weight, device=mel.device)
         if adv.adaptive:
             last = getattr(model, "module", model).to_mel[-1].weight  # the decoder's last layer (DDP-unwrapped)
             weight = weight * adaptive_weight(reconstruction, hinge, last)
-        return {"adversarial": hinge, "feature_matching": fm, "adversarial_weight": weight,
-                "adversarial_total": weight * hinge + adv.feature_weight * fm}
+        return {
+            "adversarial": hinge,
+            "feature_matching": fm,
+            "adversarial_weight": weight,
+            "adversarial_total": weight * hinge + adv.feature_weight * fm,
+        }
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
         mels = self.valid_mels
-        posts = [model.encode(mels[i:i + 64]) for i in range(0, len(mels), 64)]
+        posts = [model.encode(mels[i : i + 64]) for i in range(0, len(mels), 64)]
         mean = torch.cat([p.mean for p in posts])
         kl = torch.cat([p.kl_per_dim() for p in posts]).flatten(1).mean(0)
-        recon = torch.cat([model.decode(mean[i:i + 64]) for i in range(0, len(mean), 64)])
-        result = {"mel_l1": float((recon - mels).abs().mean()), "kl_per_dim": float(kl.mean()),
-                  "active_dims": float((kl > ACTIVE_KL).sum())}
+        recon = torch.cat([model.decode(mean[i : i + 64]) for i in range(0, len(mean), 64)])
+        result = {
+            "mel_l1": float((recon - mels).abs().mean()),
+            "kl_per_dim": float(kl.mean()),
+            "active_dims": float((kl > ACTIVE_KL).sum()),
+        }
         if self.pca is not None:
             result["pca_mel_l1"] = float((self.pca.reconstruct(mels) - mels).abs().mean())
             result["mel_l1_vs_pca"] = result["mel_l1"] / result["pca_mel_l1"]
@@ -165,7 +194,9 @@ class VAETask(Adversary):
         for i, wave in enumerate(self.structure_waves[: self.cfg.media_clips]):
             mel = self.frontend(wave[None])
             recon = model.decode(model.encode(mel).mean)
-            add_mel_images(writer, f"clip{i}/mel", [("original", mel[0]), (f"VAE D={model.latent_size}", recon[0])], step)
+            add_mel_images(
+                writer, f"clip{i}/mel", [("original", mel[0]), (f"VAE D={model.latent_size}", recon[0])], step
+            )
             add_audio(writer, f"clip{i}/original", wave, step, rate)
             add_audio(writer, f"clip{i}/griffin_lim", griffin_lim(recon, wave.shape[-1])[0], step, rate)
             if self.vocoder is not None:
@@ -174,7 +205,21 @@ class VAETask(Adversary):
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         refs = {"vocoder": reference(self.vocoder_dir, folder)} if self.vocoder_dir else {}
-        save_model(model, folder, "vae", self.cfg.mel, data=data_record(self.data, self.extras), metrics=metrics, references=refs,
-                   extra={"latent": {"size": model.latent_size, "global_size": model.config.global_size,
-                                     "channels": model.config.latent_channels, "frames": model.config.latent_frames,
-                                     "clip_seconds": self.cfg.clip_seconds}})
+        save_model(
+            model,
+            folder,
+            "vae",
+            self.cfg.mel,
+            data=data_record(self.data, self.extras),
+            metrics=metrics,
+            references=refs,
+            extra={
+                "latent": {
+                    "size": model.latent_size,
+                    "global_size": model.config.global_size,
+                    "channels": model.config.latent_channels,
+                    "frames": model.config.latent_frames,
+                    "clip_seconds": self.cfg.clip_seconds,
+                }
+            },
+        )

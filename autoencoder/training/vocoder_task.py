@@ -38,7 +38,9 @@ class VocoderModelConfig:
 class VocoderTrainConfig:
     mel: MelSettings = field(default_factory=MelSettings)
     model: VocoderModelConfig = field(default_factory=VocoderModelConfig)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(max_steps=6000, batch_size=16, lr=1e-3, ema_decay=0.999))
+    loop: LoopConfig = field(
+        default_factory=lambda: LoopConfig(max_steps=6000, batch_size=16, lr=1e-3, ema_decay=0.999)
+    )
     crop_seconds: float = 1.0
     mel_weight: float = 2.0  # beside MR-STFT (about 1 at the start); keeps the mel itself right
     gain_db: float = 0.0  # random gain in +-gain_db dB of every training crop
@@ -66,13 +68,22 @@ class VocoderTask(Adversary):
         self.frontend = MelFrontend(cfg.mel)
         if cfg.init_from:
             # A warm start must hear the mels it was trained on: an 80-band vocoder cannot start a 128-band one.
-            require_same_front_end(cfg.mel, "this config", mel_settings(read_record(cfg.init_from, "vocoder")),
-                                   f"the vocoder it starts from ({cfg.init_from!r})")
+            require_same_front_end(
+                cfg.mel,
+                "this config",
+                mel_settings(read_record(cfg.init_from, "vocoder")),
+                f"the vocoder it starts from ({cfg.init_from!r})",
+            )
             self.model = Vocoder.from_pretrained(cfg.init_from)
         else:
-            self.model = Vocoder(n_mels=cfg.mel.n_mels, n_fft=cfg.mel.n_fft, hop_length=cfg.mel.hop_length,
-                                 dim=cfg.model.dim, intermediate_dim=cfg.model.intermediate_dim,
-                                 num_layers=cfg.model.num_layers)
+            self.model = Vocoder(
+                n_mels=cfg.mel.n_mels,
+                n_fft=cfg.mel.n_fft,
+                hop_length=cfg.mel.hop_length,
+                dim=cfg.model.dim,
+                intermediate_dim=cfg.model.intermediate_dim,
+                num_layers=cfg.model.num_layers,
+            )
         self.vae = None
         if cfg.finetune_vae:
             from ..codec import load
@@ -97,8 +108,9 @@ class VocoderTask(Adversary):
     def train_dataset(self) -> torch.utils.data.Dataset:
         # With a VAE, whole clips: it encodes 5 s at a time; crops are cut after decoding.
         crop = None if self.vae is not None else int(self.cfg.crop_seconds * self.cfg.mel.sample_rate)
-        return training_set(self.data, self.extras, self.cfg.extra_fraction, crop_samples=crop,
-                            random_shift=self.cfg.random_shift)
+        return training_set(
+            self.data, self.extras, self.cfg.extra_fraction, crop_samples=crop, random_shift=self.cfg.random_shift
+        )
 
     def _inputs(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(input mel, target wave): real mels of crops, or crops of VAE-decoded mels of whole clips."""
@@ -112,7 +124,7 @@ class VocoderTask(Adversary):
             frames = int(self.cfg.crop_seconds * self.cfg.mel.sample_rate) // hop + 1
             start = int(torch.randint(0, mel.shape[-1] - frames + 1, ()).item())
             # Frame k of a centred STFT is centred on sample k * hop: the crop's audio starts there.
-            return mel[..., start:start + frames], wave[..., start * hop:start * hop + (frames - 1) * hop]
+            return mel[..., start : start + frames], wave[..., start * hop : start * hop + (frames - 1) * hop]
 
     def loss(self, model: nn.Module, batch, step: int) -> dict[str, torch.Tensor]:
         mel, wave = self._inputs(batch[0])
@@ -123,7 +135,9 @@ class VocoderTask(Adversary):
         adv = self.cfg.adversarial
         if self.discriminator is not None and step >= adv.start_step:
             losses["adversarial"], losses["feature_matching"] = self.generator_terms(wave, pred)
-            losses["loss"] = losses["loss"] + adv.weight * losses["adversarial"] + adv.feature_weight * losses["feature_matching"]
+            losses["loss"] = (
+                losses["loss"] + adv.weight * losses["adversarial"] + adv.feature_weight * losses["feature_matching"]
+            )
         return losses
 
     def validate(self, model: nn.Module, step: int) -> dict[str, float]:
@@ -132,7 +146,9 @@ class VocoderTask(Adversary):
         result = {f"vocoder_{k}": float(v.mean()) for k, v in M.compare(self.frontend, waves, pred).items()}
         if self._baseline is None:  # Griffin-Lim on the same clips, computed once
             gl = self.griffin_lim(self.frontend(waves), waves.shape[-1])
-            self._baseline = {f"griffin_lim_{k}": float(v.mean()) for k, v in M.compare(self.frontend, waves, gl).items()}
+            self._baseline = {
+                f"griffin_lim_{k}": float(v.mean()) for k, v in M.compare(self.frontend, waves, gl).items()
+            }
         return {**result, **self._baseline}
 
     def log_media(self, model: nn.Module, writer, step: int) -> None:
@@ -143,7 +159,9 @@ class VocoderTask(Adversary):
             add_audio(writer, f"clip{i}/original", wave, step, rate)
             add_audio(writer, f"clip{i}/vocoder", pred, step, rate)
             add_audio(writer, f"clip{i}/griffin_lim", self.griffin_lim(mel, wave.shape[-1])[0], step, rate)
-            add_mel_images(writer, f"clip{i}/mel", [("original", mel[0]), ("vocoder", self.frontend(pred[None])[0])], step)
+            add_mel_images(
+                writer, f"clip{i}/mel", [("original", mel[0]), ("vocoder", self.frontend(pred[None])[0])], step
+            )
 
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
         save_model(model, folder, "vocoder", self.cfg.mel, data=data_record(self.data, self.extras), metrics=metrics)

@@ -50,8 +50,12 @@ class AppModels:
         return list(self.pipeline.genres) if self.pipeline is not None else []
 
 
-def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (540, 1080, 2160),
-                data: str | os.PathLike | None = None, device: str = "cpu") -> AppModels:
+def load_models(
+    models: str | os.PathLike = "models",
+    sizes: tuple[int, ...] = (540, 1080, 2160),
+    data: str | os.PathLike | None = None,
+    device: str = "cpu",
+) -> AppModels:
     """The shipped models under ``models``: ``vae-<D>`` for each size that exists, ``diffusion``
     and ``explore/map.npz`` when present; ``data`` a prepared dataset for originals (optional)."""
     root = Path(models)
@@ -69,8 +73,9 @@ def load_models(models: str | os.PathLike = "models", sizes: tuple[int, ...] = (
     return AppModels(pipeline, stage_ones, explore, dataset, explore_codec)
 
 
-def _map_codec(explore: ExploreMap, root: Path, stage_ones: dict[int, autoencoder.StageOne],
-               device: str) -> autoencoder.StageOne | None:
+def _map_codec(
+    explore: ExploreMap, root: Path, stage_ones: dict[int, autoencoder.StageOne], device: str
+) -> autoencoder.StageOne | None:
     """The VAE the map's latents were encoded by: the shipped folder whose content hash the map records
     (a VAE of the same size retrained since, or of another front-end, would decode them into noise)."""
     from autoencoder.artifacts import content_hash
@@ -92,10 +97,14 @@ def read_upload(path: str | os.PathLike | None, sample_rate: int) -> torch.Tenso
     try:
         seconds = sf.info(str(path)).duration
     except (RuntimeError, sf.LibsndfileError) as exc:
-        raise UploadError(f"{Path(path).name!r} is not an audio file that can be read (wav, flac, ogg, mp3...)") from exc
+        raise UploadError(
+            f"{Path(path).name!r} is not an audio file that can be read (wav, flac, ogg, mp3...)"
+        ) from exc
     if seconds > MAX_UPLOAD_SECONDS:
-        raise UploadError(f"{Path(path).name!r} is {seconds:.0f} s long; the app takes up to {MAX_UPLOAD_SECONDS:.0f} s "
-                          "(cut it, or use scripts/reconstruct.py for whole files)")
+        raise UploadError(
+            f"{Path(path).name!r} is {seconds:.0f} s long; the app takes up to {MAX_UPLOAD_SECONDS:.0f} s "
+            "(cut it, or use scripts/reconstruct.py for whole files)"
+        )
     try:
         wave = load_audio(path, sample_rate)
     except AudioLoadError as exc:
@@ -128,8 +137,14 @@ def generate(models: AppModels, genre: str, guidance: float, steps: int, seed: i
     if seconds <= 0:
         raise UserError(f"length must be > 0 s, got {seconds}")
     generator = torch.Generator().manual_seed(int(seed))
-    out = models.pipeline(genre, num_inference_steps=int(steps), guidance_scale=float(guidance), generator=generator,
-                          audio_length_in_s=float(seconds), output_type="pt")
+    out = models.pipeline(
+        genre,
+        num_inference_steps=int(steps),
+        guidance_scale=float(guidance),
+        generator=generator,
+        audio_length_in_s=float(seconds),
+        output_type="pt",
+    )
     wave = out.audios[0]
     codec = models.pipeline.codec
     return _audio(wave, codec.sample_rate), mel_figure(codec, [(f"generated {genre}", wave)])
@@ -150,15 +165,20 @@ def reconstruct(models: AppModels, path: str | os.PathLike | None):
     with torch.no_grad():
         for size, codec in sorted(codecs.items()):
             outputs[f"VAE D={size} + vocoder"] = codec.decode_trajectory(codec.encode_wave(wave))
-        outputs["Griffin-Lim of the original mel (no latent)"] = first.griffin_lim(first.frontend(wave[None]),
-                                                                                  wave.shape[0])[0]
+        outputs["Griffin-Lim of the original mel (no latent)"] = first.griffin_lim(
+            first.frontend(wave[None]), wave.shape[0]
+        )[0]
         rows = []
         for name, out in outputs.items():
             scores = M.compare(first.frontend, wave[None], out[None])
             rows.append([name, *(round(float(scores[k][0]), 3) for k in SCORES)])
     figure = mel_figure(first, [("original", wave)] + [(k, v) for k, v in outputs.items()])
-    return (_audio(wave, first.sample_rate), {k: _audio(v, first.sample_rate) for k, v in outputs.items()},
-            figure, rows)
+    return (
+        _audio(wave, first.sample_rate),
+        {k: _audio(v, first.sample_rate) for k, v in outputs.items()},
+        figure,
+        rows,
+    )
 
 
 def _endpoint(models: AppModels, codec: autoencoder.StageOne, path, genre: str | None) -> tuple[torch.Tensor, str]:
@@ -178,8 +198,9 @@ def _endpoint(models: AppModels, codec: autoencoder.StageOne, path, genre: str |
     raise UserError("give each end of the interpolation a file or a genre")
 
 
-def interpolate(models: AppModels, path_a=None, path_b=None, genre_a: str | None = None, genre_b: str | None = None,
-                steps: int = 5):
+def interpolate(
+    models: AppModels, path_a=None, path_b=None, genre_a: str | None = None, genre_b: str | None = None, steps: int = 5
+):
     """``steps`` clips on the straight line between two latents (files or genre means), joined with
     short silences: ``(audio, mel figure)``. Uses the map's VAE when shipped, else the smallest size."""
     if not 2 <= int(steps) <= MAX_INTERPOLATION_STEPS:
@@ -210,8 +231,14 @@ def map_figure(explore: ExploreMap, highlight: int | None = None):
     for i, label in enumerate(labels):
         rows = explore.label == label
         ood = label == "out-of-dataset"
-        ax.scatter(*explore.xy[rows].T, s=22 if ood else 9, marker="x" if ood else "o",
-                   color="black" if ood else cmap(i % cmap.N), alpha=0.9 if ood else 0.65, label=label)
+        ax.scatter(
+            *explore.xy[rows].T,
+            s=22 if ood else 9,
+            marker="x" if ood else "o",
+            color="black" if ood else cmap(i % cmap.N),
+            alpha=0.9 if ood else 0.65,
+            label=label,
+        )
     if highlight is not None:
         ax.scatter(*explore.xy[highlight], s=260, facecolors="none", edgecolors="red", linewidths=2.5)
     ax.set_xlim(*_limits(explore.xy[:, 0]))

@@ -46,8 +46,7 @@ class ExploreMap:
         return int(np.argmin(((self.xy - np.array([x, y])) ** 2).sum(1)))
 
     def describe(self, row: int) -> str:
-        return (f"{self.label[row]} · {self.track_id[row]} · from {self.start_seconds[row]:.0f} s "
-                f"({self.source[row]})")
+        return f"{self.label[row]} · {self.track_id[row]} · from {self.start_seconds[row]:.0f} s ({self.source[row]})"
 
 
 def load_map(path: str | os.PathLike) -> ExploreMap:
@@ -56,16 +55,30 @@ def load_map(path: str | os.PathLike) -> ExploreMap:
     if not path.is_file():
         raise UserError(f"explore map {str(path)!r} does not exist (make it with scripts/make_explore_map.py)")
     with np.load(path, allow_pickle=False) as z:
-        return ExploreMap(z["xy"], z["means"].astype(np.float32), z["label"], z["source"], z["track_id"],
-                          z["start_seconds"], json.loads(str(z["manifest"])))
+        return ExploreMap(
+            z["xy"],
+            z["means"].astype(np.float32),
+            z["label"],
+            z["source"],
+            z["track_id"],
+            z["start_seconds"],
+            json.loads(str(z["manifest"])),
+        )
 
 
 def save_map(path: str | os.PathLike, m: ExploreMap) -> Path:
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
-            np.savez_compressed(f, xy=m.xy.astype(np.float32), means=m.means.astype(np.float16), label=m.label,
-                                source=m.source, track_id=m.track_id, start_seconds=m.start_seconds.astype(np.float32),
-                                manifest=json.dumps(m.manifest))
+            np.savez_compressed(
+                f,
+                xy=m.xy.astype(np.float32),
+                means=m.means.astype(np.float16),
+                label=m.label,
+                source=m.source,
+                track_id=m.track_id,
+                start_seconds=m.start_seconds.astype(np.float32),
+                manifest=json.dumps(m.manifest),
+            )
     return Path(path)
 
 
@@ -97,9 +110,14 @@ def build_map(latents, codec, ood_folder: str | os.PathLike | None, seed: int = 
     mean, std = np.asarray(latents.manifest["mean"]), np.asarray(latents.manifest["std"])
     reducer = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=seed)
     xy = reducer.fit_transform((latents.means - mean) / std)
-    rows = {"xy": [xy], "means": [latents.means], "label": [latents.genre],
-            "source": [np.char.add("gtzan-", latents.split.astype(str))], "track_id": [latents.track_id],
-            "start": [latents.clip * codec.clip_samples / codec.sample_rate]}
+    rows = {
+        "xy": [xy],
+        "means": [latents.means],
+        "label": [latents.genre],
+        "source": [np.char.add("gtzan-", latents.split.astype(str))],
+        "track_id": [latents.track_id],
+        "start": [latents.clip * codec.clip_samples / codec.sample_rate],
+    }
     if ood_folder is not None:
         ood, ids, starts = encode_ood(codec, ood_folder)
         rows["xy"].append(reducer.transform((ood - mean) / std))
@@ -108,10 +126,20 @@ def build_map(latents, codec, ood_folder: str | os.PathLike | None, seed: int = 
         rows["source"].append(np.full(len(ids), "ood"))
         rows["track_id"].append(np.array(ids))
         rows["start"].append(np.array(starts))
-    manifest = {"model_id": latents.manifest["model_id"], "model_hash": latents.manifest["model_hash"],
-                "projection": f"UMAP (n_neighbors 15, min_dist 0.1, seed {seed}) of the normalised means, fitted "
-                              "on the dataset's clips; out-of-dataset clips placed with transform()",
-                "data": latents.manifest["data"]}
+    manifest = {
+        "model_id": latents.manifest["model_id"],
+        "model_hash": latents.manifest["model_hash"],
+        "projection": f"UMAP (n_neighbors 15, min_dist 0.1, seed {seed}) of the normalised means, fitted "
+        "on the dataset's clips; out-of-dataset clips placed with transform()",
+        "data": latents.manifest["data"],
+    }
     cat = {k: np.concatenate(v) for k, v in rows.items()}
-    return ExploreMap(cat["xy"].astype(np.float32), cat["means"], cat["label"].astype(str), cat["source"].astype(str),
-                      cat["track_id"].astype(str), cat["start"].astype(np.float32), manifest)
+    return ExploreMap(
+        cat["xy"].astype(np.float32),
+        cat["means"],
+        cat["label"].astype(str),
+        cat["source"].astype(str),
+        cat["track_id"].astype(str),
+        cat["start"].astype(np.float32),
+        manifest,
+    )

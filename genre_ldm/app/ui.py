@@ -27,6 +27,7 @@ def _user_errors(fn):
             return fn(*args, **kwargs)
         except UserError as exc:
             raise gr.Error(str(exc)) from exc
+
     return wrapped
 
 
@@ -73,14 +74,17 @@ def build(models: core.AppModels, tab: str = "generate"):
 
     genres = models.genres
     with gr.Blocks(title="genre-ldm") as app:
-        gr.Markdown("# genre-ldm\nGenerate, reconstruct, interpolate and explore music through compact latent vectors. "
-                    f"Uploads: any audio soundfile reads (wav, flac, ogg, mp3...), up to {core.MAX_UPLOAD_SECONDS:.0f} s.")
+        gr.Markdown(
+            "# genre-ldm\nGenerate, reconstruct, interpolate and explore music through compact latent vectors. "
+            f"Uploads: any audio soundfile reads (wav, flac, ogg, mp3...), up to {core.MAX_UPLOAD_SECONDS:.0f} s."
+        )
         with gr.Tabs(selected=tab):
             with gr.Tab("Generate", id="generate"):
                 with gr.Row():
                     genre = gr.Dropdown(genres, value=genres[0] if genres else None, label="genre")
-                    guidance = gr.Slider(0, 12, value=getattr(models.pipeline, "default_guidance", 3.0), step=0.5,
-                                         label="guidance scale")
+                    guidance = gr.Slider(
+                        0, 12, value=getattr(models.pipeline, "default_guidance", 3.0), step=0.5, label="guidance scale"
+                    )
                     steps = gr.Slider(2, 100, value=25, step=1, label="denoising steps")
                     seed = gr.Number(0, precision=0, label="seed")
                     seconds = gr.Number(5, label="length (s): up to 5 is one clip, longer chains clips into a song")
@@ -90,12 +94,16 @@ def build(models: core.AppModels, tab: str = "generate"):
             with gr.Tab("Reconstruct", id="reconstruct"):
                 upload = gr.Audio(sources=["upload"], type="filepath", label="your audio")
                 go = gr.Button("Reconstruct", variant="primary")
-                names = [f"VAE D={d} + vocoder" for d in sorted(models.stage_ones)] + ["Griffin-Lim of the original mel (no latent)"]
+                names = [f"VAE D={d} + vocoder" for d in sorted(models.stage_ones)] + [
+                    "Griffin-Lim of the original mel (no latent)"
+                ]
                 original = gr.Audio(label="original (as read)", type="numpy")
                 recons = [gr.Audio(label=name, type="numpy") for name in names]
                 mels = gr.Plot(label="log-mels")
-                table = gr.Dataframe(headers=["reconstruction", "distance, dB (lower is better)", "onset corr", "harmony (chroma) corr"],
-                                     label="measures against the original")
+                table = gr.Dataframe(
+                    headers=["reconstruction", "distance, dB (lower is better)", "onset corr", "harmony (chroma) corr"],
+                    label="measures against the original",
+                )
                 go.click(reconstruct, [upload], [original, *recons, mels, table], api_name="reconstruct")
             with gr.Tab("Interpolate", id="interpolate"):
                 gr.Markdown("Each end is a file (its middle 5 s) or a genre (the mean latent of its training clips).")
@@ -109,14 +117,22 @@ def build(models: core.AppModels, tab: str = "generate"):
                     n = gr.Slider(2, core.MAX_INTERPOLATION_STEPS, value=5, step=1, label="steps")
                 go = gr.Button("Interpolate", variant="primary")
                 path_audio, path_mel = gr.Audio(label="the path, step by step", type="numpy"), gr.Plot(label="log-mels")
-                go.click(interpolate, [file_a, file_b, genre_a, genre_b, n], [path_audio, path_mel], api_name="interpolate")
+                go.click(
+                    interpolate, [file_a, file_b, genre_a, genre_b, n], [path_audio, path_mel], api_name="interpolate"
+                )
             with gr.Tab("Explore", id="explore"):
                 if models.explore is None or models.explore_codec is None:
-                    gr.Markdown("No explore map is shipped with these models (make one with scripts/make_explore_map.py).")
+                    gr.Markdown(
+                        "No explore map is shipped with these models (make one with scripts/make_explore_map.py)."
+                    )
                 else:
-                    gr.Markdown("Click a point: its latent is decoded (and its original played when the dataset's audio "
-                                f"is here). {models.explore.manifest['projection']}.")
-                    image = gr.Image(core.map_figure_image(models.explore), type="pil", label="latent map", interactive=False)
+                    gr.Markdown(
+                        "Click a point: its latent is decoded (and its original played when the dataset's audio "
+                        f"is here). {models.explore.manifest['projection']}."
+                    )
+                    image = gr.Image(
+                        core.map_figure_image(models.explore), type="pil", label="latent map", interactive=False
+                    )
                     with gr.Row():
                         decoded = gr.Audio(label="decoded latent", type="numpy")
                         original_clip = gr.Audio(label="original clip", type="numpy")
@@ -129,8 +145,9 @@ def build(models: core.AppModels, tab: str = "generate"):
     return app
 
 
-def launch(models: core.AppModels, host: str = "127.0.0.1", port: int | None = None, share: bool = False,
-           tab: str = "generate"):
+def launch(
+    models: core.AppModels, host: str = "127.0.0.1", port: int | None = None, share: bool = False, tab: str = "generate"
+):
     """Start the server (blocking); Gradio prints the address."""
     app = build(models, tab)
     app.queue(default_concurrency_limit=1)  # one job at a time: the models are shared and the CPU is small

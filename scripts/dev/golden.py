@@ -28,8 +28,24 @@ import soundfile as sf
 
 REPO = Path(__file__).resolve().parents[2]
 # Keys whose values are wall-clock times, sizes on disk or absolute paths: they differ between any two runs.
-VOLATILE = ("seconds", "time", "elapsed", "duration_s", "per_second", "rss", "memory", "command", "path",
-            "created", "date", "commit", "src", "out", "folder", "hash")
+VOLATILE = (
+    "seconds",
+    "time",
+    "elapsed",
+    "duration_s",
+    "per_second",
+    "rss",
+    "memory",
+    "command",
+    "path",
+    "created",
+    "date",
+    "commit",
+    "src",
+    "out",
+    "folder",
+    "hash",
+)
 
 
 def run(args: list[str]) -> None:
@@ -56,14 +72,52 @@ def record(out: Path, models: Path, study: bool) -> None:
         return
     vae = models / "vae-1080"
     synthetic_song(out / "song.wav")
-    run(["scripts/reconstruct.py", str(out / "song.wav"), "--model", str(vae), "--out", str(out / "reconstruct.wav"),
-         "--device", "cpu"])
+    run(
+        [
+            "scripts/reconstruct.py",
+            str(out / "song.wav"),
+            "--model",
+            str(vae),
+            "--out",
+            str(out / "reconstruct.wav"),
+            "--device",
+            "cpu",
+        ]
+    )
     run(["scripts/make_toy_data.py", "--out", str(out / "toy"), "--tracks-per-genre", "2", "--seconds", "11"])
     run(["scripts/prepare_data.py", "--src", str(out / "toy"), "--out", str(out / "toy-prepared")])
-    run(["scripts/encode_dataset.py", "--model", str(vae), "--data", str(out / "toy-prepared"),
-         "--out", str(out / "encode.npz"), "--device", "cpu"])
-    run(["scripts/sample.py", "--model", str(models / "diffusion"), "--genre", "jazz", "--num", "2", "--steps", "10",
-         "--seed", "0", "--out", str(out / "sample"), "--device", "cpu"])
+    run(
+        [
+            "scripts/encode_dataset.py",
+            "--model",
+            str(vae),
+            "--data",
+            str(out / "toy-prepared"),
+            "--out",
+            str(out / "encode.npz"),
+            "--device",
+            "cpu",
+        ]
+    )
+    run(
+        [
+            "scripts/sample.py",
+            "--model",
+            str(models / "diffusion"),
+            "--genre",
+            "jazz",
+            "--num",
+            "2",
+            "--steps",
+            "10",
+            "--seed",
+            "0",
+            "--out",
+            str(out / "sample"),
+            "--device",
+            "cpu",
+        ]
+    )
 
 
 def _numbers(value, key: str = "") -> dict[str, float]:
@@ -89,8 +143,10 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
 def compare(a: Path, b: Path, atol: float, rtol: float) -> list[str]:
     """Differences between two recordings, one line each (empty: the same within the tolerance)."""
     problems: list[str] = []
-    files = sorted({p.relative_to(a) for p in a.rglob("*") if p.suffix in (".wav", ".npz", ".json")}
-                   | {p.relative_to(b) for p in b.rglob("*") if p.suffix in (".wav", ".npz", ".json")})
+    files = sorted(
+        {p.relative_to(a) for p in a.rglob("*") if p.suffix in (".wav", ".npz", ".json")}
+        | {p.relative_to(b) for p in b.rglob("*") if p.suffix in (".wav", ".npz", ".json")}
+    )
     checked = 0
     for rel in files:
         if "tensorboard" in rel.parts or "checkpoints" in rel.parts:
@@ -104,15 +160,18 @@ def compare(a: Path, b: Path, atol: float, rtol: float) -> list[str]:
             for key in sorted(set(x) | set(y)):
                 if key not in x or key not in y:
                     problems.append(f"{rel}{key}: only in one")
-                elif not (math.isclose(x[key], y[key], rel_tol=rtol, abs_tol=atol)
-                          or (math.isnan(x[key]) and math.isnan(y[key]))):
+                elif not (
+                    math.isclose(x[key], y[key], rel_tol=rtol, abs_tol=atol)
+                    or (math.isnan(x[key]) and math.isnan(y[key]))
+                ):
                     problems.append(f"{rel}{key}: {x[key]!r} vs {y[key]!r}")
             continue
         x, y = _arrays(a / rel), _arrays(b / rel)
         for key in sorted(set(x) | set(y)):
             if key not in x or key not in y or x[key].shape != y[key].shape:
-                problems.append(f"{rel}:{key}: shapes {getattr(x.get(key), 'shape', None)} vs "
-                                f"{getattr(y.get(key), 'shape', None)}")
+                problems.append(
+                    f"{rel}:{key}: shapes {getattr(x.get(key), 'shape', None)} vs {getattr(y.get(key), 'shape', None)}"
+                )
             elif not np.allclose(x[key], y[key], rtol=rtol, atol=atol, equal_nan=True):
                 diff = float(np.nanmax(np.abs(x[key].astype(float) - y[key].astype(float))))
                 problems.append(f"{rel}:{key}: max difference {diff:.3g}")

@@ -24,10 +24,22 @@ from diffusion.training import DiffusionTask, DiffusionTrainConfig
 
 def main() -> None:
     latents, stage_one, out = sys.argv[1:4]
-    cfg = load_config(DiffusionTrainConfig, None, ["loop.max_steps=6", "loop.batch_size=4", "loop.valid_every=6",
-                                                   "loop.media_every=1000", "loop.checkpoint_every=6", "loop.ema_decay=0",
-                                                   "loop.warmup_steps=2", "denoiser.width=16", "denoiser.dilations=[1,2]",
-                                                   "denoiser.cond_dim=16"])
+    cfg = load_config(
+        DiffusionTrainConfig,
+        None,
+        [
+            "loop.max_steps=6",
+            "loop.batch_size=4",
+            "loop.valid_every=6",
+            "loop.media_every=1000",
+            "loop.checkpoint_every=6",
+            "loop.ema_decay=0",
+            "loop.warmup_steps=2",
+            "denoiser.width=16",
+            "denoiser.dilations=[1,2]",
+            "denoiser.cond_dim=16",
+        ],
+    )
     task = DiffusionTask(cfg, load_latents(latents), stage_one)
     # As the loop's Accelerator: CPU processes (gloo) when CUDA is hidden, one GPU each otherwise.
     state = PartialState(cpu=not torch.cuda.is_available())
@@ -35,8 +47,11 @@ def main() -> None:
     train(task, cfg.loop, Path(out) / "run", cfg, progress=False)
     params = list(task.model.parameters())
     flat = torch.cat([p.detach().reshape(-1).cpu() for p in params]).numpy().tobytes()
-    (Path(out) / f"rank{rank}.json").write_text(json.dumps(
-        {"num_processes": world, "checksum": hashlib.sha256(flat).hexdigest(), "device": str(params[0].device)}))
+    (Path(out) / f"rank{rank}.json").write_text(
+        json.dumps(
+            {"num_processes": world, "checksum": hashlib.sha256(flat).hexdigest(), "device": str(params[0].device)}
+        )
+    )
 
 
 if __name__ == "__main__":
