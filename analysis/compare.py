@@ -5,9 +5,8 @@ distances, precision@10, logistic and k-NN probes; then one comparison table and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score

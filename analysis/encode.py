@@ -10,8 +10,8 @@ any extra training music a VAE it stands beside was trained on: the same trainin
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -20,8 +20,8 @@ from tqdm import tqdm
 import autoencoder
 from autoencoder.artifacts import content_hash, front_end_of, read_record
 from autoencoder.errors import UserError, refuse_overwrite
-from autoencoder.features import mfcc_stats
 from autoencoder.extra import extra_record, load_extra
+from autoencoder.features import mfcc_stats
 from autoencoder.pca import MelPCA, training_mels
 
 from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents

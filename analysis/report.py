@@ -225,7 +225,7 @@ def part_analysis(r: Report) -> None:
         r.figure("analysis/comparison.png", "Probes and clustering across the three sizes and the baselines."),
     ]
     mfcc = next((k for k, row in enumerate(n.raw(rel)) if row["kind"] == "mfcc"), None)
-    for k, row in enumerate(n.raw(rel)):
+    for row in n.raw(rel):
         if row["kind"] == "vae" and mfcc is not None:
             parts.append(
                 r.para(

@@ -80,7 +80,7 @@ class StageOne:
     def device(self) -> torch.device:
         return module_device(self.vae)
 
-    def to(self, device: str | torch.device) -> "StageOne":
+    def to(self, device: str | torch.device) -> StageOne:
         """Move the VAE, vocoder, front-end and Griffin-Lim to ``device`` (``"auto"`` allowed); returns self.
 
         Inputs are moved to this device by every method; outputs stay on it.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 class UserError(ValueError):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import defaultdict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch

@@ -158,7 +158,7 @@ class _PeakSampler:
     """The highest resident memory seen while the block runs, sampled every 2 ms in a thread: the
     process-wide ``ru_maxrss`` cannot tell one step's peak from an earlier, larger one (imports)."""
 
-    def __enter__(self) -> "_PeakSampler":
+    def __enter__(self) -> _PeakSampler:
         self.peak, self._stop = _rss_mib(), threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()

@@ -78,7 +78,7 @@ class Judge:
     def device(self) -> torch.device:
         return module_device(self.model)
 
-    def to(self, device: torch.device | str) -> "Judge":
+    def to(self, device: torch.device | str) -> Judge:
         """Move the network and its front-end to ``device``; inputs are moved there by every method."""
         self.model.to(device)
         self.frontend.to(device)

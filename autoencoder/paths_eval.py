@@ -12,7 +12,7 @@ FAD ratios with 95 % intervals over tracks (clips of one track are resampled tog
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

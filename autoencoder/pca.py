@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 
-
 EXACT_MAX_CLIPS = 1024  # exact PCA up to this many training clips, randomized above
 
 
@@ -14,13 +13,13 @@ class MelPCA:
     def __init__(self, mean: torch.Tensor, components: torch.Tensor, mel_shape: tuple[int, int]) -> None:
         self.mean, self.components, self.mel_shape = mean, components, tuple(mel_shape)
 
-    def to(self, device: torch.device | str) -> "MelPCA":
+    def to(self, device: torch.device | str) -> MelPCA:
         """Move the mean and components to ``device``; returns self."""
         self.mean, self.components = self.mean.to(device), self.components.to(device)
         return self
 
     @classmethod
-    def fit(cls, mels: torch.Tensor, dim: int) -> "MelPCA":
+    def fit(cls, mels: torch.Tensor, dim: int) -> MelPCA:
         """Fit on training mels ``(N, n_mels, T)``. ``dim`` must be below N (else PCA is exact on train
         and meaningless as a baseline): a ``ValueError`` says so."""
         n = mels.shape[0]
@@ -44,7 +43,7 @@ class MelPCA:
     def dim(self) -> int:
         return self.components.shape[0]
 
-    def truncated(self, dim: int) -> "MelPCA":
+    def truncated(self, dim: int) -> MelPCA:
         """The same fit keeping its ``dim`` leading components (PCA's components are nested, so one fit
         at the largest size serves every smaller one)."""
         if not 1 <= dim <= self.dim:

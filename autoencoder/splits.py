@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from collections.abc import Iterable
 from importlib import resources
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 

@@ -4,7 +4,7 @@ chunked nearest distances. Clips of one track are not independent, so intervals 
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import stats as scipy_stats

@@ -115,7 +115,7 @@ class SweepConfig:
         found = {latent_layout(s, f, self.global_fraction) for s in self.sizes for f in self.frames}
         return sorted(found, key=lambda lo: (lo.size, lo.frames, lo.global_size))
 
-    def full_budget(self, layouts: list[Layout]) -> "SweepConfig":
+    def full_budget(self, layouts: list[Layout]) -> SweepConfig:
         """This sweep at the full budget, for ``layouts`` only (which share one frame count)."""
         full = copy.deepcopy(self)
         full.sizes, full.frames = [lo.size for lo in layouts], sorted({lo.frames for lo in layouts})

@@ -139,6 +139,7 @@ def mel_grid_figure(out: Path, layouts: list[list[int]], path: Path) -> None:
     import autoencoder
     from autoencoder.plots import save_mels
     from autoencoder.sweep import Layout
+
     from .clips import fixed_clips
 
     found = [Layout(*lo) for lo in layouts]

@@ -107,8 +107,8 @@ def save_source_mels(
     path: str, sources: dict[str, MelSource], frontend: MelFrontend, data: PreparedDataset, split: str
 ) -> None:
     """One seeded held-out clip's mel as every source reconstructs it (``true_mel`` is the original)."""
-    from .plots import save_mels
     from .clips import fixed_clips
+    from .plots import save_mels
 
     wave, rows = fixed_clips(data, split, 1)
     mel = frontend(wave.to(module_device(frontend)))

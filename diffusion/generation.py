@@ -29,9 +29,8 @@ import numpy as np
 import torch
 
 import autoencoder
-from autoencoder import UserError
 from analysis.latents import check_made_by, load_latents
-from autoencoder import refuse_overwrite, save_audio, write_json, write_text
+from autoencoder import UserError, refuse_overwrite, save_audio, write_json, write_text
 from autoencoder.independent import (
     FAD_LAYER,
     classification,
@@ -120,7 +119,7 @@ def recognition(judge, feats: dict[str, np.ndarray], genres: np.ndarray, groups=
     if groups is not None:
         return classification(genres, predicted, groups, labels=sorted(set(genres.tolist())))
     out = classification(genres, predicted, np.arange(len(genres)), labels=sorted(set(genres.tolist())))
-    for g, v in out["per_genre"].items():  # independent clips: the exact binomial interval
+    for v in out["per_genre"].values():  # independent clips: the exact binomial interval
         hits = int(round(v["recall"] * v["n"]))
         v["ci"] = wilson_interval(hits, v["n"])
     return out

@@ -46,7 +46,7 @@ class Guidance:
         object.__setattr__(self, "interval", (float(lo), float(hi)))
 
     @classmethod
-    def of(cls, value: "float | Guidance | dict") -> "Guidance":
+    def of(cls, value: float | Guidance | dict) -> Guidance:
         """A scale (plain guidance), a :class:`Guidance` or its :meth:`to_dict` form."""
         if isinstance(value, Guidance):
             return value

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 
 import autoencoder
-from autoencoder.errors import UserError
 from analysis.latents import Latents, check_made_by, load_latents
 from autoencoder import refuse_overwrite, save_audio, write_json
+from autoencoder.errors import UserError
 from autoencoder.plots import save_mels
 
 

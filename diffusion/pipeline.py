@@ -74,7 +74,7 @@ class GenreLatentPipeline(DiffusionPipeline):
                 require_model_front_end(vocoder.config, settings, "the pipeline's vocoder")
             self.codec = autoencoder.StageOne(vae, vocoder, autoencoder.MelFrontend(settings), clip_seconds)
 
-    def to(self, *args, **kwargs) -> "GenreLatentPipeline":
+    def to(self, *args, **kwargs) -> GenreLatentPipeline:
         """Move every component, the codec's front-end and Griffin-Lim included."""
         super().to(*args, **kwargs)
         if self.codec is not None:

@@ -23,7 +23,6 @@ from autoencoder.errors import UserError
 from .guidance import Guidance
 from .pipeline import SAMPLERS
 
-
 SEARCHES = ("grid", "staged")  # every combination; or guidance first, then samplers and steps (second_pass)
 
 

@@ -17,17 +17,16 @@ import os
 import platform
 import sys
 
-
 import torch
 
 from autoencoder.artifacts import write_json
 from autoencoder.griffin_lim import GriffinLim
 from autoencoder.mel import MelFrontend
 from autoencoder.metrics import multi_resolution_stft
+from autoencoder.timing import median_seconds
 from autoencoder.training.vae_task import VAETrainConfig
 from autoencoder.training.vocoder_task import VocoderTrainConfig
 from autoencoder.vae import MelVAE
-from autoencoder.timing import median_seconds
 from autoencoder.vocoder import Vocoder
 
 

@@ -9,7 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 from autoencoder import command
 from autoencoder.evaluate import evaluate_to_folder
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 from autoencoder import command
 from autoencoder.artifacts import ModelFolderError, mel_settings, read_record, reference, write_record
 

@@ -75,8 +75,8 @@ def main() -> None:
     pcm = waveforms()
     mels = np.stack([log_mel(w.astype(np.float32) / 32768) for w in pcm]).astype(np.float32)
     outputs = original_outputs(mels[:, :N_FRAMES])
-    import tensorflow as tf
     import librosa
+    import tensorflow as tf
 
     np.savez_compressed(
         args.out,

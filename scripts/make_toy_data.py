@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 from autoencoder.toy import TOY_GENRES, make_toy_genres
 
 

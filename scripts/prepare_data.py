@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 from autoencoder import command
 from autoencoder.prepare import PrepareOptions, format_summary, prepare_dataset
 

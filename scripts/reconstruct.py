@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 import autoencoder
 from autoencoder import command, refuse_overwrite
 

@@ -18,7 +18,6 @@ import sys
 
 from autoencoder import UserError, command
 from autoencoder.errors import named_folders
-
 from genre_ldm.shipping import ship_models
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-
 from autoencoder import command
 from autoencoder.config import load_config
 from autoencoder.sweep import SweepConfig

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 
 from autoencoder.training.cli import train_main
-from autoencoder.training.vae_task import VAETrainConfig
 from autoencoder.training.run import train_autoencoder
+from autoencoder.training.vae_task import VAETrainConfig
 
 
 def main(argv: list[str] | None = None) -> int:

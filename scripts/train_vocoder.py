@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 
 from autoencoder.training.cli import train_main
-from autoencoder.training.vocoder_task import VocoderTrainConfig
 from autoencoder.training.run import train_vocoder
+from autoencoder.training.vocoder_task import VocoderTrainConfig
 
 
 def main(argv: list[str] | None = None) -> int:

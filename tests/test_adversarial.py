@@ -100,9 +100,7 @@ def test_fingerprints_of_labelled_datasets_are_unchanged_by_the_unlabelled_optio
     hashes = {t.track_id: _sha1(t.path) for t in found.tracks}
     # How the fingerprint was computed before the option existed (datasets prepared then stay valid).
     old = hashlib.sha1(
-        (
-            "v1|PrepareOptions(clip_seconds=5.0, sample_rate=22050, seed=0, valid_fraction=0.15, test_fraction=0.15)"
-        ).encode()
+        b"v1|PrepareOptions(clip_seconds=5.0, sample_rate=22050, seed=0, valid_fraction=0.15, test_fraction=0.15)"
     )
     for t in found.tracks:
         old.update(f"{t.relpath}|{t.label}|{hashes[t.track_id]}\n".encode())

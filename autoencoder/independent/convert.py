@@ -17,9 +17,9 @@ from pathlib import Path
 from ..artifacts import created, write_record
 from ..errors import MissingInputError, UserError, refuse_overwrite
 from ..files import atomic_path, write_text
+from . import embedding
 from .musicnn import MSD_TAGS, Musicnn, state_dict_from_tensorflow
 from .tf_checkpoint import read_checkpoint
-from . import embedding
 
 WHEEL = "musicnn==0.1.0"
 CHECKPOINT = "musicnn/MSD_musicnn/"  # files ".index" and ".data-00000-of-00001" inside the wheel

@@ -53,7 +53,7 @@ class MusicEmbedding:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def to(self, device: torch.device | str) -> "MusicEmbedding":
+    def to(self, device: torch.device | str) -> MusicEmbedding:
         self.model.to(resolve_device(device))
         return self
 

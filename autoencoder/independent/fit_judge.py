@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from ..artifacts import content_hash, created, reference, write_record
 from ..clips import DatasetError, PreparedDataset
 from ..errors import refuse_overwrite
@@ -21,7 +22,6 @@ from .cache import split_embeddings
 from .embedding import load_embedding
 from .judge import EmbeddingClassifier, select_and_fit
 from .measures import classification
-
 
 MFCC_FRONT_END = MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)
 

@@ -55,7 +55,7 @@ class EmbeddingClassifier(ModelMixin, ConfigMixin):
         layer: str,
         shift: np.ndarray | None,
         scale: np.ndarray | None,
-    ) -> "EmbeddingClassifier":
+    ) -> EmbeddingClassifier:
         dim = model.coef_.shape[1]
         out = cls(dim=dim, genres=tuple(genres), layer=layer)
         with torch.no_grad():
@@ -153,7 +153,7 @@ class IndependentJudge:
     def layer(self) -> str:
         return self.classifier.config.layer
 
-    def to(self, device: torch.device | str) -> "IndependentJudge":
+    def to(self, device: torch.device | str) -> IndependentJudge:
         self.classifier.to(resolve_device(device))
         self.embedding.to(device)
         return self

@@ -9,12 +9,11 @@ the discriminator with its parameters frozen (:func:`frozen`), so only the gener
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import torch
 from torch import nn
-
 
 DISCRIMINATORS = ("mrd", "mpd", "patch")
 

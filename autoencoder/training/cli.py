@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from ..config import load_config
 from ..errors import command

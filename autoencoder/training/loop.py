@@ -21,9 +21,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 import torch
 from accelerate import Accelerator
@@ -270,7 +271,7 @@ class _Adversary:
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
 
     @classmethod
-    def prepare(cls, task: Task, cfg: LoopConfig, accelerator: Accelerator) -> "_Adversary | None":
+    def prepare(cls, task: Task, cfg: LoopConfig, accelerator: Accelerator) -> _Adversary | None:
         disc = getattr(task, "discriminator", None)
         if disc is None:
             return None

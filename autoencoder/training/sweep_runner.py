@@ -12,13 +12,13 @@ import numpy as np
 import torch
 
 from ..artifacts import content_hash, trained_model, write_json
-from ..files import write_text
 from ..audio import save_audio
 from ..clips import PreparedDataset, fixed_clips
+from ..codec import load, load_judge, load_vocoder
 from ..config import ConfigError
 from ..errors import MissingInputError
-from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
+from ..files import write_text
 from ..independent.judge import load_independent_judge
 from ..metrics import METRICS_VERSION
 from ..pca import MelPCA, fit_nested

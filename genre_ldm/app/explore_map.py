@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autoencoder import UserError, atomic_path
 from analysis.ood import clip_windows
+from autoencoder import UserError, atomic_path
 from autoencoder.audio import AUDIO_EXTENSIONS, AudioLoadError
 
 OOD_LABEL = "out-of-dataset"
