@@ -9,7 +9,7 @@ PIP_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install app clean-venv
+.PHONY: demo test test-fast lint install app clean-venv
 
 install: $(STAMP)
 
@@ -22,12 +22,22 @@ $(STAMP): pyproject.toml constraints.txt
 test: $(STAMP)
 	$(PY) -m pytest -q tests
 
+# The fast lane: everything not marked slow (the whole-study, training and app tests are).
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" tests
+
+# ruff lint and format check (settings in pyproject.toml), and the layer contract (tests/test_layers.py).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q tests/test_layers.py
+
 demo: $(STAMP)
-	$(PY) scripts/run_study.py --out runs/study-toy
+	$(VENV)/bin/genre-ldm study --out runs/study-toy
 
 # The interactive app on http://127.0.0.1:7860 (the shipped models; Ctrl-C stops it).
 app: $(STAMP)
-	$(PY) scripts/app.py
+	$(VENV)/bin/genre-ldm app
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,6 +1,6 @@
 """genre-ldm analysis of latents files (numpy, scikit-learn, umap-learn, matplotlib; no training code).
 
-- :mod:`analysis.latents`: the latents file format and its validating loader;
+- :mod:`autoencoder.latents`: the latents file format and its validating loader;
 - :mod:`analysis.clustering`: k-means sweep (elbow, homogeneity-completeness balance), GMM-BIC,
   Ward, centroid distances, precision@k;
 - :mod:`analysis.probes`: logistic and k-NN genre probes under one protocol;

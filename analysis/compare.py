@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 
-from autoencoder.files import write_csv, write_json, write_text
-from autoencoder.stats import N_BOOT, bootstrap_ci
+from autoencoder.latents import load_latents
+from genre_base.files import write_csv, write_json, write_text
+from genre_base.stats import N_BOOT, bootstrap_ci
 
 from .figures import clustering_figure, comparison_figure, confusion_figure, maps_figure
-from .latents import load_latents
 from .study import analyse, views
 
 

@@ -18,13 +18,12 @@ import torch
 from tqdm import tqdm
 
 import autoencoder
-from autoencoder.artifacts import content_hash, front_end_of, read_record
-from autoencoder.errors import UserError, refuse_overwrite
-from autoencoder.extra import extra_record, load_extra
-from autoencoder.features import mfcc_stats
+from autoencoder.latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
 from autoencoder.pca import MelPCA, training_mels
-
-from .latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
+from genre_base.artifacts import content_hash, front_end_of, read_record
+from genre_base.errors import UserError, refuse_overwrite
+from genre_base.extra import extra_record, load_extra
+from genre_base.features import mfcc_stats
 
 BASELINES = ("mfcc", "pca", "musicnn")
 
@@ -167,8 +166,8 @@ def _baseline_features(
 
 
 def _musicnn_features(data: autoencoder.PreparedDataset, rows: np.ndarray, device: str, progress: bool):
-    from autoencoder.independent import FAD_LAYER, LAYERS, load_embedding
-    from autoencoder.independent.cache import split_embeddings
+    from genre_base.independent import FAD_LAYER, LAYERS, load_embedding
+    from genre_base.independent.cache import split_embeddings
 
     embedding = load_embedding(device=device)
     position = {int(r): i for i, r in enumerate(rows)}

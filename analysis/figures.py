@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
-from autoencoder.plots import save_figure  # noqa: E402
+from genre_base.plots import save_figure  # noqa: E402
 
 
 def embed_2d(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:

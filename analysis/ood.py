@@ -17,16 +17,16 @@ import numpy as np
 import torch
 
 import autoencoder
-from autoencoder.audio import AUDIO_EXTENSIONS, AudioLoadError
-from autoencoder.errors import MissingInputError, UserError
-from autoencoder.files import write_csv, write_json, write_text
-from autoencoder.independent import FAD_LAYER, agreement, fad, load_independent_judge
-from autoencoder.independent.cache import split_embeddings
-from autoencoder.metrics import compare
-from autoencoder.stats import N_BOOT, bootstrap_mean_ci, nearest_distances
+from autoencoder.latents import check_made_by, load_latents
+from genre_base.audio import AUDIO_EXTENSIONS, AudioLoadError
+from genre_base.errors import MissingInputError, UserError
+from genre_base.files import write_csv, write_json, write_text
+from genre_base.independent import FAD_LAYER, agreement, fad, load_independent_judge
+from genre_base.independent.cache import split_embeddings
+from genre_base.metrics import compare
+from genre_base.stats import N_BOOT, bootstrap_mean_ci, nearest_distances
 
 from .figures import maps_figure
-from .latents import check_made_by, load_latents
 
 METRICS = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "centroid_corr")
 

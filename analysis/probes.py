@@ -21,8 +21,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from autoencoder.errors import UserError
-from autoencoder.stats import N_BOOT, bootstrap_ci
+from genre_base.errors import UserError
+from genre_base.stats import N_BOOT, bootstrap_ci
 
 PROBES = ("logistic", "knn")
 PREPROCESSING = ("standardise", "none")

@@ -1,7 +1,7 @@
 """The study report: one self-contained HTML file (figures and audio inline) and a PDF.
 
 Built from a study folder (``scripts/run_study.py``) and nothing else: every number comes from
-the run's JSON files through :class:`analysis.report_numbers.Numbers` and is listed, with its
+the run's JSON files through :class:`genre_base.report_numbers.Numbers` and is listed, with its
 source, in ``report/numbers.json``. Organised by the brief's five parts.
 """
 
@@ -13,9 +13,8 @@ import io
 import json
 from pathlib import Path
 
-from autoencoder.files import write_json, write_text
-
-from .report_numbers import Numbers, verdict
+from genre_base.files import write_json, write_text
+from genre_base.report_numbers import Numbers, verdict
 
 AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
 TITLE = "genre-ldm: compact latent vectors of music, and music generated from them"

@@ -14,7 +14,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from autoencoder.errors import UserError
+from genre_base.errors import UserError
 
 from .report import build_report
 

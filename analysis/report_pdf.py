@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from autoencoder.files import atomic_path
+from genre_base.files import atomic_path
 
 A4 = (8.27, 11.69)  # inches
 MARGIN = 0.6

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
-from autoencoder.stats import N_BOOT
+from autoencoder.latents import Latents
+from genre_base.stats import N_BOOT
 
 from .clustering import agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep, precision_at_k
-from .latents import Latents
 from .probes import ProbeNotApplicable, held_out_probe
 
 

@@ -14,7 +14,7 @@ the prepared-dataset reader (:class:`PreparedDataset`), devices (:func:`resolve_
 the training loop (:mod:`.training`).
 """
 
-from .artifacts import (
+from genre_base.artifacts import (
     ModelFolderError,
     content_hash,
     created,
@@ -24,16 +24,17 @@ from .artifacts import (
     trained_model,
     write_record,
 )
-from .audio import AudioLoadError, load_audio, save_audio
-from .clips import ClipDataset, DatasetError, PreparedDataset
+from genre_base.audio import AudioLoadError, load_audio, save_audio
+from genre_base.clips import ClipDataset, DatasetError, PreparedDataset
+from genre_base.config import ConfigError, load_config
+from genre_base.device import DeviceError, module_device, resolve_device
+from genre_base.errors import MissingInputError, OutputExistsError, UserError, command, refuse_overwrite
+from genre_base.files import atomic_path, write_csv, write_json, write_text
+from genre_base.judge import Judge
+from genre_base.mel import MelFrontend, MelSettings
+from genre_base.prepare import PrepareOptions, prepare_dataset
+
 from .codec import StageOne, Trajectory, load, load_judge, load_vocoder
-from .config import ConfigError, load_config
-from .device import DeviceError, module_device, resolve_device
-from .errors import MissingInputError, OutputExistsError, UserError, command, refuse_overwrite
-from .files import atomic_path, write_csv, write_json, write_text
-from .judge import Judge
-from .mel import MelFrontend, MelSettings
-from .prepare import PrepareOptions, prepare_dataset
 
 __all__ = [
     "AudioLoadError",

@@ -16,12 +16,19 @@ from pathlib import Path
 
 import torch
 
-from .artifacts import mel_settings, read_record, require_model_front_end, require_same_front_end, resolve_reference
-from .audio import load_audio
-from .device import module_device, resolve_device
+from genre_base.artifacts import (
+    mel_settings,
+    read_record,
+    require_model_front_end,
+    require_same_front_end,
+    resolve_reference,
+)
+from genre_base.audio import load_audio
+from genre_base.device import module_device, resolve_device
+from genre_base.judge import GenreJudge, Judge
+from genre_base.mel import MelFrontend
+
 from .griffin_lim import GriffinLim
-from .judge import GenreJudge, Judge
-from .mel import MelFrontend
 from .vae import MelVAE, Posterior
 from .vocoder import Vocoder
 
@@ -189,7 +196,7 @@ def load(folder: str | os.PathLike, vocoder: bool = True, device: str | torch.de
     """Load a trained VAE folder and the vocoder it refers to (hash-checked), on ``device``.
 
     With ``vocoder=False``, or when the folder refers to no vocoder, decoding uses Griffin-Lim.
-    Raises :class:`autoencoder.artifacts.ModelFolderError` with what is missing or mismatched.
+    Raises :class:`genre_base.artifacts.ModelFolderError` with what is missing or mismatched.
     """
     folder = Path(folder)
     record = read_record(folder, "vae")

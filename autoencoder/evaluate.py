@@ -7,12 +7,12 @@ Decoding paths, all scored against the original clip:
 * ``pca_vocoder``: PCA of the flattened log-mels at the same size D, same vocoder; fitted on the train
   split, plus any extra training music the VAE was trained on (``pca_extras``: the same training audio).
 
-With the independent judge (:mod:`autoencoder.independent`): its agreement and KL divergence between
+With the independent judge (:mod:`genre_base.independent`): its agreement and KL divergence between
 each path and the original, its balanced accuracy on each path, and the Fréchet audio distance of
 each path from the real training clips (matched genre mix) beside the originals' own (the floor).
 Differences between paths on the same clips (VAE - PCA, vocoder - Griffin-Lim) get paired intervals.
 
-Besides the waveform metrics (:mod:`autoencoder.metrics`), ``mel_l1`` is the distance of the
+Besides the waveform metrics (:mod:`genre_base.metrics`), ``mel_l1`` is the distance of the
 decoded mel itself (before any vocoder) for the VAE and PCA: the rate-distortion figure.
 Every mean comes with a 95 % bootstrap interval over tracks.
 """
@@ -29,16 +29,17 @@ import torch
 from sklearn.metrics import balanced_accuracy_score
 from tqdm import tqdm
 
-from . import metrics as M
-from .clips import DatasetError, PreparedDataset
+from genre_base import metrics as M
+from genre_base.clips import DatasetError, PreparedDataset
+from genre_base.independent.cache import split_embeddings
+from genre_base.independent.collect import ORIGINAL, ReconstructionScores
+from genre_base.independent.judge import IndependentJudge
+from genre_base.independent.measures import FAD_LAYER
+from genre_base.judge import Judge
+from genre_base.stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
+
 from .codec import StageOne
-from .independent.cache import split_embeddings
-from .independent.collect import ORIGINAL, ReconstructionScores
-from .independent.judge import IndependentJudge
-from .independent.measures import FAD_LAYER
-from .judge import Judge
 from .pca import MelPCA, training_mels
-from .stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
 
 
 def evaluate_stage_one(
@@ -299,11 +300,12 @@ def evaluate_to_folder(
     import sys
     from pathlib import Path
 
+    from genre_base.files import write_json, write_text
+
     from .codec import load, load_judge
-    from .files import write_json, write_text
 
     codec = load(model, device=device)
-    from .independent.judge import load_independent_judge
+    from genre_base.independent.judge import load_independent_judge
 
     judge_model = load_judge(judge, device=codec.device) if judge else None
     result = evaluate_stage_one(

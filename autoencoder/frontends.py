@@ -3,7 +3,7 @@
 For each candidate (band count, STFT size; hop, range and rate fixed) the true mel of every chosen
 clip is turned back into audio by Griffin-Lim, with no model in between: whatever harmony or
 rhythm is lost there, no stage one trained on that front-end can win back. Every candidate is
-measured by the same front-end-free measures (:func:`autoencoder.metrics.chroma` for harmony, the
+measured by the same front-end-free measures (:func:`genre_base.metrics.chroma` for harmony, the
 4,096-point yardstick for onset and distance, MR-STFT), with intervals over tracks. The cost side
 times what the front-end changes in stage one: a VAE training step at the stage-one layout, encode
 and decode per clip, a vocoder training step, and the peak memory of the VAE step (each candidate in
@@ -25,12 +25,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import metrics as M
-from .clips import PreparedDataset
+from genre_base import metrics as M
+from genre_base.clips import PreparedDataset
+from genre_base.mel import MelFrontend, MelSettings
+from genre_base.stats import bootstrap_mean_ci
+from genre_base.timing import median_seconds
+
 from .griffin_lim import GriffinLim
-from .mel import MelFrontend, MelSettings
-from .stats import bootstrap_mean_ci
-from .timing import median_seconds
 from .vae import MelVAE
 from .vocoder import Vocoder
 

@@ -6,7 +6,7 @@ import torch
 import torchaudio
 from torch import nn
 
-from .mel import MelFrontend
+from genre_base.mel import MelFrontend
 
 
 class GriffinLim(nn.Module):

@@ -3,7 +3,7 @@
 A *mel source* maps a clip's normalised log-mel to the mel that gets heard: ``true_mel`` (the
 identity: a decoder's ceiling), a VAE's reconstruction from its posterior mean, PCA's at some size.
 A *decoder* turns mels into audio (a vocoder, Griffin-Lim). Path ``<source>/<decoder>`` gets the
-waveform metrics of :func:`autoencoder.metrics.compare` (``log_mel_l1`` is the heard log-mel L1) and,
+waveform metrics of :func:`genre_base.metrics.compare` (``log_mel_l1`` is the heard log-mel L1) and,
 with the independent judge, its agreement with the original and the Fréchet audio distance from the
 real training clips. Named pairs of paths are compared clip by clip: paired differences and paired
 FAD ratios with 95 % intervals over tracks (clips of one track are resampled together).
@@ -18,15 +18,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from . import metrics as M
-from .clips import DatasetError, PreparedDataset
+from genre_base import metrics as M
+from genre_base.clips import DatasetError, PreparedDataset
+from genre_base.independent.cache import split_embeddings
+from genre_base.independent.collect import ORIGINAL, ReconstructionScores
+from genre_base.independent.judge import IndependentJudge
+from genre_base.independent.measures import FAD_LAYER
+from genre_base.mel import MelFrontend
+from genre_base.stats import N_BOOT, bootstrap_mean_ci
+
 from .evaluate import fad_rows, format_ci, paired_differences
-from .independent.cache import split_embeddings
-from .independent.collect import ORIGINAL, ReconstructionScores
-from .independent.judge import IndependentJudge
-from .independent.measures import FAD_LAYER
-from .mel import MelFrontend
-from .stats import N_BOOT, bootstrap_mean_ci
 
 MelSource = Callable[[torch.Tensor], torch.Tensor]  # mel (B, n_mels, T) -> mel (B, n_mels, T)
 Decoder = Callable[[torch.Tensor, int], torch.Tensor]  # (mel, num_samples) -> wave (B, num_samples)

@@ -33,7 +33,7 @@ class MelPCA:
             return cls(mean.float(), vh[:dim].float(), mels.shape[1:])
         # The thin SVD costs N^2 F: 101 s and 3.1 GB extra at 3,035 clips. A randomized SVD of the top
         # components costs N F (dim + 32) per pass: 8 s and 0.2 GB there, valid L1 at dim 512 within
-        # 0.04 % of the exact one (scripts/bench_pca.py, results/bench/pca_*.json).
+        # 0.04 % of the exact one (scripts/dev/bench_pca.py, results/bench/pca_*.json).
         flat = mels.reshape(n, -1).float()
         mean = flat.mean(0)
         _, _, v = torch.svd_lowrank(flat - mean, q=min(dim + 32, n), niter=4)
@@ -80,7 +80,7 @@ def mel_baselines(
     """How far simple baselines take the decoded-mel L1 on ``split`` of a prepared dataset: PCA (fitted on
     train) at each size, the training split's mean mel, and each clip's own mean spectrum (n_mels floats).
     ``mel``: the :class:`MelSettings` of the model they stand beside (default: today's front-end)."""
-    from .mel import MelFrontend
+    from genre_base.mel import MelFrontend
 
     frontend = MelFrontend(mel)
     train, held_out = data.mels(frontend, "train"), data.mels(frontend, split)

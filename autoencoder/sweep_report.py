@@ -10,8 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from .files import write_text  # noqa: E402
-from .plots import save_figure  # noqa: E402
+from genre_base.files import write_text  # noqa: E402
+from genre_base.plots import save_figure  # noqa: E402
 
 CEILING = "ceiling: best of vocoder, Griffin-Lim on true mel"
 PANELS = (  # (title, [(row column, label, style)])
@@ -137,10 +137,9 @@ def _tick_labels(sizes: list[int], spacing: float = 1.3) -> list[str]:
 def mel_grid_figure(out: Path, layouts: list[list[int]], path: Path) -> None:
     """One test clip's mel: the original, then the VAE reconstruction at every layout."""
     import autoencoder
-    from autoencoder.plots import save_mels
     from autoencoder.sweep import Layout
-
-    from .clips import fixed_clips
+    from genre_base.clips import fixed_clips
+    from genre_base.plots import save_mels
 
     found = [Layout(*lo) for lo in layouts]
     codecs = {

@@ -22,7 +22,7 @@ from diffusers import ConfigMixin, ModelMixin
 from diffusers.configuration_utils import register_to_config
 from torch import nn
 
-from .mel import MelSettings
+from genre_base.mel import MelSettings
 
 _DEFAULT = MelSettings()
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import torch
 
-from .clips import PreparedDataset
-from .device import module_device
-from .errors import UserError
+from genre_base.clips import PreparedDataset
+from genre_base.device import module_device
+from genre_base.errors import UserError
+from genre_base.independent.judge import IndependentJudge
+from genre_base.mel import MelFrontend
+from genre_base.stats import N_BOOT
+
 from .griffin_lim import GriffinLim
-from .independent.judge import IndependentJudge
-from .mel import MelFrontend
 from .paths_eval import MelSource, format_paths_table, score_paths
 from .pca import fit_nested
-from .stats import N_BOOT
 from .vae import MelVAE
 from .vocoder import Vocoder
 
@@ -107,8 +108,8 @@ def save_source_mels(
     path: str, sources: dict[str, MelSource], frontend: MelFrontend, data: PreparedDataset, split: str
 ) -> None:
     """One seeded held-out clip's mel as every source reconstructs it (``true_mel`` is the original)."""
-    from .clips import fixed_clips
-    from .plots import save_mels
+    from genre_base.clips import fixed_clips
+    from genre_base.plots import save_mels
 
     wave, rows = fixed_clips(data, split, 1)
     mel = frontend(wave.to(module_device(frontend)))

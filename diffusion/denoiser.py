@@ -21,7 +21,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from autoencoder.errors import UserError
+from genre_base.errors import UserError
 
 from .guidance import Guidance
 

@@ -15,8 +15,8 @@ import torch
 from diffusers import UNet2DModel
 from torch import nn
 
-from analysis.latents import load_latents
-from autoencoder import write_json
+from autoencoder.latents import load_latents
+from genre_base import write_json
 
 from .training import DiffusionTask, DiffusionTrainConfig, denoiser_layout
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autoencoder import PreparedDataset, save_audio
-from autoencoder.metrics import onset_envelope, pearson
-from autoencoder.stats import bootstrap_mean_ci
+from genre_base import PreparedDataset, save_audio
+from genre_base.metrics import onset_envelope, pearson
+from genre_base.stats import bootstrap_mean_ci
 
 from .guidance import Guidance
 from .pipeline import GenreLatentPipeline

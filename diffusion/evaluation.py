@@ -1,5 +1,5 @@
 """Measures of generated clips: memorisation and the in-house judge's accuracy (the Fréchet audio
-distance and the independent judge live in :mod:`autoencoder.independent`).
+distance and the independent judge live in :mod:`genre_base.independent`).
 
 All work on plain arrays (judge embeddings, normalised latents, labels) so they can be tested
 on synthetic data with known answers.
@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 
-from autoencoder.stats import wilson_interval
+from genre_base.stats import wilson_interval
 
 
 def memorisation(generated_nn: np.ndarray, test_nn: np.ndarray, percentile: float = 5.0) -> dict:

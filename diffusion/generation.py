@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 import autoencoder
-from analysis.latents import check_made_by, load_latents
-from autoencoder import UserError, refuse_overwrite, save_audio, write_json, write_text
-from autoencoder.independent import (
+from autoencoder.latents import check_made_by, load_latents
+from genre_base import UserError, refuse_overwrite, save_audio, write_json, write_text
+from genre_base.independent import (
     FAD_LAYER,
     classification,
     density_coverage,
@@ -41,8 +41,8 @@ from autoencoder.independent import (
     matched,
     precision_recall,
 )
-from autoencoder.independent.cache import split_embeddings
-from autoencoder.stats import mean_pairwise_distance, nearest_distances, wilson_interval
+from genre_base.independent.cache import split_embeddings
+from genre_base.stats import mean_pairwise_distance, nearest_distances, wilson_interval
 
 from .evaluation import accuracy_by_genre, memorisation
 from .guidance import Guidance

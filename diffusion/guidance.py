@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from autoencoder.errors import UserError
+from genre_base.errors import UserError
 
 
 @dataclass(frozen=True)

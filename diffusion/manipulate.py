@@ -15,10 +15,10 @@ import numpy as np
 import torch
 
 import autoencoder
-from analysis.latents import Latents, check_made_by, load_latents
-from autoencoder import refuse_overwrite, save_audio, write_json
-from autoencoder.errors import UserError
-from autoencoder.plots import save_mels
+from autoencoder.latents import Latents, check_made_by, load_latents
+from genre_base import refuse_overwrite, save_audio, write_json
+from genre_base.errors import UserError
+from genre_base.plots import save_mels
 
 
 def middle_clip(path: str, codec: autoencoder.StageOne, offset_seconds: float | None = None) -> torch.Tensor:

@@ -18,7 +18,9 @@ import torch
 from diffusers import AudioPipelineOutput, DDIMScheduler, DDPMScheduler, DiffusionPipeline, DPMSolverMultistepScheduler
 
 import autoencoder
-from autoencoder import (
+from autoencoder.vae import MelVAE
+from autoencoder.vocoder import Vocoder
+from genre_base import (
     ModelFolderError,
     UserError,
     created,
@@ -29,10 +31,8 @@ from autoencoder import (
     write_record,
     write_text,
 )
-from autoencoder.artifacts import mel_settings, require_model_front_end, require_same_front_end
-from autoencoder.mel import MelSettings
-from autoencoder.vae import MelVAE
-from autoencoder.vocoder import Vocoder
+from genre_base.artifacts import mel_settings, require_model_front_end, require_same_front_end
+from genre_base.mel import MelSettings
 
 from .denoiser import LatentDenoiser, guided
 from .guidance import Guidance

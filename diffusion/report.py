@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.report_numbers import verdict
+from genre_base.report_numbers import verdict
 
 SETS = (
     ("generated", "generated"),
@@ -158,7 +158,7 @@ def write_figures(r: dict, out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from autoencoder.plots import save_figure
+    from genre_base.plots import save_figure
 
     sweep = r["guidance_sweep_valid"]
     if sweep:

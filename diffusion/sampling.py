@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 
-from autoencoder import UserError, load_audio, refuse_overwrite, save_audio, write_json
-from autoencoder.plots import save_mels
+from genre_base import UserError, load_audio, refuse_overwrite, save_audio, write_json
+from genre_base.plots import save_mels
 
 from .edit_eval import seam_summary
 from .guidance import Guidance

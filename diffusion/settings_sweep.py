@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import product
 from typing import NamedTuple
 
-from autoencoder.errors import UserError
+from genre_base.errors import UserError
 
 from .guidance import Guidance
 from .pipeline import SAMPLERS

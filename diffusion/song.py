@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import autoencoder
-from autoencoder.errors import UserError
+from genre_base.errors import UserError
 
 from .pipeline import GenreLatentPipeline
 

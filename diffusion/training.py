@@ -16,9 +16,9 @@ from diffusers import DDPMScheduler
 from torch import nn
 
 import autoencoder
-from analysis.latents import Latents, LatentsFileError, check_made_by, load_latents
-from autoencoder.errors import MissingInputError
-from autoencoder.training import LoopConfig, add_audio, add_mel_images, train
+from autoencoder.latents import Latents, LatentsFileError, check_made_by, load_latents
+from genre_base.errors import MissingInputError
+from genre_base.training import LoopConfig, add_audio, add_mel_images, train
 
 from .denoiser import LatentDenoiser, drop_labels
 from .pipeline import GenreLatentPipeline, save

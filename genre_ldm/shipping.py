@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
-from autoencoder.artifacts import ModelFolderError, read_record, reference, write_record
-from autoencoder.files import write_text
-from autoencoder.judge import GenreJudge
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
 from diffusion import load_pipeline, save
+from genre_base.artifacts import ModelFolderError, read_record, reference, write_record
+from genre_base.files import write_text
+from genre_base.judge import GenreJudge
 
 CLASSES = {"vocoder": Vocoder, "vae": MelVAE, "judge": GenreJudge}
 

@@ -21,11 +21,7 @@ from analysis.compare import analyze_files
 from analysis.encode import encode_dataset
 from analysis.ood import evaluate_ood
 from analysis.report import build_report
-from autoencoder import UserError, trained_model, write_json
-from autoencoder.independent.fit_judge import train_independent_judge
-from autoencoder.prepare import PrepareOptions, prepare_dataset
 from autoencoder.sweep import Layout
-from autoencoder.toy import make_toy_genres
 from autoencoder.training.run import train_judge, train_vocoder
 from autoencoder.training.sweep_runner import sweep_latent_sizes
 from diffusion import load_pipeline
@@ -34,6 +30,10 @@ from diffusion.generation import GenerationEvalOptions, evaluate_generation
 from diffusion.guidance import Guidance
 from diffusion.sampling import sample_clips, sample_songs
 from diffusion.training import train_diffusion
+from genre_base import UserError, trained_model, write_json
+from genre_base.independent.fit_judge import train_independent_judge
+from genre_base.prepare import PrepareOptions, prepare_dataset
+from genre_base.toy import make_toy_genres
 
 from .study_config import STEP_NAMES, StudyPlan
 

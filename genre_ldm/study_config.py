@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autoencoder.config import ConfigError, load_config
 from autoencoder.sweep import SweepConfig
-from autoencoder.training.judge_task import JudgeTrainConfig
 from autoencoder.training.vocoder_task import VocoderTrainConfig
 from diffusion.settings_sweep import SEARCHES
 from diffusion.training import DiffusionTrainConfig
+from genre_base.config import ConfigError, load_config
+from genre_base.training.judge_task import JudgeTrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")

@@ -1,37 +1,8 @@
-"""Point a trained VAE folder at a (new) vocoder: records its relative path and content hash.
+"""Kept for old command lines: this is `genre-ldm link-vocoder` (same arguments; see genre_ldm/commands/link_vocoder.py)."""
 
-    python scripts/link_vocoder.py --model runs/vae-128/model --vocoder runs/vocoder/model
-
-Use it after training a VAE without --vocoder, or after fine-tuning a vocoder on VAE-decoded mels.
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from autoencoder import command
-from autoencoder.artifacts import ModelFolderError, mel_settings, read_record, reference, write_record
-
-
-@command
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="VAE model folder")
-    parser.add_argument("--vocoder", required=True, help="vocoder model folder")
-    args = parser.parse_args(argv)
-    record = read_record(args.model, "vae")
-    vocoder = read_record(args.vocoder, "vocoder")
-    if mel_settings(record) != mel_settings(vocoder):
-        raise ModelFolderError(f"mel settings differ: VAE {record['mel']} vs vocoder {vocoder['mel']}")
-    record.setdefault("references", {})["vocoder"] = reference(args.vocoder, args.model)
-    write_record(args.model, record)
-    print(
-        f"{args.model} now decodes with {record['references']['vocoder']['path']} "
-        f"(sha256 {record['references']['vocoder']['sha256'][:12]})"
-    )
-    return 0
-
+from genre_ldm.commands.link_vocoder import main
 
 if __name__ == "__main__":
     sys.exit(main())

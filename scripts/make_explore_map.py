@@ -1,43 +1,8 @@
-"""Make the Explore tab's map (models/explore/map.npz): a UMAP of a latents file plus out-of-dataset clips.
+"""Kept for old command lines: this is `genre-ldm explore-map` (same arguments; see genre_ldm/commands/make_explore_map.py)."""
 
-    python scripts/make_explore_map.py --model models/vae-512 --latents latents/vae-512.npz \
-        --ood ../shared/data/ood --out models/explore/map.npz
-
-The file holds 2-D coordinates, fp16 latents and labels, no audio (about 1 MB for GTZAN).
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from autoencoder import command, refuse_overwrite
-
-
-@command
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="the VAE that made the latents file")
-    parser.add_argument("--latents", required=True, help="latents file of the dataset (scripts/encode_dataset.py)")
-    parser.add_argument("--ood", help="folder of out-of-dataset audio to place on the map (optional)")
-    parser.add_argument("--out", required=True, help="map file to write (.npz)")
-    parser.add_argument("--force", action="store_true", help="replace an existing map")
-    args = parser.parse_args(argv)
-    import autoencoder
-    from analysis.latents import check_made_by, load_latents
-    from genre_ldm.app.explore_map import build_map, save_map
-
-    refuse_overwrite([args.out], args.force)
-    latents = load_latents(args.latents)
-    check_made_by(latents, args.model)
-    explore = build_map(latents, autoencoder.load(args.model), args.ood)
-    explore.manifest["command"] = " ".join(
-        ["python", "scripts/make_explore_map.py", *(argv if argv is not None else sys.argv[1:])]
-    )
-    save_map(args.out, explore)
-    print(f"{len(explore.xy)} points ({(explore.label == 'out-of-dataset').sum()} out of the dataset) -> {args.out}")
-    return 0
-
+from genre_ldm.commands.make_explore_map import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,23 +1,8 @@
-"""Train the judge: a small genre classifier on log-mels of real training clips (never latents).
-
-    python scripts/train_classifier.py --data data/gtzan --out runs/judge [--config configs/judge.yaml]
-
-Its balanced accuracy and Cohen's kappa on real test clips are stored with the model and reported
-beside every figure it produces. Runs with python or accelerate launch; --resume after a kill.
-"""
-
-from __future__ import annotations
+"""Kept for old command lines: this is `genre-ldm train-judge` (same arguments; see genre_ldm/commands/train_classifier.py)."""
 
 import sys
 
-from autoencoder.training.cli import train_main
-from autoencoder.training.judge_task import JudgeTrainConfig
-from autoencoder.training.run import train_judge
-
-
-def main(argv: list[str] | None = None) -> int:
-    return train_main(__doc__, JudgeTrainConfig, train_judge, argv)
-
+from genre_ldm.commands.train_classifier import main
 
 if __name__ == "__main__":
     sys.exit(main())

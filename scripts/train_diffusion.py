@@ -1,44 +1,8 @@
-"""Train the genre-conditioned latent diffusion model on a latents file. Runs with python or accelerate launch.
+"""Kept for old command lines: this is `genre-ldm train-diffusion` (same arguments; see genre_ldm/commands/train_diffusion.py)."""
 
-    python scripts/encode_dataset.py --model models/vae-512 --data data/gtzan --out latents/vae-512.npz
-    python scripts/train_diffusion.py --latents latents/vae-512.npz --out runs/diffusion [--config configs/diffusion.yaml]
-    accelerate launch scripts/train_diffusion.py --latents ... --out ...     # one CPU to many GPUs
-    python scripts/train_diffusion.py ... --resume                            # continue after a kill
-    tensorboard --logdir runs/diffusion/tensorboard                           # loss, valid loss, samples
-
-The stage-one model is the one that made the latents (its folder is in the file's manifest,
-checked by hash); --stage-one points elsewhere when the folder has moved. Writes <out>/model (EMA
-weights at the end) and <out>/best (lowest valid loss): pipeline folders for scripts/sample.py.
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from autoencoder import command, load_config
-from autoencoder.training.cli import print_finished
-from diffusion.training import DiffusionTrainConfig, train_diffusion
-
-
-@command
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--latents", required=True, help="latents file of a VAE (scripts/encode_dataset.py)")
-    parser.add_argument("--config", help="YAML config; defaults are used for what it leaves out")
-    parser.add_argument("--out", required=True, help="run folder (checkpoints, tensorboard, model)")
-    parser.add_argument("--stage-one", help="the VAE folder, when it is not where the latents file says")
-    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")
-    args = parser.parse_args(argv)
-    cfg = load_config(DiffusionTrainConfig, args.config, args.overrides)
-    metrics = train_diffusion(
-        cfg, args.latents, args.out, stage_one=args.stage_one, resume=args.resume, progress=not args.no_progress
-    )
-    print_finished(metrics, f"pipeline written to {args.out}/model")
-    return 0
-
+from genre_ldm.commands.train_diffusion import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,46 +1,8 @@
-"""Fit the independent genre judge on the musicnn embedding of real training clips, choose it on valid, test it.
+"""Kept for old command lines: this is `genre-ldm train-independent-judge` (same arguments; see genre_ldm/commands/train_independent_judge.py)."""
 
-    python scripts/train_independent_judge.py --data data/gtzan --out models/independent-judge \
-        --results results/independent_judge.json
-
-Layer (penultimate 200, pooled 1,506, tags 50), standardisation and C are chosen by valid balanced
-accuracy; the chosen classifier is fitted on train only and scored on test (balanced accuracy and
-Cohen's kappa, intervals over tracks), beside MFCC statistics through the same protocol.
-Takes about 5 minutes on 2 CPU cores for the shared GTZAN copy (1,179 clips).
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from autoencoder import command
-from autoencoder.independent.fit_judge import train_independent_judge
-
-
-@command
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="a prepared dataset (scripts/prepare_data.py)")
-    parser.add_argument("--out", default="models/independent-judge")
-    parser.add_argument("--results", help="JSON file for the selection table and test figures")
-    parser.add_argument("--embedding", help="musicnn folder (default: models/musicnn)")
-    parser.add_argument("--force", action="store_true")
-    args = parser.parse_args(argv)
-    report = train_independent_judge(args.data, args.out, args.results, embedding_dir=args.embedding, force=args.force)
-    t, c = report["test"], report["chosen"]
-    print(
-        f"chosen on valid: layer {c['layer']}, standardise {c['standardise']}, C {c['C']} "
-        f"(valid balanced accuracy {c['valid_balanced_accuracy']:.3f})"
-    )
-    print(
-        f"test balanced accuracy {t['balanced_accuracy']:.3f} {t['balanced_accuracy_ci']}, "
-        f"kappa {t['kappa']:.3f} {t['kappa_ci']} ({t['n']} clips, {t['groups']} tracks)"
-    )
-    b = report["baseline_mfcc_stats"]["test"]
-    print(f"MFCC statistics, same protocol: {b['balanced_accuracy']:.3f} {b['balanced_accuracy_ci']}")
-    return 0
-
+from genre_ldm.commands.train_independent_judge import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autoencoder.prepare import PrepareOptions, prepare_dataset
-from autoencoder.toy import make_toy_genres
+from genre_base.prepare import PrepareOptions, prepare_dataset
+from genre_base.toy import make_toy_genres
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,10 +35,10 @@ def tiny_stage_one(tmp_path_factory) -> Path:
     """An untrained tiny VAE (D = 16: 2 channels x 8 frames) referring to an untrained tiny vocoder."""
     import torch
 
-    from autoencoder.artifacts import reference, save_model
-    from autoencoder.mel import MelSettings
     from autoencoder.vae import MelVAE
     from autoencoder.vocoder import Vocoder
+    from genre_base.artifacts import reference, save_model
+    from genre_base.mel import MelSettings
 
     root = tmp_path_factory.mktemp("stage_one")
     torch.manual_seed(0)
@@ -75,3 +75,14 @@ def study(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("study") / "run"
     assert run_script("run_study", ["--out", str(out), "--config", str(REPO / "configs/study_tiny.yaml")]) == 0
     return out
+
+
+# Tests that share an expensive fixture (the tiny study, a fitted judge, the app server) are slow whatever they
+# assert; `make test-fast` (-m "not slow") leaves them out, `make test` runs them.
+SLOW_FIXTURES = {"study", "judge_run", "judge_dir", "server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

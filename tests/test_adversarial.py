@@ -13,9 +13,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from autoencoder.clips import PreparedDataset
 from autoencoder.discriminators import MultiPeriodDiscriminator, MultiResolutionSTFTDiscriminator
-from autoencoder.prepare import PrepareOptions, _fingerprint, prepare_dataset
 from autoencoder.training.adversarial import (
     AdversarialConfig,
     discriminator_hinge,
@@ -23,7 +21,9 @@ from autoencoder.training.adversarial import (
     frozen,
     generator_hinge,
 )
-from autoencoder.training.common import training_set
+from genre_base.clips import PreparedDataset
+from genre_base.prepare import PrepareOptions, _fingerprint, prepare_dataset
+from genre_base.training.common import training_set
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,8 +93,8 @@ def test_unlabelled_music_of_any_layout_is_all_train_and_skips_short_files(extra
 
 
 def test_fingerprints_of_labelled_datasets_are_unchanged_by_the_unlabelled_option(toy_audio):
-    from autoencoder.discover import discover_tracks
-    from autoencoder.prepare import _sha1
+    from genre_base.discover import discover_tracks
+    from genre_base.prepare import _sha1
 
     found = discover_tracks(toy_audio)
     hashes = {t.track_id: _sha1(t.path) for t in found.tracks}
@@ -121,7 +121,7 @@ def test_training_mix_draws_the_asked_share_from_extra_music(toy_data, extra_src
 
 
 def test_pca_baseline_latents_can_be_fitted_on_the_extra_music_too(toy_data, extra_src, tmp_path):
-    from analysis.latents import load_latents
+    from autoencoder.latents import load_latents
 
     n_train = len(PreparedDataset(toy_data).indices("train"))
     base = ["--data", str(toy_data), "--baseline", "pca", "--dim", str(n_train)]
@@ -317,7 +317,7 @@ def test_vocoder_comparison_refuses_an_unknown_baseline(tiny_stage_one, toy_data
 
 
 def test_fad_ratios_between_sets_are_paired_over_the_same_draws():
-    from autoencoder.independent.measures import fad_against
+    from genre_base.independent.measures import fad_against
 
     rng = np.random.default_rng(0)
     a = rng.standard_normal((40, 4))

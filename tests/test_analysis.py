@@ -91,6 +91,7 @@ def test_preprocessing_is_chosen_on_valid_not_imposed():
         select_probe("knn", X, y, np.where(split == "valid", "train", split))
 
 
+@pytest.mark.slow
 def test_analyze_cli_on_toy_latents(toy_data, tmp_path):
     import csv
     import json

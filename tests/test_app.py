@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from autoencoder import UserError
+from genre_base import UserError
 from genre_ldm.app import core
 from genre_ldm.app.explore_map import build_map, load_map, save_map
 
@@ -106,9 +106,10 @@ def test_explore_map_clicks_find_their_point_and_decode_it(models):
         core.explore_point(models, len(explore.xy))
 
 
+@pytest.mark.slow
 def test_explore_map_is_built_from_a_latents_file_and_round_trips(tiny_latents, tiny_stage_one, toy_audio, tmp_path):
     import autoencoder
-    from analysis.latents import load_latents
+    from autoencoder.latents import load_latents
 
     latents = load_latents(tiny_latents)
     explore = build_map(latents, autoencoder.load(tiny_stage_one), toy_audio / TOY_GENRE_FOLDER(toy_audio))

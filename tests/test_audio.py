@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from autoencoder.audio import AudioLoadError, audio_info, load_audio, save_audio
+from genre_base.audio import AudioLoadError, audio_info, load_audio, save_audio
 
 
 def _tone(freq: float, seconds: float, rate: int, channels: int = 1) -> np.ndarray:

@@ -8,11 +8,11 @@ import soundfile as sf
 import torch
 
 import autoencoder
-from autoencoder.artifacts import ModelFolderError, reference, save_model
 from autoencoder.codec import StageOne, overlap_add
-from autoencoder.mel import MelFrontend, MelSettings
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
+from genre_base.artifacts import ModelFolderError, reference, save_model
+from genre_base.mel import MelFrontend, MelSettings
 from tests.helpers.scripts import run_script
 
 

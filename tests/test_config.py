@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from autoencoder.config import ConfigError, load_config, save_config
+from genre_base.config import ConfigError, load_config, save_config
 
 
 @dataclass

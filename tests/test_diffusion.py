@@ -75,8 +75,8 @@ def test_guidance_remedies_rescale_the_spread_and_act_only_in_their_interval():
 def test_transfer_keeps_less_of_the_input_as_the_strength_grows():
     """With the exact denoiser of N(0, I) data, SDEdit from a noised input keeps about sqrt(alpha_t) of it:
     nearly all at a small strength, next to nothing at strength 1."""
-    from autoencoder.config import load_config
     from diffusion.training import DiffusionTrainConfig, make_scheduler
+    from genre_base.config import load_config
 
     scheduler = make_scheduler(load_config(DiffusionTrainConfig).scheduler)
     pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler, None, None)
@@ -115,9 +115,9 @@ def test_denoiser_normalises_with_stored_statistics_and_rejects_bad_shapes():
 
 
 def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(tiny_latents, tiny_stage_one, tmp_path):
-    from analysis.latents import load_latents
-    from autoencoder.config import load_config
+    from autoencoder.latents import load_latents
     from diffusion.training import DiffusionTask, DiffusionTrainConfig
+    from genre_base.config import load_config
 
     out = tmp_path / "run"
     args = [
@@ -167,8 +167,8 @@ def test_training_reduces_the_loss_and_the_pipeline_samples_deterministically(ti
 def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_path):
     import soundfile as sf
 
-    from autoencoder import ModelFolderError
     from diffusion.song import sample_song
+    from genre_base import ModelFolderError
 
     run = tmp_path / "run"
     assert (
@@ -289,7 +289,7 @@ def test_generation_measures_on_synthetic_data():
     rng = np.random.default_rng(0)
     train = rng.standard_normal((200, 8))
     test = rng.standard_normal((100, 8))
-    from autoencoder.stats import mean_pairwise_distance, nearest_distances
+    from genre_base.stats import mean_pairwise_distance, nearest_distances
 
     test_nn = nearest_distances(train, test)
     copies = E.memorisation(nearest_distances(train, train[:50] + 1e-3), test_nn)
@@ -318,8 +318,8 @@ class GaussianOracle(LatentDenoiser):
 def test_samplers_reproduce_the_data_spread_with_an_exact_denoiser(sampler):
     """With the exact denoiser of N(0, I) data (unit variance, like normalised latents), samples must have
     std 1: neither squeezed by clipping (diffusers' default +-1 gives about 0.8) nor blown up."""
-    from autoencoder.config import load_config
     from diffusion.training import DiffusionTrainConfig, make_scheduler
+    from genre_base.config import load_config
 
     scheduler = make_scheduler(load_config(DiffusionTrainConfig).scheduler)
     pipe = GenreLatentPipeline(GaussianOracle(scheduler.alphas_cumprod, 1.0).eval(), scheduler, None, None)
@@ -353,8 +353,8 @@ def test_sampling_settings_grid_and_the_rule_that_picks_one_on_valid():
 
 
 def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_one, toy_data, tmp_path):
-    from autoencoder import PreparedDataset
     from diffusion import edit_eval as E
+    from genre_base import PreparedDataset
 
     run = tmp_path / "run"
     assert (
@@ -430,7 +430,7 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     for row in (first, last):
         assert row["target_recognised"]["mean"] == pytest.approx(np.mean([t == pipe.genres[0] for t in target]))
         assert row["source_recognised"]["mean"] == pytest.approx(np.mean([g == pipe.genres[0] for g in source]))
-    from autoencoder.metrics import onset_envelope, pearson
+    from genre_base.metrics import onset_envelope, pearson
 
     waves = data.waves(rows)
     recon = pipe.codec.decode(pipe.codec.encode(waves))  # strength 0: the stage-one reconstruction

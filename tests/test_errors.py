@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autoencoder import ConfigError, DatasetError, ModelFolderError, UserError, command, resolve_device
-from autoencoder.device import DeviceError
+from genre_base import ConfigError, DatasetError, ModelFolderError, UserError, command, resolve_device
+from genre_base.device import DeviceError
 
 
 def test_command_turns_user_errors_into_one_line_and_exit_2(capsys):
@@ -44,7 +44,7 @@ def test_device_names_are_checked():
 
 
 def test_named_folders_parse_name_equals_folder_and_name_the_flag_on_bad_input():
-    from autoencoder.errors import UserError, named_folders
+    from genre_base.errors import UserError, named_folders
 
     assert named_folders(["a=x/y", "b=z"], "--vae") == {"a": "x/y", "b": "z"}
     assert named_folders(["x/y"], "--vae", default_name="vae") == {"vae": "x/y"}

@@ -32,7 +32,7 @@ def test_the_rule_takes_fewest_bands_then_the_smaller_fft_among_those_that_pass(
 
 
 def test_a_rank_deficient_candidate_is_a_config_error():
-    from autoencoder.config import ConfigError, load_config
+    from genre_base.config import ConfigError, load_config
 
     cfg = load_config(FrontendStudyConfig, values={"candidates": [{"n_mels": 128, "n_fft": 1024}]})
     assert cfg.candidates == [Candidate(128, 1024)]
@@ -45,7 +45,7 @@ def test_a_rank_deficient_candidate_is_a_config_error():
 
 
 def test_a_tiny_comparison_writes_its_record_table_and_figure(toy_data, tmp_path):
-    from autoencoder.clips import PreparedDataset
+    from genre_base.clips import PreparedDataset
 
     rows, tracks = study_clips(PreparedDataset(toy_data), "valid", 1)
     assert len(rows) == len(set(tracks))  # one window of every valid track

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from autoencoder import PreparedDataset
-from autoencoder.independent import load_independent_judge
+from genre_base import PreparedDataset
+from genre_base.independent import load_independent_judge
 from tests.helpers.scripts import run_script
 
 

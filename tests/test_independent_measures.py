@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from autoencoder.independent.judge import EmbeddingClassifier, select_and_fit
-from autoencoder.independent.measures import (
+from genre_base.independent.judge import EmbeddingClassifier, select_and_fit
+from genre_base.independent.measures import (
     agreement,
     classification,
     density_coverage,
@@ -105,7 +105,7 @@ def test_classifier_round_trips(tmp_path):
 
 
 def test_fad_against_pairs_the_floor():
-    from autoencoder.independent.measures import fad_against
+    from genre_base.independent.measures import fad_against
 
     rng = np.random.default_rng(5)
     tracks = np.repeat(np.arange(30), 4)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.latents import (
+from autoencoder.latents import (
     FORMAT_VERSION,
     Latents,
     LatentsFileError,
@@ -115,10 +115,10 @@ def test_encode_dataset_writes_vae_and_baseline_files(toy_data, tmp_path):
     import torch
 
     import autoencoder
-    from autoencoder.artifacts import save_model
-    from autoencoder.features import mfcc_stats
-    from autoencoder.mel import MelSettings
     from autoencoder.vae import MelVAE
+    from genre_base.artifacts import save_model
+    from genre_base.features import mfcc_stats
+    from genre_base.mel import MelSettings
 
     torch.manual_seed(0)
     save_model(
@@ -186,9 +186,9 @@ def test_mfcc_baseline_matches_the_stored_expectation_on_fixed_toy_clips():
     Regenerate tests/data/mfcc_expectation.json only on purpose (see the snippet in its history)."""
     import torch
 
-    from autoencoder.features import mfcc_stats
-    from autoencoder.mel import MelFrontend, MelSettings
-    from autoencoder.toy import TOY_GENRES, synthesize
+    from genre_base.features import mfcc_stats
+    from genre_base.mel import MelFrontend, MelSettings
+    from genre_base.toy import TOY_GENRES, synthesize
 
     expected = json.loads((Path(__file__).parent / "data" / "mfcc_expectation.json").read_text())
     waves = torch.stack(

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from autoencoder.mel import MelFrontend
-from autoencoder.metrics import compare, pearson
-from autoencoder.stats import bootstrap_mean_ci
+from genre_base.mel import MelFrontend
+from genre_base.metrics import compare, pearson
+from genre_base.stats import bootstrap_mean_ci
 
 RATE = 22050
 
@@ -90,7 +90,7 @@ def _chroma_at(n_fft: int, wave: torch.Tensor) -> torch.Tensor:
 
 
 def test_harmony_measure_tells_apart_low_notes_a_semitone_apart_and_ignores_gain(frontend):
-    from autoencoder.metrics import chroma
+    from genre_base.metrics import chroma
 
     c2, c_sharp2 = _low_note(65.41), _low_note(69.30)  # C2 and C#2: 3.9 Hz apart
     new = pearson(chroma(c2).flatten(-2), chroma(c_sharp2).flatten(-2)).item()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autoencoder.mel import MelFrontend, MelSettings
-from autoencoder.metrics import multi_resolution_stft
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
+from genre_base.mel import MelFrontend, MelSettings
+from genre_base.metrics import multi_resolution_stft
 
 N_MELS = MelSettings().n_mels
 
@@ -44,8 +44,8 @@ def test_a_rank_deficient_filterbank_is_refused_naming_its_settings(n_mels, n_ff
 
 
 def test_the_config_validator_refuses_a_rank_deficient_front_end():
-    from autoencoder.config import ConfigError, load_config
     from autoencoder.training.vocoder_task import VocoderTrainConfig
+    from genre_base.config import ConfigError, load_config
 
     with pytest.raises(ConfigError, match="n_mels=160"):
         load_config(VocoderTrainConfig, overrides=["mel.n_mels=160"])

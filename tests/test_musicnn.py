@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from autoencoder.independent.embedding import PATCH_FRAMES, load_embedding, patch_starts
-from autoencoder.independent.musicnn import FEATURES, musicnn_log_mel
-from autoencoder.independent.tf_checkpoint import CheckpointFormatError, read_index
+from genre_base.independent.embedding import PATCH_FRAMES, load_embedding, patch_starts
+from genre_base.independent.musicnn import FEATURES, musicnn_log_mel
+from genre_base.independent.tf_checkpoint import CheckpointFormatError, read_index
 
 FIXTURE = Path(__file__).parent / "fixtures" / "musicnn_reference.npz"
 

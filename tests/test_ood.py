@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 import torch
 
@@ -14,12 +15,13 @@ from tests.helpers.scripts import run_script
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_ood_command_on_odd_formats(toy_data, tmp_path):
 
-    from autoencoder.artifacts import reference, save_model
-    from autoencoder.mel import MelSettings
     from autoencoder.vae import MelVAE
     from autoencoder.vocoder import Vocoder
+    from genre_base.artifacts import reference, save_model
+    from genre_base.mel import MelSettings
 
     torch.manual_seed(0)
     save_model(Vocoder(dim=16, intermediate_dim=32, num_layers=1), tmp_path / "voc", "vocoder", MelSettings())

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from autoencoder.clips import ClipDataset, PreparedDataset
-from autoencoder.prepare import DatasetExistsError, PrepareOptions, prepare_dataset
-from autoencoder.splits import gtzan_filtered_lists
-from autoencoder.toy import make_toy_genres
+from genre_base.clips import ClipDataset, PreparedDataset
+from genre_base.prepare import DatasetExistsError, PrepareOptions, prepare_dataset
+from genre_base.splits import gtzan_filtered_lists
+from genre_base.toy import make_toy_genres
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def test_folder_with_other_files_is_refused(toy_audio, tmp_path):
 
 def test_a_killed_run_leaves_nothing_that_looks_complete(toy_audio, tmp_path, monkeypatch):
     out = tmp_path / "out"
-    import autoencoder.prepare as prep
+    import genre_base.prepare as prep
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt

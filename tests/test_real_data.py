@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from autoencoder.clips import PreparedDataset
-from autoencoder.prepare import prepare_dataset
-from autoencoder.splits import gtzan_filtered_lists
+from genre_base.clips import PreparedDataset
+from genre_base.prepare import prepare_dataset
+from genre_base.splits import gtzan_filtered_lists
 
 from .conftest import SHARED_GTZAN
 
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 def test_shared_gtzan_prepares_with_the_filtered_split(tmp_path):
     with open(SHARED_GTZAN / "manifest.csv", newline="") as f:
         files = list(csv.DictReader(f))

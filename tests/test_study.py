@@ -11,7 +11,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from analysis.report_numbers import Numbers, used_numbers_match, verdict
+from genre_base.report_numbers import Numbers, used_numbers_match, verdict
 from genre_ldm.study_config import STEP_NAMES
 from tests.helpers.scripts import run_script
 

@@ -114,6 +114,7 @@ def test_a_sweep_covers_every_size_at_every_frame_count_and_the_rule_keeps_d_sta
         SweepConfig(frames=[])
 
 
+@pytest.mark.slow
 def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, tmp_path, monkeypatch):
 
     import autoencoder.training.sweep_runner as runner
@@ -236,6 +237,7 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
     assert (tmp_path / "full/vae-0032-f008/metrics.json").is_file()
 
 
+@pytest.mark.slow
 def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_one, tmp_path):
     args = [
         "--models",

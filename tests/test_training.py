@@ -165,7 +165,7 @@ def test_vocoder_fine_tunes_on_vae_decoded_mels_and_can_be_linked(vocoder_run, t
 
 
 def test_plot_runs_draws_validation_curves_from_tensorboard(vocoder_run, tmp_path):
-    from autoencoder.training.curves import scalars
+    from genre_base.training.curves import scalars
 
     assert sorted(scalars(vocoder_run, "valid/vocoder_mr_stft")) == [3, 6]
     out = tmp_path / "curves.png"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from autoencoder.device import DeviceError
-from autoencoder.training import LoopConfig, train
-from autoencoder.training.loop import STATE_FILE, ResumeMismatchError, latest_checkpoint
+from genre_base.device import DeviceError
+from genre_base.training import LoopConfig, train
+from genre_base.training.loop import STATE_FILE, ResumeMismatchError, latest_checkpoint
 from tests.helpers.scripted_task import ScriptedTask, exported
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,13 +83,13 @@ def test_mixed_precision_runs_on_cuda_and_is_refused_on_the_cpu(tmp_path):
 def test_every_task_moves_everything_it_owns(toy_data, tiny_latents, tiny_stage_one):
     """``Task.to`` must move every tensor and module a task keeps; the meta device makes a forgotten one visible
     on a machine without a GPU."""
-    from analysis.latents import load_latents
-    from autoencoder.clips import PreparedDataset
-    from autoencoder.config import load_config
-    from autoencoder.training.judge_task import JudgeTask, JudgeTrainConfig
+    from autoencoder.latents import load_latents
     from autoencoder.training.vae_task import VAETask, VAETrainConfig
     from autoencoder.training.vocoder_task import VocoderTask, VocoderTrainConfig
     from diffusion.training import DiffusionTask, DiffusionTrainConfig
+    from genre_base.clips import PreparedDataset
+    from genre_base.config import load_config
+    from genre_base.training.judge_task import JudgeTask, JudgeTrainConfig
 
     data = PreparedDataset(toy_data)
     tiny = ["loop.max_steps=1"]
@@ -125,11 +125,11 @@ def test_training_and_sampling_keep_modules_and_tensors_on_the_accelerator_devic
 ):
     """On whatever device accelerate picks (a GPU where there is one), a short stage-two training with
     validation and media, then sampling from the exported pipeline on that device."""
-    from analysis.latents import load_latents
-    from autoencoder import resolve_device
-    from autoencoder.config import load_config
+    from autoencoder.latents import load_latents
     from diffusion import load_pipeline
     from diffusion.training import DiffusionTask, DiffusionTrainConfig
+    from genre_base import resolve_device
+    from genre_base.config import load_config
 
     cfg = load_config(
         DiffusionTrainConfig,
@@ -148,6 +148,7 @@ def test_training_and_sampling_keep_modules_and_tensors_on_the_accelerator_devic
     assert waves.device.type == device.type and torch.isfinite(waves).all()
 
 
+@pytest.mark.slow
 def test_two_processes_train_identical_replicas_with_a_scaled_schedule(tiny_latents, tiny_stage_one, tmp_path):
     """Two data-parallel processes: on two GPUs where they exist, else two CPU processes (gloo)."""
     accelerate = Path(sys.executable).parent / "accelerate"

@@ -1,7 +1,7 @@
 """Adversarial terms shared by stage-one trainings: hinge losses and feature matching.
 
 A task that trains adversarially exposes ``discriminator`` (an ``nn.Module``) and
-``discriminator_loss(discriminator, step)``; the loop (:mod:`autoencoder.training.loop`) gives the
+``discriminator_loss(discriminator, step)``; the loop (:mod:`genre_base.training.loop`) gives the
 discriminator its own optimiser, schedule and checkpoints. In the generator's step the task calls
 the discriminator with its parameters frozen (:func:`frozen`), so only the generator gets gradients.
 """

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..clips import PreparedDataset
+from genre_base.clips import PreparedDataset
+from genre_base.config import ConfigError
+from genre_base.training.judge_task import JudgeTask, JudgeTrainConfig
+from genre_base.training.loop import train
+
 from ..codec import load_vocoder
-from ..config import ConfigError
-from .judge_task import JudgeTask, JudgeTrainConfig
-from .loop import train
 from .vae_task import VAETask, VAETrainConfig
 from .vocoder_task import VocoderTask, VocoderTrainConfig
 

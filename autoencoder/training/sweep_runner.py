@@ -11,18 +11,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..artifacts import content_hash, trained_model, write_json
-from ..audio import save_audio
-from ..clips import PreparedDataset, fixed_clips
+from genre_base.artifacts import content_hash, trained_model, write_json
+from genre_base.audio import save_audio
+from genre_base.clips import PreparedDataset, fixed_clips
+from genre_base.config import ConfigError
+from genre_base.errors import MissingInputError
+from genre_base.files import write_text
+from genre_base.independent.judge import load_independent_judge
+from genre_base.metrics import METRICS_VERSION
+from genre_base.stats import bootstrap_ci
+from genre_base.training.common import load_extras
+from genre_base.training.loop import latest_checkpoint, train
+
 from ..codec import load, load_judge, load_vocoder
-from ..config import ConfigError
-from ..errors import MissingInputError
 from ..evaluate import evaluate_stage_one
-from ..files import write_text
-from ..independent.judge import load_independent_judge
-from ..metrics import METRICS_VERSION
 from ..pca import MelPCA, fit_nested
-from ..stats import bootstrap_ci
 from ..sweep import (
     RELATIVE,
     RULE_METRICS,
@@ -34,8 +37,6 @@ from ..sweep import (
     shortfall,
     size_config,
 )
-from .common import load_extras
-from .loop import latest_checkpoint, train
 from .vae_task import VAETask
 
 ROW_KEYS = {  # row column -> key in the evaluation summary
@@ -188,7 +189,7 @@ class SweepPCA:
 
     def get(self) -> MelPCA | None:
         if not self._done:
-            from ..mel import MelFrontend
+            from genre_base.mel import MelFrontend
 
             self._fit = fit_nested(
                 MelFrontend(self.cfg.vae.mel),

@@ -11,17 +11,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import metrics as M
-from ..artifacts import reference, save_model
-from ..clips import PreparedDataset, fixed_clips
-from ..config import ConfigError
+from genre_base import metrics as M
+from genre_base.artifacts import reference, save_model
+from genre_base.clips import PreparedDataset, fixed_clips
+from genre_base.config import ConfigError
+from genre_base.mel import MelFrontend, MelSettings
+from genre_base.training.common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
+from genre_base.training.loop import LoopConfig
+
 from ..griffin_lim import GriffinLim
-from ..mel import MelFrontend, MelSettings
 from ..pca import MelPCA
 from ..vae import MelVAE
 from .adversarial import AdversarialConfig, Adversary, adaptive_weight
-from .common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
-from .loop import LoopConfig
 
 ACTIVE_KL = 0.01  # nats: a latent float with less KL than this carries (almost) nothing
 
@@ -86,7 +87,7 @@ class VAETrainConfig:
 
 
 class VAETask(Adversary):
-    """Implements :class:`autoencoder.training.loop.Task` for the mel VAE."""
+    """Implements :class:`genre_base.training.loop.Task` for the mel VAE."""
 
     def __init__(
         self,

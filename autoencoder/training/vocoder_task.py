@@ -15,16 +15,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import metrics as M
-from ..artifacts import mel_settings, read_record, require_same_front_end, save_model
-from ..clips import PreparedDataset, fixed_clips
-from ..config import ConfigError
+from genre_base import metrics as M
+from genre_base.artifacts import mel_settings, read_record, require_same_front_end, save_model
+from genre_base.clips import PreparedDataset, fixed_clips
+from genre_base.config import ConfigError
+from genre_base.mel import MelFrontend, MelSettings
+from genre_base.training.common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
+from genre_base.training.loop import LoopConfig
+
 from ..griffin_lim import GriffinLim
-from ..mel import MelFrontend, MelSettings
 from ..vocoder import Vocoder
 from .adversarial import AdversarialConfig, Adversary
-from .common import add_audio, add_mel_images, data_record, load_extras, random_gain, training_set
-from .loop import LoopConfig
 
 
 @dataclass
@@ -59,7 +60,7 @@ class VocoderTrainConfig:
 
 
 class VocoderTask(Adversary):
-    """Implements :class:`autoencoder.training.loop.Task` for the vocoder."""
+    """Implements :class:`genre_base.training.loop.Task` for the vocoder."""
 
     def __init__(self, cfg: VocoderTrainConfig, data: PreparedDataset) -> None:
         if data.sample_rate != cfg.mel.sample_rate:

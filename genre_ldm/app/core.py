@@ -17,9 +17,9 @@ import soundfile as sf
 import torch
 
 import autoencoder
-from autoencoder import UserError
-from autoencoder import metrics as M
-from autoencoder.audio import AudioLoadError, load_audio
+from genre_base import UserError
+from genre_base import metrics as M
+from genre_base.audio import AudioLoadError, load_audio
 
 from .explore_map import ExploreMap, load_map
 
@@ -78,7 +78,7 @@ def _map_codec(
 ) -> autoencoder.StageOne | None:
     """The VAE the map's latents were encoded by: the shipped folder whose content hash the map records
     (a VAE of the same size retrained since, or of another front-end, would decode them into noise)."""
-    from autoencoder.artifacts import content_hash
+    from genre_base.artifacts import content_hash
 
     wanted = explore.manifest.get("model_hash")
     for codec in stage_ones.values():
@@ -122,7 +122,7 @@ def _audio(wave: torch.Tensor, sample_rate: int) -> Audio:
 
 def mel_figure(codec: autoencoder.StageOne, waves: list[tuple[str, torch.Tensor]]):
     """A matplotlib figure of the log-mels of ``(label, wave (samples,))`` rows."""
-    from autoencoder.plots import mel_figure as draw
+    from genre_base.plots import mel_figure as draw
 
     with torch.no_grad():
         return draw([(label, codec.frontend(w.to(codec.device)[None])[0].cpu()) for label, w in waves])
@@ -155,7 +155,7 @@ def reconstruct(models: AppModels, path: str | os.PathLike | None):
 
     Returns ``(original audio, {name: audio}, mel figure, rows)`` where ``rows`` are
     ``[name, distance (dB), onset corr, harmony corr]`` against the original, all three on the
-    front-end-free 4,096-point yardstick (:func:`autoencoder.metrics.yardstick`, :func:`~autoencoder.metrics.chroma`),
+    front-end-free 4,096-point yardstick (:func:`genre_base.metrics.yardstick`, :func:`~genre_base.metrics.chroma`),
     so sizes whose models use different front-ends are scored alike.
     """
     codecs = models.stage_ones

@@ -10,7 +10,7 @@ A small ``map.npz`` (no audio in it) that ships so the tab works right after ins
   when the dataset's audio is present);
 * ``manifest``: JSON with the VAE's id and content hash, the projection and the command.
 
-It is a display artifact of the app, derived from a latents file (:mod:`analysis.latents`, the one
+It is a display artifact of the app, derived from a latents file (:mod:`autoencoder.latents`, the one
 hand-off format) and the out-of-dataset folder, never read by any analysis.
 """
 
@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from analysis.ood import clip_windows
-from autoencoder import UserError, atomic_path
-from autoencoder.audio import AUDIO_EXTENSIONS, AudioLoadError
+from genre_base import UserError, atomic_path
+from genre_base.audio import AUDIO_EXTENSIONS, AudioLoadError
 
 OOD_LABEL = "out-of-dataset"
 

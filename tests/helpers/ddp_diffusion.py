@@ -16,10 +16,10 @@ from pathlib import Path
 import torch
 from accelerate import PartialState
 
-from analysis.latents import load_latents
-from autoencoder.config import load_config
-from autoencoder.training import train
+from autoencoder.latents import load_latents
 from diffusion.training import DiffusionTask, DiffusionTrainConfig
+from genre_base.config import load_config
+from genre_base.training import train
 
 
 def main() -> None:

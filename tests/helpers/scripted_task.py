@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from autoencoder.files import write_json
+from genre_base.files import write_json
 
 
 class ScriptedTask:

@@ -1,0 +1,47 @@
+"""The interactive app: generate, reconstruct, interpolate and explore (Gradio; `make app`).
+
+    pip install -e '.[app]'
+    python scripts/app.py                       # http://127.0.0.1:7860 (the shipped models)
+    python scripts/app.py --data data/gtzan     # Explore also plays the dataset's original clips
+
+Listens on 127.0.0.1 only unless --host says otherwise; analytics are off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from genre_base import UserError, command
+
+
+@command
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="models", help="folder with vae-<D>/, diffusion/ and explore/map.npz")
+    parser.add_argument("--data", help="prepared dataset, to play originals in Explore (optional)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    parser.add_argument(
+        "--tab",
+        default="generate",
+        choices=["generate", "reconstruct", "interpolate", "explore"],
+        help="the tab the app opens on",
+    )
+    args = parser.parse_args(argv)
+    try:
+        import gradio  # noqa: F401
+    except ImportError as exc:
+        raise UserError("the app needs the [app] extra: pip install -e '.[app]' (or make app)") from exc
+    from genre_ldm.app import load_models
+    from genre_ldm.app.ui import launch
+
+    models = load_models(args.models, data=args.data, device=args.device)
+    print(f"genre-ldm app on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    launch(models, host=args.host, port=args.port, tab=args.tab)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
