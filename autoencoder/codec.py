@@ -14,9 +14,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from genre_base.artifacts import (
+    load_weights,
     mel_settings,
     read_record,
     require_model_front_end,
@@ -38,7 +40,7 @@ def load_vocoder(folder: str | os.PathLike, device: str | torch.device = "cpu") 
     record = read_record(folder, "vocoder")
     device = resolve_device(device)
     settings = mel_settings(record)
-    vocoder = Vocoder.from_pretrained(str(folder), torch_dtype=torch.float32).eval().to(device)
+    vocoder = load_weights(Vocoder, folder, torch_dtype=torch.float32).eval().to(device)
     require_model_front_end(vocoder.config, settings, f"the vocoder at {str(folder)!r}")
     return vocoder, MelFrontend(settings).to(device)
 
@@ -47,7 +49,7 @@ def load_judge(folder: str | os.PathLike, device: str | torch.device = "cpu") ->
     """The trained genre judge on ``device``: takes waveforms, knows its genre names and its test scores."""
     record = read_record(folder, "judge")
     settings = mel_settings(record)
-    model = GenreJudge.from_pretrained(str(folder), torch_dtype=torch.float32)
+    model = load_weights(GenreJudge, folder, torch_dtype=torch.float32)
     require_model_front_end(model.config, settings, f"the judge at {str(folder)!r}")
     judge = Judge(model, MelFrontend(settings), record["genres"], record.get("metrics", {}))
     return judge.to(resolve_device(device))
@@ -61,6 +63,16 @@ class Trajectory:
     starts: list[int]
     num_samples: int
     sample_rate: int
+
+
+def as_tensor(x: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """The public API takes numpy arrays as well as tensors: float arrays become float32 tensors."""
+    if isinstance(x, torch.Tensor):
+        return x
+    array = np.asarray(x)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise TypeError(f"expected a float array or tensor, got dtype {array.dtype}")
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
 
 
 class StageOne:
@@ -99,8 +111,9 @@ class StageOne:
         return self
 
     @torch.no_grad()
-    def posterior(self, wave: torch.Tensor) -> Posterior:
+    def posterior(self, wave: torch.Tensor | np.ndarray) -> Posterior:
         """``(N, clip_samples)`` -> posterior with ``(N, D)`` mean and log-variance."""
+        wave = as_tensor(wave)
         wave = wave.unsqueeze(0) if wave.ndim == 1 else wave
         if wave.shape[-1] != self.clip_samples:
             raise ValueError(
@@ -110,26 +123,27 @@ class StageOne:
             )
         return self.vae.encode(self.frontend(wave.to(self.device)))
 
-    def encode(self, wave: torch.Tensor) -> torch.Tensor:
+    def encode(self, wave: torch.Tensor | np.ndarray) -> torch.Tensor:
         """``(N, clip_samples)`` or ``(clip_samples,)`` -> posterior means, flat ``(N, D)``."""
         return self.posterior(wave).mean
 
     @torch.no_grad()
-    def decode_mel(self, z: torch.Tensor) -> torch.Tensor:
+    def decode_mel(self, z: torch.Tensor | np.ndarray) -> torch.Tensor:
         """``(N, D)`` -> normalised log-mel ``(N, n_mels, frames)``."""
+        z = as_tensor(z)
         if z.ndim != 2 or z.shape[1] != self.latent_size:
             raise ValueError(f"expected latents of shape (N, {self.latent_size}), got {tuple(z.shape)}")
         return self.vae.decode(z.to(self.device))
 
     @torch.no_grad()
-    def mel_to_wave(self, mel: torch.Tensor, griffin_lim: bool = False) -> torch.Tensor:
+    def mel_to_wave(self, mel: torch.Tensor | np.ndarray, griffin_lim: bool = False) -> torch.Tensor:
         """Normalised log-mel ``(N, n_mels, frames)`` -> waves ``(N, clip_samples)``."""
-        mel = mel.to(self.device)
+        mel = as_tensor(mel).to(self.device)
         if griffin_lim or self.vocoder is None:
             return self.griffin_lim(mel, self.clip_samples)
         return self.vocoder(mel, self.clip_samples)
 
-    def decode(self, z: torch.Tensor, griffin_lim: bool = False) -> torch.Tensor:
+    def decode(self, z: torch.Tensor | np.ndarray, griffin_lim: bool = False) -> torch.Tensor:
         """``(N, D)`` -> waves ``(N, clip_samples)`` (vocoder, or Griffin-Lim when asked or absent)."""
         return self.mel_to_wave(self.decode_mel(z), griffin_lim)
 
@@ -146,8 +160,9 @@ class StageOne:
         wave = load_audio(path, self.sample_rate)
         return self.encode_wave(wave, overlap_seconds)
 
-    def encode_wave(self, wave: torch.Tensor, overlap_seconds: float = 1.0) -> Trajectory:
+    def encode_wave(self, wave: torch.Tensor | np.ndarray, overlap_seconds: float = 1.0) -> Trajectory:
         """A mono waveform ``(samples,)`` of any length -> its latent trajectory."""
+        wave = as_tensor(wave)
         if wave.ndim != 1 or wave.numel() == 0:
             raise ValueError(f"expected a non-empty mono waveform (samples,), got shape {tuple(wave.shape)}")
         padded = torch.nn.functional.pad(wave, (0, max(0, self.clip_samples - wave.shape[0])))
@@ -210,6 +225,6 @@ def load(folder: str | os.PathLike, vocoder: bool = True, device: str | torch.de
             frontend.settings, f"the VAE at {str(folder)!r}", voc_frontend.settings, f"its vocoder at {str(voc_dir)!r}"
         )
     # Shipped models store fp16 weights (half the size); they always run in float32.
-    vae = MelVAE.from_pretrained(str(folder), torch_dtype=torch.float32)
+    vae = load_weights(MelVAE, folder, torch_dtype=torch.float32)
     require_model_front_end(vae.config, frontend.settings, f"the VAE at {str(folder)!r}")
     return StageOne(vae, voc, frontend, record["latent"]["clip_seconds"], folder).to(device)

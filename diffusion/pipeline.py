@@ -36,6 +36,7 @@ from genre_base.mel import MelSettings
 
 from .denoiser import LatentDenoiser, guided
 from .guidance import Guidance
+from .song import sample_song
 
 SAMPLERS = {"ddim": DDIMScheduler, "dpm": DPMSolverMultistepScheduler, "ddpm": DDPMScheduler}
 
@@ -261,8 +262,6 @@ class GenreLatentPipeline(DiffusionPipeline):
             keep = int(round(audio_length_in_s * self.codec.sample_rate)) if audio_length_in_s else None
             audio = self.codec.decode(z)[:, :keep]
         else:
-            from .song import sample_song
-
             audio = torch.stack(
                 [
                     sample_song(

@@ -12,13 +12,16 @@ clips; 1.0 means a seam is as smooth as the music around it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 import autoencoder
 from genre_base.errors import UserError
 
-from .pipeline import GenreLatentPipeline
+if TYPE_CHECKING:  # annotations only: the pipeline imports this module, not the other way round
+    from .pipeline import GenreLatentPipeline
 
 
 def clip_starts(num_clips: int, clip_samples: int, frames: int, overlap_frames: int) -> list[int]:

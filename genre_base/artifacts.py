@@ -30,6 +30,35 @@ class ModelFolderError(UserError):
     """A model folder is missing, of another kind, newer than this code, or a reference does not match."""
 
 
+def load_weights(cls: Any, folder: str | Path, **kwargs: Any) -> Any:
+    """``cls.from_pretrained(folder, **kwargs)``, with a damaged folder as a :class:`ModelFolderError` naming it.
+
+    The weights are first checked against the hash their record was written with (folders written before
+    the hash was recorded are loaded unchecked).
+
+    Truncated or zeroed safetensors, a config.json that does not parse or does not fit the weights: what a
+    half-finished copy or an edit leaves. These are the user's to fix (copy or ship the folder again), so they
+    become one line; anything else (a bug) keeps its traceback.
+    """
+    from safetensors import SafetensorError
+
+    record = Path(folder) / RECORD
+    expected = json.loads(record.read_text()).get("weights_sha256") if record.is_file() else None
+    if expected is not None and content_hash(folder) != expected:
+        raise ModelFolderError(
+            f"model folder {str(folder)!r}: its config.json or weights changed since they were written (sha256 "
+            "differs from its genre_ldm.json); copy or ship it again"
+        )
+    try:
+        return cls.from_pretrained(str(folder), **kwargs)
+    except (SafetensorError, OSError, ValueError, RuntimeError, KeyError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelFolderError(
+            f"model folder {str(folder)!r} cannot be loaded ({type(exc).__name__}: {first}); it may have been copied "
+            "half-way or edited: copy or ship it again"
+        ) from exc
+
+
 def trained_model(folder: str | Path) -> Path:
     """The model a training run is judged by: ``<run>/best`` (best on valid) when the run kept one,
     else ``<run>/model`` (its last weights); a model folder itself is returned unchanged."""
@@ -118,8 +147,12 @@ def created() -> dict:
 
 
 def write_record(folder: str | Path, record: dict) -> Path:
-    """Write a folder's ``genre_ldm.json`` atomically."""
-    return write_json(Path(folder) / RECORD, record)
+    """Write a folder's ``genre_ldm.json`` atomically, with the hash of the weights beside it (``weights_sha256``,
+    when the folder holds ``config.json`` and weights) so that :func:`load_weights` can tell a damaged copy."""
+    folder = Path(folder)
+    if (folder / "config.json").is_file() and any(folder.glob("*.safetensors")):
+        record = {**record, "weights_sha256": content_hash(folder)}
+    return write_json(folder / RECORD, record)
 
 
 def read_record(folder: str | Path, kind: str | None = None) -> dict:

@@ -52,6 +52,11 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels))
 
 
+# A whole file shorter than this is refused: less than one period of a 50 Hz tone is no music (a 0.3 s file is
+# fine: the codec pads it to a clip).
+MIN_SECONDS = 0.02
+
+
 def load_audio(
     path: str | os.PathLike,
     sample_rate: int | None = None,
@@ -70,7 +75,7 @@ def load_audio(
         Tensor of shape ``(samples,)``, float32, channels averaged.
 
     Raises:
-        AudioLoadError: the file is missing, empty or not decodable.
+        AudioLoadError: the file is missing, empty, not decodable, or shorter than :data:`MIN_SECONDS`.
         ValueError: a negative ``offset`` / ``duration`` or a non-positive ``sample_rate``.
     """
     if offset < 0:
@@ -88,8 +93,17 @@ def load_audio(
             if start:
                 f.seek(min(start, f.frames))
             data = f.read(frames=frames, dtype="float32", always_2d=True)
+            total = int(f.frames)
     except Exception as exc:
         raise AudioLoadError(path, _reason(exc)) from exc
+    if total < MIN_SECONDS * native_rate:
+        # e.g. 100 zero bytes named .au decode as 100 raw u-law samples (12 ms): nothing a user meant as music.
+        # Say so instead of padding it into a clip and "reconstructing" it with exit 0.
+        raise AudioLoadError(
+            path,
+            f"it decodes to {total} samples ({total / native_rate:.3f} s), less than the "
+            f"{MIN_SECONDS} s any audio file must hold",
+        )
     wave = torch.from_numpy(np.ascontiguousarray(data.mean(axis=1, dtype=np.float32)))
     if sample_rate is not None and sample_rate != native_rate:
         wave = AF.resample(wave, native_rate, sample_rate)

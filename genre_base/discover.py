@@ -93,6 +93,14 @@ def discover_tracks(src: str | Path, unlabelled: bool = False) -> Discovery:
         if d.is_dir() and not d.name.startswith(".") and not any(d.iterdir())
     )
     if not found.tracks:
+        unlabelled_audio = [rel for rel, why in found.ignored if why.startswith("no label")]
+        if unlabelled_audio:
+            # The common case: a folder of music without genres. Name that, not the first README it met.
+            raise SourceFolderError(
+                f"source folder {str(src)!r}: its {len(unlabelled_audio)} audio files have no label (e.g. "
+                f"{unlabelled_audio[0]}); put each in a <label>/ folder or name it <label>.<number>, or prepare "
+                "it with --unlabelled (extra music for stage-one training only)"
+            )
         detail = (
             f" ({len(found.ignored)} files ignored, e.g. {found.ignored[0][0]}: {found.ignored[0][1]})"
             if found.ignored

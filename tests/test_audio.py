@@ -93,6 +93,16 @@ def test_unreadable_files_raise_an_error_naming_path_and_reason(tmp_path, conten
     assert info.value.reason
 
 
+def test_audio_that_decodes_to_almost_nothing_is_refused(tmp_path):
+    path = tmp_path / "x.au"
+    path.write_bytes(bytes(100))  # decodes as 100 raw u-law samples
+    with pytest.raises(AudioLoadError, match="less than the 0.02 s"):
+        load_audio(path)
+    short = tmp_path / "short.wav"
+    sf.write(short, _tone(440, 0.3, 8000), 8000)
+    assert load_audio(short).shape == (2400,)  # short but real: kept
+
+
 def test_missing_file_and_bad_arguments(tmp_path):
     with pytest.raises(AudioLoadError, match="no such file"):
         load_audio(tmp_path / "nope.wav")

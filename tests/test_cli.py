@@ -41,3 +41,10 @@ def test_every_subcommand_is_a_module_and_every_old_script_a_shim():
         assert f"from genre_ldm.commands.{module} import main" in shim
     scripts = {p.stem for p in (REPO / "scripts").glob("*.py")}
     assert scripts == set(COMMANDS.values())  # benchmarks and converters live in scripts/dev/
+
+
+def test_the_app_knows_which_hosts_reach_beyond_this_machine():
+    from genre_ldm.commands.app import is_loopback
+
+    assert all(map(is_loopback, ["127.0.0.1", "127.0.1.1", "::1", "localhost"]))
+    assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.2", "::", "my-laptop.example.org"]))

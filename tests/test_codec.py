@@ -86,6 +86,35 @@ def test_encode_decode_shapes_and_errors(model_dirs):
         codec.decode(torch.zeros(2, 15))
 
 
+def test_the_api_takes_numpy_arrays_as_well_as_tensors(model_dirs):
+    codec = autoencoder.load(model_dirs / "vae")
+    wave = (0.3 * np.sin(2 * np.pi * 330 * np.arange(codec.clip_samples) / codec.sample_rate)).astype(np.float64)
+    z = codec.encode(wave)
+    assert torch.allclose(z, codec.encode(torch.from_numpy(wave).float()))
+    assert torch.allclose(codec.decode(z.numpy()), codec.decode(z))
+    assert codec.encode_wave(wave[:1000]).z.shape == (1, 16)
+    with pytest.raises(TypeError, match="float"):
+        codec.encode(np.zeros(codec.clip_samples, dtype=np.int16))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeroed", "config"])
+def test_a_damaged_model_folder_is_one_clear_error_naming_it(model_dirs, tmp_path, damage):
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(model_dirs, copy)
+    weights = next((copy / "vae").glob("*.safetensors"))
+    data = weights.read_bytes()
+    if damage == "truncated":
+        weights.write_bytes(data[: len(data) // 3])
+    elif damage == "zeroed":  # still a valid safetensors file: only the recorded hash can tell
+        weights.write_bytes(data[: len(data) // 2] + bytes(len(data) - len(data) // 2))
+    else:
+        (copy / "vae" / "config.json").write_text("{not json")
+    with pytest.raises(ModelFolderError, match=str(copy / "vae")):
+        autoencoder.load(copy / "vae")
+
+
 def test_a_changed_or_missing_vocoder_is_reported(model_dirs, tmp_path):
     import shutil
 

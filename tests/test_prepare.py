@@ -137,6 +137,16 @@ def test_missing_or_empty_source_exits_2_with_a_clear_error(tmp_path, capsys, ma
     assert ("does not exist" in err) if make_src == "missing" else ("no usable audio" in err)
 
 
+def test_a_folder_of_unlabelled_music_suggests_the_unlabelled_option(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "README.md").write_text("free music")
+    sf.write(src / "song.flac", np.zeros(22050, np.float32), 22050)
+    code = run_script("prepare_data", ["--src", str(src), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "have no label" in err and "song.flac" in err and "--unlabelled" in err
+
+
 def test_gtzan_ids_follow_the_filtered_lists_and_unlisted_ids_are_left_out(tmp_path):
     lists = gtzan_filtered_lists()
     listed = ["blues.00000", "rock.00000", "jazz.00000", "blues.00029"]

@@ -92,6 +92,9 @@ def test_autoencoder_training_resumes_and_refuses_to_overwrite(vocoder_run, toy_
 
     assert run_script("train_autoencoder", args) == 2  # an existing run is never silently overwritten
     assert "--resume" in capsys.readouterr().err
+    fresh = [a if a != str(run) else str(tmp_path / "never-started") for a in args]
+    assert run_script("train_autoencoder", fresh + ["--resume"]) == 2  # nothing to resume: refused, not started
+    assert "holds no checkpoint" in capsys.readouterr().err and not (tmp_path / "never-started").exists()
 
     assert run_script("train_autoencoder", args + ["--resume", "loop.max_steps=9"]) == 0
     assert "resumed from" in capsys.readouterr().out

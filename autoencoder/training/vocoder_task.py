@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genre_base import metrics as M
-from genre_base.artifacts import mel_settings, read_record, require_same_front_end, save_model
+from genre_base.artifacts import load_weights, mel_settings, read_record, require_same_front_end, save_model
 from genre_base.clips import PreparedDataset, fixed_clips
 from genre_base.config import ConfigError
 from genre_base.mel import MelFrontend, MelSettings
@@ -75,7 +75,7 @@ class VocoderTask(Adversary):
                 mel_settings(read_record(cfg.init_from, "vocoder")),
                 f"the vocoder it starts from ({cfg.init_from!r})",
             )
-            self.model = Vocoder.from_pretrained(cfg.init_from)
+            self.model = load_weights(Vocoder, cfg.init_from)
         else:
             self.model = Vocoder(
                 n_mels=cfg.mel.n_mels,

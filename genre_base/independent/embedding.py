@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torchaudio.functional as AF
 
-from ..artifacts import ModelFolderError, read_record
+from ..artifacts import ModelFolderError, load_weights, read_record
 from ..device import resolve_device
 from .musicnn import HOP_LENGTH, PATCH_FRAMES, SAMPLE_RATE, Musicnn, musicnn_log_mel
 
@@ -97,5 +97,5 @@ def load_embedding(folder: str | Path | None = None, device: str | torch.device 
     record = read_record(folder, kind="musicnn")
     if not (folder / "config.json").is_file():
         raise ModelFolderError(f"{str(folder)!r} has no config.json; convert it with scripts/dev/convert_musicnn.py")
-    model = Musicnn.from_pretrained(str(folder))
+    model = load_weights(Musicnn, folder)
     return MusicEmbedding(model, folder, record).to(device)

@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from torch import nn
 
-from ..artifacts import content_hash, read_record, resolve_reference
+from ..artifacts import content_hash, load_weights, read_record, resolve_reference
 from ..device import resolve_device
 from .embedding import MusicEmbedding, load_embedding
 
@@ -186,5 +186,5 @@ def load_independent_judge(folder: str | Path | None = None, device: str | torch
     folder = Path(folder) if folder is not None else DEFAULT_FOLDER
     record = read_record(folder, kind="independent-judge")
     embedding = load_embedding(resolve_reference(record["references"]["embedding"], folder, "embedding"))
-    classifier = EmbeddingClassifier.from_pretrained(str(folder))
+    classifier = load_weights(EmbeddingClassifier, folder)
     return IndependentJudge(classifier, embedding, folder, record).to(device)

@@ -6,6 +6,15 @@ judge's task (:mod:`.judge_task`). Stage one's tasks live in :mod:`autoencoder.t
 """
 
 from .common import add_audio, add_mel_images
-from .loop import LoopConfig, RunExistsError, Task, latest_checkpoint, train
+from .loop import LoopConfig, RunExistsError, Task, latest_checkpoint, require_checkpoint, train
 
-__all__ = ["LoopConfig", "RunExistsError", "Task", "add_audio", "add_mel_images", "latest_checkpoint", "train"]
+__all__ = [
+    "LoopConfig",
+    "RunExistsError",
+    "Task",
+    "add_audio",
+    "add_mel_images",
+    "latest_checkpoint",
+    "require_checkpoint",
+    "train",
+]

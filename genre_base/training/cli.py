@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from ..config import load_config
 from ..errors import command
+from .loop import require_checkpoint
 
 T = TypeVar("T")
 
@@ -50,6 +51,8 @@ def train_main(
     @command
     def go() -> int:
         cfg = load_config(schema, args.config, args.overrides)
+        if args.resume:
+            require_checkpoint(args.out)
         if getattr(args, "extra_src", None):
             cfg.extra_data = [*cfg.extra_data, *args.extra_src]
         metrics = run(cfg, args.data, args.out, resume=args.resume, progress=not args.no_progress, **extra)

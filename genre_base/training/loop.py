@@ -145,6 +145,18 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+def require_checkpoint(run_dir: str | Path) -> Path:
+    """The newest checkpoint of ``run_dir``, for a user's ``--resume``; a UserError when there is none.
+
+    Starting afresh there would silently spend a whole schedule where the user expected a continuation.
+    (The study resumes with ``train(resume=True)`` whatever the folder holds: a step killed before its first
+    checkpoint starts again.)"""
+    previous = latest_checkpoint(Path(run_dir))
+    if previous is None:
+        raise UserError(f"--resume: {str(run_dir)!r} holds no checkpoint to continue; drop --resume to start a new run")
+    return previous
+
+
 def train(
     task: Task, cfg: LoopConfig, run_dir: str | Path, config: Any, resume: bool = False, progress: bool = True
 ) -> dict[str, float]:

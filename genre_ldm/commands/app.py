@@ -15,12 +15,24 @@ import sys
 from genre_base import UserError, command
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="models", help="folder with vae-<D>/, diffusion/ and explore/map.npz")
     parser.add_argument("--data", help="prepared dataset, to play originals in Explore (optional)")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     parser.add_argument(
@@ -37,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     from genre_ldm.app import load_models
     from genre_ldm.app.ui import launch
 
+    if not is_loopback(args.host):
+        print(
+            f"warning: --host {args.host} makes the app reachable from other machines; it has no authentication, "
+            "and anyone who reaches it can run the models and upload files",
+            file=sys.stderr,
+            flush=True,
+        )
     models = load_models(args.models, data=args.data, device=args.device)
     print(f"genre-ldm app on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
     launch(models, host=args.host, port=args.port, tab=args.tab)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from genre_base import command
 from genre_base.toy import TOY_GENRES, make_toy_genres
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)

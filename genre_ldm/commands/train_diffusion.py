@@ -18,6 +18,7 @@ import sys
 
 from diffusion.training import DiffusionTrainConfig, train_diffusion
 from genre_base import command, load_config
+from genre_base.training import require_checkpoint
 from genre_base.training.cli import print_finished
 
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="config overrides such as loop.max_steps=100")
     args = parser.parse_args(argv)
     cfg = load_config(DiffusionTrainConfig, args.config, args.overrides)
+    if args.resume:
+        require_checkpoint(args.out)
     metrics = train_diffusion(
         cfg, args.latents, args.out, stage_one=args.stage_one, resume=args.resume, progress=not args.no_progress
     )

@@ -24,6 +24,7 @@ from autoencoder.training.vae_task import VAETrainConfig
 from autoencoder.training.vocoder_task import VocoderTrainConfig
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
+from genre_base import command
 from genre_base.artifacts import write_json
 from genre_base.mel import MelFrontend
 from genre_base.metrics import multi_resolution_stft
@@ -88,6 +89,7 @@ def adversarial_step(vocoder, fe, mrstft):
     return step
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="trained VAE folder (its vocoder is timed too)")
