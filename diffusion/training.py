@@ -18,7 +18,7 @@ from torch import nn
 import autoencoder
 from autoencoder.latents import Latents, LatentsFileError, check_made_by, load_latents
 from genre_base.errors import MissingInputError
-from genre_base.training import LoopConfig, add_audio, add_mel_images, train
+from genre_base.training import LoopConfig, add_audio, add_mel_images, seed_initial_weights, train
 
 from .denoiser import LatentDenoiser, drop_labels
 from .pipeline import GenreLatentPipeline, save
@@ -239,5 +239,6 @@ def train_diffusion(
     """Train the denoiser on a latents file with the shared loop; writes pipeline folders to
     ``out/model`` (last) and ``out/best`` (lowest valid loss). Returns the last validation metrics."""
     data = load_latents(latents)
+    seed_initial_weights(cfg.loop)
     task = DiffusionTask(cfg, data, stage_one_folder(data, stage_one, str(latents)))
     return train(task, cfg.loop, out, cfg, resume=resume, progress=progress)

@@ -83,3 +83,15 @@ def test_shipped_pipeline_loads_with_the_stock_diffusers_api_in_a_fresh_process(
     assert result["cls"] == "GenreLatentPipeline" and result["out"] == "AudioPipelineOutput"
     assert result["shape"] == [1, int(2.5 * 22050)] and result["peak"] > 0.01
     assert result["components"] == ["denoiser", "scheduler", "vae", "vocoder"]
+
+
+@pytest.mark.slow
+def test_the_readme_python_snippet_runs_as_written(monkeypatch):
+    import re
+
+    monkeypatch.chdir(REPO)  # the snippet names models/ relative to the repository, as a user runs it
+    readme = (REPO / "README.md").read_text()
+    snippets = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert snippets, "the README shows the Python API"
+    for code in snippets:
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})

@@ -57,6 +57,15 @@ def test_vocoder_training_writes_checkpoints_tensorboard_and_a_model(vocoder_run
     assert frontend.settings == autoencoder.MelSettings()
 
 
+def test_the_same_config_trains_the_same_weights(vocoder_run, toy_data, tmp_path):
+    # The model is built before the loop seeds the data order: its initial weights must follow the seed too.
+    again = tmp_path / "again"
+    args = ["--data", toy_data, "--config", REPO / "configs/vocoder_tiny.yaml", "--out", again, "--no-progress"]
+    assert run_script("train_vocoder", args) == 0
+    weights = [next((run / "model").glob("*.safetensors")).read_bytes() for run in (vocoder_run, again)]
+    assert weights[0] == weights[1]
+
+
 def _tags(run: Path) -> set[str]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from genre_base.clips import PreparedDataset
 from genre_base.config import ConfigError
 from genre_base.training.judge_task import JudgeTask, JudgeTrainConfig
-from genre_base.training.loop import train
+from genre_base.training.loop import seed_initial_weights, train
 
 from ..codec import load_vocoder
 from .vae_task import VAETask, VAETrainConfig
@@ -23,6 +23,7 @@ def train_vocoder(
     cfg: VocoderTrainConfig, data: str | Path, out: str | Path, *, resume: bool = False, progress: bool = True
 ) -> dict[str, float]:
     """Train the vocoder (mel -> waveform) on the dataset's training clips."""
+    seed_initial_weights(cfg.loop)
     return train(VocoderTask(cfg, PreparedDataset(data)), cfg.loop, out, cfg, resume=resume, progress=progress)
 
 
@@ -39,6 +40,7 @@ def train_autoencoder(
     and is referred to by the exported model."""
     folder = vocoder or cfg.vocoder
     dataset = PreparedDataset(data)
+    seed_initial_weights(cfg.loop)
     if folder is None:
         task = VAETask(cfg, dataset)
     else:
@@ -56,6 +58,7 @@ def train_judge(
     cfg: JudgeTrainConfig, data: str | Path, out: str | Path, *, resume: bool = False, progress: bool = True
 ) -> dict[str, float]:
     """Train the genre judge on the dataset's training clips (reported on its test clips)."""
+    seed_initial_weights(cfg.loop)
     return train(JudgeTask(cfg, PreparedDataset(data)), cfg.loop, out, cfg, resume=resume, progress=progress)
 
 

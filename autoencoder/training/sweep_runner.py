@@ -21,7 +21,7 @@ from genre_base.independent.judge import load_independent_judge
 from genre_base.metrics import METRICS_VERSION
 from genre_base.stats import bootstrap_ci
 from genre_base.training.common import load_extras
-from genre_base.training.loop import latest_checkpoint, train
+from genre_base.training.loop import latest_checkpoint, seed_initial_weights, train
 
 from ..codec import load, load_judge, load_vocoder
 from ..evaluate import evaluate_stage_one
@@ -135,6 +135,7 @@ def train_size(
         seed_from(continue_from / run_dir.name, run_dir)
     vae_cfg = size_config(cfg.vae, layout)
     vocoder, _ = load_vocoder(vocoder_dir)
+    seed_initial_weights(vae_cfg.loop)  # every layout starts from the seed, as the sweep promises
     task = VAETask(vae_cfg, data, vocoder, vocoder_dir)
     return train(task, vae_cfg.loop, run_dir, vae_cfg, resume=latest_checkpoint(run_dir) is not None, progress=progress)
 

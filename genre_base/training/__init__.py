@@ -6,7 +6,7 @@ judge's task (:mod:`.judge_task`). Stage one's tasks live in :mod:`autoencoder.t
 """
 
 from .common import add_audio, add_mel_images
-from .loop import LoopConfig, RunExistsError, Task, latest_checkpoint, require_checkpoint, train
+from .loop import LoopConfig, RunExistsError, Task, latest_checkpoint, require_checkpoint, seed_initial_weights, train
 
 __all__ = [
     "LoopConfig",
@@ -16,5 +16,6 @@ __all__ = [
     "add_mel_images",
     "latest_checkpoint",
     "require_checkpoint",
+    "seed_initial_weights",
     "train",
 ]

@@ -145,6 +145,13 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+def seed_initial_weights(cfg: LoopConfig) -> None:
+    """Seed the global generators before a task builds its model, so that the initial weights follow
+    ``cfg.seed``: :func:`train` seeds again for the data order, but only after the task (and its model) exists.
+    Without this, two runs of one config started from different random weights."""
+    set_seed(cfg.seed)
+
+
 def require_checkpoint(run_dir: str | Path) -> Path:
     """The newest checkpoint of ``run_dir``, for a user's ``--resume``; a UserError when there is none.
 
