@@ -1,6 +1,6 @@
 """The study report: one self-contained HTML file (figures and audio inline) and a PDF.
 
-Built from a study folder (``scripts/run_study.py``) and nothing else: every number comes from
+Built from a study folder (``genre-ldm study``) and nothing else: every number comes from
 the run's JSON files through :class:`genre_base.report_numbers.Numbers` and is listed, with its
 source, in ``report/numbers.json``. Organised by the brief's five parts.
 """

@@ -2,7 +2,7 @@
 
 The report (:func:`analysis.report.build_report`) reads a study folder's layout: ``data/summary.json``,
 ``sweep/``, ``sweep-full/``, ``analysis/``, ``ood/``, ``manipulate/``, ``generation/``, ``samples/``,
-``songs/`` (``scripts/evaluate_editing.py songs``: one song per genre and the seams over songs).
+``songs/`` (``genre-ldm evaluate-editing songs``: one song per genre and the seams over songs).
 :func:`report_from_parts` links each named part to the folder that holds it, in a temporary study
 folder, and builds the report from there. The data and sweep parts are needed (the report starts from
 them); the other parts left out are reported as not run.

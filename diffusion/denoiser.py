@@ -8,8 +8,8 @@ a time axis (a global part, or a baseline) is treated as one frame of ``D`` chan
 the same network an MLP.
 
 Why not ``UNet2DModel``: a 16 x 32 latent viewed as an image gives the 2-D UNet a spatial
-inductive bias along the channel axis, which has no order; ``scripts/compare_denoisers.py``
-measures both at about the same parameter count (results in ``results/diffusion``).
+inductive bias along the channel axis, which has no order; ``genre-ldm compare-denoisers``
+measures both at about the same parameter count (results in ``results/generation/denoisers``).
 """
 
 from __future__ import annotations

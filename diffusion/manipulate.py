@@ -3,7 +3,7 @@
 These are the brief's first generation experiments, and the reason stage two exists: a VAE
 trained with a very small KL weight has an aggregate posterior far from its N(0, I) prior, so
 prior samples decode to noise-like textures, and straight lines between two songs pass through
-regions no song occupies. ``scripts/manipulate.py`` writes the audio and the judge's verdicts so
+regions no song occupies. ``genre-ldm manipulate`` writes the audio and the judge's verdicts so
 this is heard and measured rather than asserted.
 """
 

@@ -366,7 +366,7 @@ def load(folder: str | os.PathLike, stage_one: bool = True, device: str | torch.
         if not (folder / "vae").is_dir():
             raise ModelFolderError(
                 f"{str(folder)!r} has no vae/ folder: it was saved by an older genre-ldm; "
-                "ship it again with scripts/ship_models.py"
+                "ship it again with genre-ldm ship"
             )
         vae = MelVAE.from_pretrained(str(folder / "vae"), torch_dtype=torch.float32).eval()
         if (folder / "vocoder").is_dir():

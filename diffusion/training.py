@@ -1,6 +1,6 @@
 """Training the denoiser on a latents file (DDPM objective, label dropout for guidance).
 
-Used by ``scripts/train_diffusion.py`` through the shared accelerate loop of
+Used by ``genre-ldm train-diffusion`` through the shared accelerate loop of
 :mod:`autoencoder.training` (checkpoints, resume, EMA, TensorBoard, one CPU to many GPUs).
 """
 

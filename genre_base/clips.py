@@ -35,7 +35,7 @@ class PreparedDataset:
         if not meta_path.is_file():
             raise DatasetError(
                 f"{str(self.path)!r} is not a prepared dataset (no dataset.json; "
-                "run scripts/prepare_data.py, or it was interrupted)"
+                "run genre-ldm prepare, or it was interrupted)"
             )
         self.meta = json.loads(meta_path.read_text())
         if self.meta.get("format_version", 0) > FORMAT_VERSION:

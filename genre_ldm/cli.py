@@ -3,7 +3,7 @@
     genre-ldm --help                      # the subcommands, one line each
     genre-ldm reconstruct --help          # one subcommand's arguments
     python -m genre_ldm sample --model models/diffusion --genre jazz --out samples/jazz
-    accelerate launch -m genre_ldm train-vae --data data/gtzan --config configs/autoencoder.yaml --out runs/vae
+    accelerate launch -m genre_ldm train-vae --data data/gtzan --config configs/vae-1080.yaml --vocoder models/vocoder-adversarial --out runs/vae
 
 Each subcommand is a module of :mod:`genre_ldm.commands` with a ``main()``; ``scripts/<name>.py`` stay as thin
 shims for old command lines. Benchmarks and converters are in ``scripts/dev/``, out of the user's way.

@@ -68,8 +68,8 @@ def pipeline_card(record: dict, name: str) -> str:
 - latents: D = {lat.get("latent_size")} from the stage-one model at `{record["references"]["stage_one"]["path"]}`
   (hash-checked), clips per split {lat.get("clips_per_split")}; trained on the training split only
 - training: {record.get("training")}; DDPM objective, EMA weights, label dropout for classifier-free guidance
-- made by: `{record.get("created", {}).get("command", "scripts/train_diffusion.py")}`, shipped from `{record.get("shipped_from")}`
-- sample: `python scripts/sample.py --model models/{name} --genre jazz --num 4 --steps 50 --seed 0 --out samples/jazz`
+- made by: `{record.get("created", {}).get("command", "genre-ldm train-diffusion")}`, shipped from `{record.get("shipped_from")}`
+- sample: `genre-ldm sample --model models/{name} --genre jazz --num 4 --steps 50 --seed 0 --out samples/jazz`
 - components: denoiser, scheduler, and copies of that VAE and its vocoder; loads with `diffusion.load_pipeline("models/{name}")`
   or diffusers' own `DiffusionPipeline.from_pretrained("models/{name}", trust_remote_code=True)`, and
   `pipe(genre="jazz", audio_length_in_s=10.0).audios` is audio at 22,050 Hz

@@ -31,7 +31,7 @@ class StepConfig:
 
 @dataclass
 class StudyConfig:
-    vocoder: StepConfig = field(default_factory=lambda: StepConfig("configs/vocoder.yaml"))
+    vocoder: StepConfig = field(default_factory=lambda: StepConfig("configs/vocoder-128.yaml"))
     judge: StepConfig = field(default_factory=lambda: StepConfig("configs/judge.yaml"))
     sweep: StepConfig = field(default_factory=lambda: StepConfig("configs/sweep.yaml"))  # brief and full budgets
     diffusion: StepConfig = field(default_factory=lambda: StepConfig("configs/diffusion.yaml"))

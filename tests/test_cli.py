@@ -48,3 +48,14 @@ def test_the_app_knows_which_hosts_reach_beyond_this_machine():
 
     assert all(map(is_loopback, ["127.0.0.1", "127.0.1.1", "::1", "localhost"]))
     assert not any(map(is_loopback, ["0.0.0.0", "192.168.1.2", "::", "my-laptop.example.org"]))
+
+
+def test_help_examples_keep_their_line_breaks():
+    """A backslash at the end of a line in a plain docstring joins the lines, which prints a broken
+    example under --help; command docstrings with shell continuations are raw strings."""
+    import re
+
+    for sub, module in COMMANDS.items():
+        doc = importlib.import_module(f"genre_ldm.commands.{module}").__doc__ or ""
+        joined = [line for line in doc.split("\n") if re.search(r"\S {5,}[^#\s]", line)]
+        assert not joined, f"{sub}: {joined}"

@@ -115,7 +115,7 @@ layer `{c["layer"]}`, standardised: {c["standardise"]}, C = {c["C"]}, chosen on 
 ({c["valid_balanced_accuracy"]:.3f}) among {len(report["selection"])} settings before any stage-one or
 stage-two comparison was made with it. Frozen: every genre figure of the project uses this folder.
 
-Made by `python scripts/train_independent_judge.py` on {report["data"]["path"]} (fingerprint
+Made by `genre-ldm train-independent-judge` on {report["data"]["path"]} (fingerprint
 {report["data"]["fingerprint"][:12]}; clips {report["data"]["clips"]}).
 
 ## Test split ({t["n"]} clips of {t["groups"]} tracks; 95 % intervals resample tracks)

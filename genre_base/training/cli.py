@@ -27,7 +27,7 @@ def train_main(
     With ``extra_music`` (stage one), ``--extra-src DIR`` (repeatable) adds folders of unlabelled
     music to ``cfg.extra_data``: training clips only, recorded in the run's config and the model."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="prepared dataset (scripts/prepare_data.py)")
+    parser.add_argument("--data", required=True, help="prepared dataset (genre-ldm prepare)")
     parser.add_argument("--config", help="YAML config; defaults are used for what it leaves out")
     parser.add_argument("--out", required=True, help="run folder (checkpoints, tensorboard, model)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")

@@ -103,7 +103,7 @@ def read_upload(path: str | os.PathLike | None, sample_rate: int) -> torch.Tenso
     if seconds > MAX_UPLOAD_SECONDS:
         raise UploadError(
             f"{Path(path).name!r} is {seconds:.0f} s long; the app takes up to {MAX_UPLOAD_SECONDS:.0f} s "
-            "(cut it, or use scripts/reconstruct.py for whole files)"
+            "(cut it, or use genre-ldm reconstruct for whole files)"
         )
     try:
         wave = load_audio(path, sample_rate)

@@ -53,7 +53,7 @@ def load_map(path: str | os.PathLike) -> ExploreMap:
     """Read a map file written by :func:`save_map`; a missing file is a :class:`UserError`."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"explore map {str(path)!r} does not exist (make it with scripts/make_explore_map.py)")
+        raise UserError(f"explore map {str(path)!r} does not exist (make it with genre-ldm explore-map)")
     with np.load(path, allow_pickle=False) as z:
         return ExploreMap(
             z["xy"],

@@ -122,9 +122,7 @@ def build(models: core.AppModels, tab: str = "generate"):
                 )
             with gr.Tab("Explore", id="explore"):
                 if models.explore is None or models.explore_codec is None:
-                    gr.Markdown(
-                        "No explore map is shipped with these models (make one with scripts/make_explore_map.py)."
-                    )
+                    gr.Markdown("No explore map is shipped with these models (make one with genre-ldm explore-map).")
                 else:
                     gr.Markdown(
                         "Click a point: its latent is decoded (and its original played when the dataset's audio "

@@ -1,6 +1,6 @@
-"""Analyse latents files: projections, clustering, probes, retrieval, and a comparison across files.
+r"""Analyse latents files: projections, clustering, probes, retrieval, and a comparison across files.
 
-    python scripts/analyze.py latents/vae-64.npz latents/vae-128.npz latents/vae-256.npz \
+    genre-ldm analyze latents/vae-64.npz latents/vae-128.npz latents/vae-256.npz \
         latents/mfcc.npz latents/pca-128.npz --out results/analysis [--no-umap] [--seed 0]
 
 Per file (clip and song level; flat and, for VAE latents with a time axis, time-pooled): PCA

@@ -1,8 +1,8 @@
 """The interactive app: generate, reconstruct, interpolate and explore (Gradio; `make app`).
 
     pip install -e '.[app]'
-    python scripts/app.py                       # http://127.0.0.1:7860 (the shipped models)
-    python scripts/app.py --data data/gtzan     # Explore also plays the dataset's original clips
+    genre-ldm app                       # http://127.0.0.1:7860 (the shipped models)
+    genre-ldm app --data data/gtzan     # Explore also plays the dataset's original clips
 
 Listens on 127.0.0.1 only unless --host says otherwise; analytics are off.
 """

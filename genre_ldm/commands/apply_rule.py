@@ -1,6 +1,6 @@
-"""Apply the latent-size rule (configs/sweep.yaml) to trained VAE folders on the valid split, training nothing.
+r"""Apply the latent-size rule (configs/sweep.yaml) to trained VAE folders on the valid split, training nothing.
 
-    python scripts/apply_rule.py --models models/vae-256 models/vae-512 models/vae-1024 --data data/gtzan \
+    genre-ldm apply-rule --models models/vae-256 models/vae-512 models/vae-1024 --data data/gtzan \
         --out results/rule_shipped [--config configs/sweep.yaml] [--judge models/judge] [--extra-src data/unlabelled]
 
 Each model is evaluated on the valid clips (up to full_eval_max_clips); the ceilings (better of the

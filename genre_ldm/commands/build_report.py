@@ -1,11 +1,11 @@
-"""Build the study report from results kept in different folders.
+r"""Build the study report from results kept in different folders.
 
-    python scripts/build_report.py --out results/report --part data=data/gtzan \
-        --part sweep=runs/sweep-layouts --part sweep-full=runs/sweep-analysis-1080 --part analysis=results/analysis_1080 \
-        --part ood=results/ood_1080 --part manipulate=results/manipulate --part generation=results/generation_1080 \
-        --part songs=results/generation_1080/editing
+    genre-ldm report --out results/report --part data=data/gtzan \
+        --part sweep=runs/sweep-layouts --part sweep-full=runs/sweep-analysis-1080 --part analysis=results/analysis \
+        --part ood=results/ood --part manipulate=results/generation/manipulate --part generation=results/generation \
+        --part songs=results/generation/editing
 
-Each --part NAME=FOLDER stands for that step of a study folder (scripts/run_study.py builds its
+Each --part NAME=FOLDER stands for that step of a study folder (genre-ldm study builds its
 own report); data and sweep are needed (a one-line error without them), the other parts left out appear as
 not run. Clips derived from dataset audio are left out unless
 --dataset-audio is given (for a report that is shared or committed).

@@ -1,6 +1,6 @@
 """Measure the denoiser choice: the 1-D FiLM network against diffusers' UNet2DModel on the same latents.
 
-    python scripts/compare_denoisers.py --latents latents/vae-512.npz --steps 1500 --out results/diffusion/denoisers.json
+    genre-ldm compare-denoisers --latents latents/vae-1080.npz --steps 1500 --out results/generation/denoisers/denoisers.json
 
 Both are trained with the same batches, noise, schedule, optimiser and step count (no EMA) and
 scored by the conditional validation loss at fixed timesteps (the loss train_diffusion.py

@@ -1,7 +1,7 @@
 """Compare candidate mel front-ends: Griffin-Lim ceilings on one yardstick, and their stage-one cost.
 
-    python scripts/compare_frontends.py --data data/gtzan --config configs/frontends.yaml --out results/frontend
-    python scripts/compare_frontends.py --data data/gtzan --out runs/frontend-quick --no-cost clips_per_track=1
+    genre-ldm compare-frontends --data data/gtzan --config configs/frontends.yaml --out results/frontend
+    genre-ldm compare-frontends --data data/gtzan --out runs/frontend-quick --no-cost clips_per_track=1
 
 A benchmark, not a test: run it on an idle machine (the cost side times training steps). The rule
 is the config's ``rule`` (written before the run); the choice is the smallest candidate meeting it
@@ -51,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "platform": platform.platform(),
         "torch": torch.__version__,
     }
-    record["command"] = " ".join(
-        ["python", "scripts/compare_frontends.py", *(argv if argv is not None else sys.argv[1:])]
-    )
+    record["command"] = " ".join(["genre-ldm", "compare-frontends", *(argv if argv is not None else sys.argv[1:])])
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.yaml")
     write_json(out / "frontends.json", record)

@@ -1,11 +1,11 @@
-"""Encode a prepared dataset into a latents file (the hand-off to the analysis and stage two).
+r"""Encode a prepared dataset into a latents file (the hand-off to the analysis and stage two).
 
-    python scripts/encode_dataset.py --model models/vae-128 --data data/gtzan --out latents/vae-128.npz
-    python scripts/encode_dataset.py --data data/gtzan --baseline mfcc --out latents/mfcc.npz
-    python scripts/encode_dataset.py --data data/gtzan --baseline pca --dim 128 --out latents/pca-128.npz
-    python scripts/encode_dataset.py --data data/gtzan --baseline pca --dim 540 --pca-extra data/unlabelled \
+    genre-ldm encode --model models/vae-128 --data data/gtzan --out latents/vae-128.npz
+    genre-ldm encode --data data/gtzan --baseline mfcc --out latents/mfcc.npz
+    genre-ldm encode --data data/gtzan --baseline pca --dim 128 --out latents/pca-128.npz
+    genre-ldm encode --data data/gtzan --baseline pca --dim 540 --pca-extra data/unlabelled \
         --out latents/pca-540x.npz     # fitted on train + the extra music, as the VAEs trained on it
-    python scripts/encode_dataset.py --data data/gtzan --baseline musicnn --out latents/musicnn.npz
+    genre-ldm encode --data data/gtzan --baseline musicnn --out latents/musicnn.npz
 
 Every non-silent clip of every split is written with its posterior mean (and log-variance with
 --logvars), track id, genre, split and clip index; the manifest records the model and its hash,

@@ -1,10 +1,10 @@
-"""Measure songs, continuing a user's song, and genre transfer of a trained diffusion pipeline.
+r"""Measure songs, continuing a user's song, and genre transfer of a trained diffusion pipeline.
 
-    python scripts/evaluate_editing.py songs --model models/diffusion --out results/generation/songs \
+    genre-ldm evaluate-editing songs --model models/diffusion --out results/generation/songs \
         [--seconds 30 --songs-per-genre 4]
-    python scripts/evaluate_editing.py continue --model models/diffusion --data data/gtzan --out results/generation/continue \
+    genre-ldm evaluate-editing continue --model models/diffusion --data data/gtzan --out results/generation/continue \
         [--split test --per-genre 4 --seconds 10]
-    python scripts/evaluate_editing.py transfer --model models/diffusion --data data/gtzan --out results/generation/transfer \
+    genre-ldm evaluate-editing transfer --model models/diffusion --data data/gtzan --out results/generation/transfer \
         [--split test --per-genre 5 --strengths 0,0.25,0.5,0.75,1]
 
 Sampling uses the pipeline's setting chosen on valid (steps, sampler, guidance and its remedy) unless

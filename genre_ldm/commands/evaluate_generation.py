@@ -1,10 +1,10 @@
-"""Evaluate genre-conditioned generation with the independent judge, beside real clips, reconstructions and the prior.
+r"""Evaluate genre-conditioned generation with the independent judge, beside real clips, reconstructions and the prior.
 
-    python scripts/evaluate_generation.py --model models/diffusion --latents latents/vae-512.npz \
+    genre-ldm evaluate-generation --model models/diffusion --latents latents/vae-1080.npz \
         --out results/generation [--data data/gtzan] [--guidance-grid 1,2,3,5,8 | --guidance 8] [--judge models/judge]
 
     # issue 15's choice: 100 clips of every genre per setting, remedies for guidance collapse, two samplers
-    python scripts/evaluate_generation.py ... --per-genre 100 --guidance-grid 1,2,3,5,8 \
+    genre-ldm evaluate-generation ... --per-genre 100 --guidance-grid 1,2,3,5,8 \
         --remedies plain,rescale=0.7,interval=0:0.6 --samplers ddim,dpm --steps-grid 25,50 --fad-margin 0.1
 
 What is measured, and why (the setting chosen on valid by the best worst-genre recognition among the
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "--record",
         action="store_true",
         help="store the chosen guidance (the default of "
-        "scripts/sample.py) and the headline test numbers in the pipeline's record",
+        "genre-ldm sample) and the headline test numbers in the pipeline's record",
     )
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)

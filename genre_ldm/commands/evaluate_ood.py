@@ -1,6 +1,6 @@
-"""Encode music from outside the dataset and say, with numbers, how well the encoder works on it.
+r"""Encode music from outside the dataset and say, with numbers, how well the encoder works on it.
 
-    python scripts/evaluate_ood.py --model models/vae-128 --src ../shared/data/ood --judge models/judge \
+    genre-ldm evaluate-ood --model models/vae-128 --src ../shared/data/ood --judge models/judge \
         --latents latents/vae-128.npz --out results/ood [--data data/gtzan]
 
 For every file in --src (any format, rate, channels, length) every 5 s window is encoded and

@@ -1,11 +1,11 @@
-"""Compare vocoders with each other and with Griffin-Lim, and VAEs with each other and with PCA, on
+r"""Compare vocoders with each other and with Griffin-Lim, and VAEs with each other and with PCA, on
 held-out clips: every vocoder on true mels and on the mels each VAE decodes.
 
-    python scripts/evaluate_vocoders.py --vocoder shipped=models/vocoder --vocoder adversarial=runs/vocoder-adv/model \
-        --baseline shipped --vae models/vae-512 --data data/gtzan --split valid --out results/vocoder/valid
+    genre-ldm evaluate-vocoders --vocoder shipped=models/vocoder --vocoder adversarial=runs/vocoder-adv/model \
+        --baseline shipped --vae models/vae-512 --data data/gtzan --split valid --out results/stage_one/vocoder/valid
 
     # two VAEs through one vocoder, each beside PCA at its size fitted on the same training audio
-    python scripts/evaluate_vocoders.py --vocoder adversarial=models/vocoder-adversarial \
+    genre-ldm evaluate-vocoders --vocoder adversarial=models/vocoder-adversarial \
         --vae adv=runs/vae512-adv/model --vae l1=runs/vae512-l1/model --compare-mels adv:l1 \
         --pca --pca-extra data/unlabelled --data data/gtzan --split valid --out results/stage_one/ablation_512/valid
 
@@ -124,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     result["vocoder_folders"] = folders
     result["vae_folders"] = vae_folders
-    result["command"] = " ".join(
-        ["python", "scripts/evaluate_vocoders.py", *(argv if argv is not None else sys.argv[1:])]
-    )
+    result["command"] = " ".join(["genre-ldm", "evaluate-vocoders", *(argv if argv is not None else sys.argv[1:])])
     write_json(Path(args.out) / "metrics.json", result)
     write_text(Path(args.out) / "table.md", format_vocoder_table(result) + "\n")
     print(format_vocoder_table(result))

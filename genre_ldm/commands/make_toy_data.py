@@ -1,6 +1,6 @@
 """Write the deterministic synthetic toy-genre collection in the GTZAN layout.
 
-python scripts/make_toy_data.py --out runs/toy/audio --tracks-per-genre 6 --seconds 12
+genre-ldm toy-data --out runs/toy/audio --tracks-per-genre 6 --seconds 12
 """
 
 from __future__ import annotations

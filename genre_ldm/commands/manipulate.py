@@ -1,10 +1,10 @@
 """Latent manipulation with the stage-one encoder alone, judged by the genre classifier.
 
-    python scripts/manipulate.py interpolate A.wav B.wav --steps 8 --out out/interp
-    python scripts/manipulate.py shift A.wav --to metal [--from jazz] --strength 0.5 --latents latents/vae-512.npz --out out/shift
-    python scripts/manipulate.py prior --num 4 --out out/prior
+    genre-ldm manipulate interpolate A.wav B.wav --steps 8 --out out/interp
+    genre-ldm manipulate shift A.wav --to metal [--from jazz] --strength 0.5 --latents latents/vae-1080.npz --out out/shift
+    genre-ldm manipulate prior --num 4 --out out/prior
 
-Common options: --model (a VAE folder, default models/vae-512), --judge (default models/judge),
+Common options: --model (a VAE folder, default models/vae-1080, the stage one of the shipped diffusion pipeline), --judge (default models/judge),
 --offset (seconds into a file where its clip starts; default its middle), --seed.
 Each writes WAVs, ``mels.png`` and ``verdicts.json`` (the judge's genre and probability for every
 output). ``shift`` moves along the difference of the genre centroids of the latents file (its
@@ -26,7 +26,7 @@ from genre_base import command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--model", default="models/vae-512", help="stage-one VAE folder")
+    common.add_argument("--model", default="models/vae-1080", help="stage-one VAE folder")
     common.add_argument("--judge", default="models/judge")
     common.add_argument("--offset", type=float, help="seconds into each file where its clip starts (default: middle)")
     common.add_argument("--seed", type=int, default=0)

@@ -1,6 +1,6 @@
 """How far can simple baselines take the decoded-mel L1? PCA at several sizes and per-clip spectra.
 
-    python scripts/mel_baselines.py --data data/gtzan --split valid --out results/mel_baselines.json
+    genre-ldm mel-baselines --data data/gtzan --split valid --out results/mel_baselines.json
 
 PCA is fitted on the training split's flattened normalised log-mels; the per-clip mean spectrum
 (80 floats: the clip's log-mel averaged over time, repeated) shows how much of the L1 is timbre

@@ -1,6 +1,6 @@
-"""Plot validation curves of several training runs from their TensorBoard files, on one figure.
+r"""Plot validation curves of several training runs from their TensorBoard files, on one figure.
 
-    python scripts/plot_runs.py runs/vae-a runs/vae-b --tags valid/mel_l1 valid/heard_onset_corr \
+    genre-ldm plot-runs runs/vae-a runs/vae-b --tags valid/mel_l1 valid/heard_onset_corr \
         --baseline valid/pca_mel_l1 --out results/runs.png [--labels "A" "B"]
 """
 

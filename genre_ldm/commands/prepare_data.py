@@ -1,7 +1,7 @@
 """Prepare a folder of genre-labelled audio into 5-second clips with a track-level split.
 
-    python scripts/prepare_data.py --src ../shared/data/gtzan --out data/gtzan
-    python scripts/prepare_data.py --src data/unlabelled --out data/extra/unlabelled --unlabelled
+    genre-ldm prepare --src ../shared/data/gtzan --out data/gtzan
+    genre-ldm prepare --src data/unlabelled --out data/extra/unlabelled --unlabelled
 
 With --unlabelled any layout is read and every track goes to train (extra music for stage one;
 the training scripts' --extra-src does this for you and caches the result).

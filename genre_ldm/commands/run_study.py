@@ -1,7 +1,7 @@
 """The whole study in one command: data -> stage one -> latent sizes -> analysis -> stage two -> report.
 
-    python scripts/run_study.py --out runs/study-toy                      # toy genres, minutes on 2 cores
-    python scripts/run_study.py --src ../shared/data/gtzan --out runs/study --config configs/study.yaml
+    genre-ldm study --out runs/study-toy                      # toy genres, minutes on 2 cores
+    genre-ldm study --src ../shared/data/gtzan --out runs/study --config configs/study.yaml
 
 Every step config named by the study YAML is loaded and checked before the first step runs.
 Steps: prepare, vocoder, judge, sweep, full, encode, analysis, ood, diffusion, generation,

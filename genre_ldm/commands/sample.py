@@ -1,10 +1,10 @@
-"""Sample genre-conditioned clips (or a whole song) from a trained latent diffusion pipeline, continue a
+r"""Sample genre-conditioned clips (or a whole song) from a trained latent diffusion pipeline, continue a
 song of yours, or move it toward another genre.
 
-    python scripts/sample.py --model models/diffusion --genre jazz --num 4 --guidance 3 --steps 50 --seed 0 --out samples/jazz
-    python scripts/sample.py --model models/diffusion --genre metal --seconds 30 --out samples/metal-song
-    python scripts/sample.py --model models/diffusion --genre jazz --continue my_song.wav --seconds 10 --out samples/cont
-    python scripts/sample.py --model models/diffusion --genre metal --transfer my_song.wav --strength 0.25,0.5,0.75 \
+    genre-ldm sample --model models/diffusion --genre jazz --num 4 --guidance 3 --steps 50 --seed 0 --out samples/jazz
+    genre-ldm sample --model models/diffusion --genre metal --seconds 30 --out samples/metal-song
+    genre-ldm sample --model models/diffusion --genre jazz --continue my_song.wav --seconds 10 --out samples/cont
+    genre-ldm sample --model models/diffusion --genre metal --transfer my_song.wav --strength 0.25,0.5,0.75 \
         --out samples/to-metal
 
 Writes ``<genre>_<i>.wav`` (one clip each, 5 s) and ``mels.png``; with ``--seconds`` longer than
@@ -38,7 +38,7 @@ from genre_base import UserError, command
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="diffusion pipeline folder (scripts/train_diffusion.py)")
+    parser.add_argument("--model", required=True, help="diffusion pipeline folder (genre-ldm train-diffusion)")
     parser.add_argument("--genre", required=True)
     parser.add_argument("--num", type=int, help="clips to write (default 4), or songs with --seconds (default 1)")
     parser.add_argument(

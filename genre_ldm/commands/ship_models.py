@@ -1,10 +1,10 @@
-"""Copy trained models into a folder to ship (fp16 weights, half the size), keeping references valid.
+r"""Copy trained models into a folder to ship (fp16 weights, half the size), keeping references valid.
 
-    python scripts/ship_models.py --out models --vocoder runs/vocoder/model \
+    genre-ldm ship --out models --vocoder runs/vocoder/model \
         --vae vae-128=runs/vae-128/model [--vae vae-64=...] [--judge runs/judge/model]
-    python scripts/ship_models.py --out models --vocoder-name vocoder-adversarial --vae vae-540=runs/.../model
+    genre-ldm ship --out models --vocoder-name vocoder-adversarial --vae vae-540=runs/.../model
         # VAEs referring to a vocoder already shipped in --out
-    python scripts/ship_models.py --out models --extra-vocoder vocoder-adv=runs/vocoder-adv/model   # beside the others
+    genre-ldm ship --out models --extra-vocoder vocoder-adv=runs/vocoder-adv/model   # beside the others
 
 Each VAE's reference to its vocoder is rewritten to the shipped vocoder (relative path and the
 hash of its fp16 weights). Model cards and records are kept; the record notes the source folder.

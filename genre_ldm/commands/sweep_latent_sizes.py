@@ -1,6 +1,6 @@
-"""The latent-size study: one VAE per layout (same budget, seed and data), evaluated beside PCA.
+r"""The latent-size study: one VAE per layout (same budget, seed and data), evaluated beside PCA.
 
-    python scripts/sweep_latent_sizes.py --data data/gtzan --vocoder models/vocoder-adversarial --judge models/judge \
+    genre-ldm sweep --data data/gtzan --vocoder models/vocoder-adversarial --judge models/judge \
         --extra-src data/unlabelled --config configs/sweep.yaml --out runs/sweep [key=value ...]
 
 Every size of ``sizes`` is tried at every latent frame count of ``frames`` (``--sizes 128,512``,
@@ -9,7 +9,7 @@ Every size of ``sizes`` is tried at every latent frame count of ``frames`` (``--
 
 Continue the chosen sizes to the full budget from the brief sweep's checkpoints:
 
-    python scripts/sweep_latent_sizes.py ... --sizes 256,512,1024 --continue-from runs/sweep --out runs/sweep-full \
+    genre-ldm sweep ... --sizes 256,512,1024 --continue-from runs/sweep --out runs/sweep-full \
         vae.loop.max_steps=3000 eval_max_clips=300
 
 Resumable: finished sizes are skipped, an interrupted size resumes from its newest checkpoint.
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--independent",
         help="independent judge folder, which the rule uses "
-        "(default models/independent-judge; scripts/train_independent_judge.py makes one)",
+        "(default models/independent-judge; genre-ldm train-independent-judge makes one)",
     )
     parser.add_argument("--sizes", help="comma-separated latent sizes (overrides the config)")
     parser.add_argument(
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="DIR",
-        help="extra music for training (and PCA's fit) only; see scripts/train_autoencoder.py",
+        help="extra music for training (and PCA's fit) only; see genre-ldm train-vae",
     )
     parser.add_argument("--config", help="sweep YAML (the rule's thresholds live here)")
     parser.add_argument("--out", required=True)

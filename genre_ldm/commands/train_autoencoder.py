@@ -1,9 +1,9 @@
-"""Train the mel VAE at one latent size. Runs with python or accelerate launch.
+r"""Train the mel VAE at one latent size. Runs with python or accelerate launch.
 
-    python scripts/train_autoencoder.py --data data/gtzan --config configs/autoencoder.yaml \
-        --vocoder runs/vocoder/model --out runs/vae-128
-    python scripts/train_autoencoder.py ... model.latent_size=64 model.latent_channels=2
-    python scripts/train_autoencoder.py ... --resume      # continue after a kill
+    genre-ldm train-vae --data data/gtzan --extra-src data/unlabelled --config configs/vae-1080.yaml \
+        --vocoder models/vocoder-adversarial --out runs/vae-1080
+    genre-ldm train-vae ... model.latent_size=540 model.latent_channels=5
+    genre-ldm train-vae ... --resume      # continue after a kill
 """
 
 from __future__ import annotations

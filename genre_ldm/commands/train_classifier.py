@@ -1,6 +1,6 @@
 """Train the judge: a small genre classifier on log-mels of real training clips (never latents).
 
-    python scripts/train_classifier.py --data data/gtzan --out runs/judge [--config configs/judge.yaml]
+    genre-ldm train-judge --data data/gtzan --out runs/judge [--config configs/judge.yaml]
 
 Its balanced accuracy and Cohen's kappa on real test clips are stored with the model and reported
 beside every figure it produces. Runs with python or accelerate launch; --resume after a kill.

@@ -1,14 +1,14 @@
 """Train the genre-conditioned latent diffusion model on a latents file. Runs with python or accelerate launch.
 
-    python scripts/encode_dataset.py --model models/vae-512 --data data/gtzan --out latents/vae-512.npz
-    python scripts/train_diffusion.py --latents latents/vae-512.npz --out runs/diffusion [--config configs/diffusion.yaml]
-    accelerate launch scripts/train_diffusion.py --latents ... --out ...     # one CPU to many GPUs
-    python scripts/train_diffusion.py ... --resume                            # continue after a kill
+    genre-ldm encode --model models/vae-1080 --data data/gtzan --out latents/vae-1080.npz
+    genre-ldm train-diffusion --latents latents/vae-1080.npz --out runs/diffusion [--config configs/diffusion.yaml]
+    accelerate launch -m genre_ldm train-diffusion --latents ... --out ...     # one CPU to many GPUs
+    genre-ldm train-diffusion ... --resume                            # continue after a kill
     tensorboard --logdir runs/diffusion/tensorboard                           # loss, valid loss, samples
 
 The stage-one model is the one that made the latents (its folder is in the file's manifest,
 checked by hash); --stage-one points elsewhere when the folder has moved. Writes <out>/model (EMA
-weights at the end) and <out>/best (lowest valid loss): pipeline folders for scripts/sample.py.
+weights at the end) and <out>/best (lowest valid loss): pipeline folders for genre-ldm sample.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from genre_base.training.cli import print_finished
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--latents", required=True, help="latents file of a VAE (scripts/encode_dataset.py)")
+    parser.add_argument("--latents", required=True, help="latents file of a VAE (genre-ldm encode)")
     parser.add_argument("--config", help="YAML config; defaults are used for what it leaves out")
     parser.add_argument("--out", required=True, help="run folder (checkpoints, tensorboard, model)")
     parser.add_argument("--stage-one", help="the VAE folder, when it is not where the latents file says")

@@ -1,7 +1,7 @@
-"""Fit the independent genre judge on the musicnn embedding of real training clips, choose it on valid, test it.
+r"""Fit the independent genre judge on the musicnn embedding of real training clips, choose it on valid, test it.
 
-    python scripts/train_independent_judge.py --data data/gtzan --out models/independent-judge \
-        --results results/independent_judge.json
+    genre-ldm train-independent-judge --data data/gtzan --out models/independent-judge \
+        --results results/judge/independent_judge.json
 
 Layer (penultimate 200, pooled 1,506, tags 50), standardisation and C are chosen by valid balanced
 accuracy; the chosen classifier is fitted on train only and scored on test (balanced accuracy and
@@ -21,7 +21,7 @@ from genre_base.independent.fit_judge import train_independent_judge
 @command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="a prepared dataset (scripts/prepare_data.py)")
+    parser.add_argument("--data", required=True, help="a prepared dataset (genre-ldm prepare)")
     parser.add_argument("--out", default="models/independent-judge")
     parser.add_argument("--results", help="JSON file for the selection table and test figures")
     parser.add_argument("--embedding", help="musicnn folder (default: models/musicnn)")

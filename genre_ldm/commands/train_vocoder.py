@@ -1,9 +1,9 @@
-"""Train the vocoder (mel -> waveform) on real clips. Runs with python or accelerate launch.
+r"""Train the vocoder (mel -> waveform) on real clips. Runs with python or accelerate launch.
 
-    python scripts/train_vocoder.py --data data/gtzan --config configs/vocoder.yaml --out runs/vocoder
-    accelerate launch scripts/train_vocoder.py --data data/gtzan --out runs/vocoder loop.max_steps=20000
-    python scripts/train_vocoder.py --data data/gtzan --out runs/vocoder --resume   # after a kill
-    python scripts/train_vocoder.py --data data/gtzan --config configs/vocoder_adversarial.yaml \
+    genre-ldm train-vocoder --data data/gtzan --config configs/vocoder-128.yaml --out runs/vocoder
+    accelerate launch -m genre_ldm train-vocoder --data data/gtzan --out runs/vocoder loop.max_steps=20000
+    genre-ldm train-vocoder --data data/gtzan --out runs/vocoder --resume   # after a kill
+    genre-ldm train-vocoder --data data/gtzan --config configs/vocoder-128-adversarial.yaml \
         --extra-src data/unlabelled --out runs/vocoder-adv     # adversarial, with extra music
 """
 

@@ -1,6 +1,6 @@
 """Speed of stage one under a fixed protocol: batch 1, 2 threads, one 5 s clip, median of runs.
 
-    python scripts/dev/bench.py --out results/bench.json [--model models/vae-128] [--vocoder models/vocoder-adv] [--runs 20]
+    python scripts/dev/bench.py --out results/bench.json [--model models/vae-1080] [--vocoder models/vocoder-adversarial] [--runs 20]
 
 Reports, in seconds and in times real time (5 s of audio / seconds taken): the log-mel front-end,
 VAE encode, VAE decode, vocoder decode, Griffin-Lim decode (32 iterations, including the inverse
@@ -64,11 +64,11 @@ def train_step(model, loss_fn, batch, lr=1e-4):
 
 
 def adversarial_step(vocoder, fe, mrstft):
-    """One generator step and one discriminator step of configs/vocoder_adversarial.yaml's recipe."""
+    """One generator step and one discriminator step of configs/vocoder-128-adversarial.yaml's recipe."""
     from autoencoder.training.adversarial import build_discriminator, discriminator_step, generator_terms
     from genre_base.config import load_config
 
-    cfg = load_config(VocoderTrainConfig, "configs/vocoder_adversarial.yaml", ["init_from=null"])
+    cfg = load_config(VocoderTrainConfig, "configs/vocoder-128-adversarial.yaml", ["init_from=null"])
     disc = build_discriminator(cfg.adversarial)
     g_opt = torch.optim.AdamW(vocoder.parameters(), lr=1e-4)
     d_opt = torch.optim.AdamW(disc.parameters(), lr=1e-4)

@@ -1,7 +1,7 @@
 """How cost grows with the data: prepare, encode, analyse and evaluate on a collection and on a
 copy of it k times larger (its tracks repeated under new names, a stand-in for full GTZAN).
 
-    python scripts/dev/bench_scaling.py --src ../shared/data/gtzan --model models/vae-512 --copies 4 \
+    python scripts/dev/bench_scaling.py --src ../shared/data/gtzan --model models/vae-1080 --copies 4 \
         --out results/bench/scaling.json
 
 Each step runs as its own process (the project's scripts, as a user runs them), so its wall time
