@@ -77,9 +77,9 @@ class _Pages:
                 cellLoc="center",
             )
             table.auto_set_font_size(False)
-            table.set_fontsize(7.5 if len(header) <= 6 else 6.5)
             table.auto_set_column_width(list(range(len(header))))
             table.scale(1.0, 1.25)
+            fit_width(table, ax, 7.5 if len(header) <= 6 else 6.5)
 
     def image(self, img) -> None:
         """A figure at the text width, or narrower (centred) so that it is at most ``MAX_FIGURE`` tall."""
@@ -88,6 +88,27 @@ class _Pages:
         height = min(full * h / w, MAX_FIGURE)
         ax = self.box(height)
         ax.imshow(img)  # equal aspect: a tall figure is drawn narrower, centred in the box
+
+
+def fit_width(table, ax, fontsize: float, smallest: float = 4.5) -> float:
+    """Shrink ``table``'s font until it is no wider than ``ax`` (a wide table was clipped at both page
+    edges), then, if even ``smallest`` is too wide, squeeze its columns; returns the font size used."""
+    renderer = ax.figure.canvas.get_renderer()
+    room = ax.get_window_extent(renderer).width
+    size = fontsize
+    while True:
+        table.set_fontsize(size)
+        width = table.get_window_extent(renderer).width
+        if width <= room or size <= smallest:
+            break
+        size = max(smallest, size - 0.5)
+    if width > room:
+        # Freeze the automatic widths measured at this size (matplotlib recomputes them at every draw and
+        # has no public switch for it), then scale every column to the room left.
+        table._autoColumns = []
+        for cell in table.get_celld().values():
+            cell.set_width(cell.get_width() * room / width)
+    return size
 
 
 def write_pdf(items: list[tuple[str, object]], path: Path) -> Path:
