@@ -117,6 +117,8 @@ def test_explore_map_is_built_from_a_latents_file_and_round_trips(tiny_latents, 
     assert len(explore.xy) == len(latents.means) + n_ood and n_ood > 0 and explore.xy.shape[1] == 2
     back = load_map(save_map(tmp_path / "map.npz", explore))
     assert np.allclose(back.xy, explore.xy) and back.manifest["model_hash"] == latents.manifest["model_hash"]
+    first = build_map(latents, autoencoder.load(tiny_stage_one), None, clips_per_track=1)
+    assert len(first.xy) == len(set(latents.track_id)) and set(first.track_id) == set(latents.track_id)
 
 
 def TOY_GENRE_FOLDER(root: Path) -> str:

@@ -103,20 +103,26 @@ def encode_ood(codec, folder: str | os.PathLike, clips_per_track: int = 4) -> tu
     return np.concatenate(means), ids, starts
 
 
-def build_map(latents, codec, ood_folder: str | os.PathLike | None, seed: int = 0) -> ExploreMap:
-    """UMAP of the (normalised) dataset latents, out-of-dataset clips placed by the fitted map."""
+def build_map(
+    latents, codec, ood_folder: str | os.PathLike | None, seed: int = 0, clips_per_track: int | None = None
+) -> ExploreMap:
+    """UMAP of the (normalised) dataset latents, out-of-dataset clips placed by the fitted map.
+
+    ``clips_per_track`` keeps each track's first clips only (the shipped map keeps 2: every track is on it,
+    and the file stays small enough to ship); None keeps every clip."""
     import umap
 
+    keep = np.ones(len(latents.means), bool) if clips_per_track is None else latents.clip < clips_per_track
     mean, std = np.asarray(latents.manifest["mean"]), np.asarray(latents.manifest["std"])
     reducer = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=seed)
-    xy = reducer.fit_transform((latents.means - mean) / std)
+    xy = reducer.fit_transform((latents.means[keep] - mean) / std)
     rows = {
         "xy": [xy],
-        "means": [latents.means],
-        "label": [latents.genre],
-        "source": [np.char.add("gtzan-", latents.split.astype(str))],
-        "track_id": [latents.track_id],
-        "start": [latents.clip * codec.clip_samples / codec.sample_rate],
+        "means": [latents.means[keep]],
+        "label": [latents.genre[keep]],
+        "source": [np.char.add("gtzan-", latents.split[keep].astype(str))],
+        "track_id": [latents.track_id[keep]],
+        "start": [latents.clip[keep] * codec.clip_samples / codec.sample_rate],
     }
     if ood_folder is not None:
         ood, ids, starts = encode_ood(codec, ood_folder)
@@ -132,6 +138,7 @@ def build_map(latents, codec, ood_folder: str | os.PathLike | None, seed: int = 
         "projection": f"UMAP (n_neighbors 15, min_dist 0.1, seed {seed}) of the normalised means, fitted "
         "on the dataset's clips; out-of-dataset clips placed with transform()",
         "data": latents.manifest["data"],
+        "clips_per_track": clips_per_track,
     }
     cat = {k: np.concatenate(v) for k, v in rows.items()}
     return ExploreMap(
