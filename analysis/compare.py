@@ -13,10 +13,13 @@ from sklearn.metrics import balanced_accuracy_score
 
 from autoencoder.latents import load_latents
 from genre_base.files import write_csv, write_json, write_text
+from genre_base.intervals import Interval, is_interval
 from genre_base.stats import N_BOOT, bootstrap_ci
 
 from .figures import clustering_figure, comparison_figure, confusion_figure, maps_figure
 from .study import analyse, views
+
+NOT_RUN = Interval(float("nan"), float("nan"), float("nan")).to_json()  # a probe the data could not support
 
 
 def comparison_row(name: str, result: dict) -> dict:
@@ -37,13 +40,11 @@ def comparison_row(name: str, result: dict) -> dict:
     }
     for probe in ("logistic", "knn"):
         held = v["probes"][probe]
-        row[f"{probe}_test"] = held.get("balanced_accuracy", float("nan"))
-        row[f"{probe}_test_ci"] = held.get("balanced_accuracy_ci", [float("nan")] * 2)
+        row[f"{probe}_test"] = held.get("balanced_accuracy", NOT_RUN)
         row[f"{probe}_valid"] = held.get("chosen", {}).get("valid_balanced_accuracy", float("nan"))
         row[f"{probe}_chosen"] = held.get("chosen", {})
     song = result["views"]["flat/song"]
-    row["song_logistic_test"] = song["probes"]["logistic"].get("balanced_accuracy", float("nan"))
-    row["song_logistic_test_ci"] = song["probes"]["logistic"].get("balanced_accuracy_ci", [float("nan")] * 2)
+    row["song_logistic_test"] = song["probes"]["logistic"].get("balanced_accuracy", NOT_RUN)
     row["song_kmeans_v"] = song["kmeans_at_n_genres"]["v_measure"]
     # A probe the data could not support is n/a, with its reason in the table, never a silent NaN.
     row["probe_errors"] = "; ".join(
@@ -53,7 +54,8 @@ def comparison_row(name: str, result: dict) -> dict:
         if "error" in r
     )
     pooled = result["views"].get("pooled/clip")
-    row["pooled_logistic_test"] = pooled["probes"]["logistic"].get("balanced_accuracy") if pooled else None
+    pooled_test = pooled["probes"]["logistic"].get("balanced_accuracy") if pooled else None
+    row["pooled_logistic_test"] = Interval.from_json(pooled_test).value if pooled_test is not None else None
     return row
 
 
@@ -87,8 +89,7 @@ def paired_probe_differences(files: dict, results: dict, n_boot: int = N_BOOT) -
                     "a": a,
                     "b": b,
                     "metric": "logistic test balanced accuracy",
-                    "difference": float(diff(np.arange(len(y)))),
-                    "ci": [lo, hi],
+                    "difference": Interval(float(diff(np.arange(len(y)))), lo, hi).to_json(),
                 }
             )
     return out
@@ -105,8 +106,23 @@ def _same_clips(a, b) -> bool:
 
 
 def _ci(r: dict, key: str) -> str:
-    v, ci = r[key], r[f"{key}_ci"]
-    return f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return Interval.from_json(r[key]).text(3)
+
+
+def csv_rows(rows: list[dict]) -> list[dict]:
+    """The comparison rows for a CSV: each interval as three columns, ``<key>`` (its estimate),
+    ``<key>_low`` and ``<key>_high``."""
+    out = []
+    for row in rows:
+        flat = {}
+        for key, v in row.items():
+            if is_interval(v):
+                i = Interval.from_json(v)
+                flat.update({key: i.value, f"{key}_low": i.low, f"{key}_high": i.high})
+            else:
+                flat[key] = v
+        out.append(flat)
+    return out
 
 
 def summary_text(rows: list[dict], differences: list[dict]) -> str:
@@ -137,7 +153,7 @@ def summary_text(rows: list[dict], differences: list[dict]) -> str:
         "|---|---|---|",
     ]
     diff_lines += [
-        f"| {d['a']} | {d['b']} | {d['difference']:+.3f} [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] |" for d in differences
+        f"| {d['a']} | {d['b']} | {Interval.from_json(d['difference']).text(3, sign=True)} |" for d in differences
     ]
     notes = [f"- {r['name']}: not run: {r['probe_errors']}" for r in rows if r["probe_errors"]]
     intro = [
@@ -186,7 +202,7 @@ def analyze_files(
     write_json(out / "analysis.json", results)
     write_json(out / "comparison.json", rows)
     write_json(out / "differences.json", differences)
-    write_csv(out / "comparison.csv", rows)
+    write_csv(out / "comparison.csv", csv_rows(rows))
     comparison_figure(rows, out / "comparison.png")
     summary = summary_text(rows, differences)
     write_text(out / "summary.md", summary + "\n")

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
 
+from genre_base.intervals import Interval  # noqa: E402
 from genre_base.plots import save_figure  # noqa: E402
 
 
@@ -84,8 +85,9 @@ def comparison_figure(rows: list[dict], path: Path) -> None:
     x = np.arange(len(rows))
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
     for offset, key, label in ((-0.2, "logistic_test", "logistic (test)"), (0.2, "knn_test", "k-NN (test)")):
-        vals = [r[key] for r in rows]
-        err = np.array([[v - r[f"{key}_ci"][0], r[f"{key}_ci"][1] - v] for v, r in zip(vals, rows)]).T
+        found = [Interval.from_json(r[key]) for r in rows]
+        vals = [i.value for i in found]
+        err = np.array([[i.value - i.low, i.high - i.value] for i in found]).T
         a.bar(x + offset, vals, 0.4, yerr=err, capsize=3, label=label)
     a.axhline(rows[0]["chance"], color="black", ls=":", label="chance")
     a.set_xticks(x, names, rotation=20, fontsize=8)

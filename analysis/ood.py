@@ -23,6 +23,7 @@ from genre_base.errors import MissingInputError, UserError
 from genre_base.files import write_csv, write_json, write_text
 from genre_base.independent import FAD_LAYER, agreement, fad, load_independent_judge
 from genre_base.independent.cache import split_embeddings
+from genre_base.intervals import Interval
 from genre_base.metrics import compare
 from genre_base.stats import N_BOOT, bootstrap_mean_ci, nearest_distances
 
@@ -80,8 +81,8 @@ def independent_summary(
     for name, s, groups in (("ood", ood, ood_groups), ("gtzan_test", gtzan, test_groups)):
         emb, recon = np.asarray(s["emb"]), np.asarray(s["emb_recon"])
         out[name] = {
-            "agreement": bootstrap_mean_ci(s["ind_agreement"], groups, n_boot),
-            "kl": bootstrap_mean_ci(s["ind_kl"], groups, n_boot),
+            "agreement": Interval(*bootstrap_mean_ci(s["ind_agreement"], groups, n_boot)).to_json(),
+            "kl": Interval(*bootstrap_mean_ci(s["ind_kl"], groups, n_boot)).to_json(),
             "fad_reconstruction_vs_original": fad(recon, groups, emb, groups, n_boot),
             "fad_from_train": fad(emb, groups, train, train_groups, n_boot),
         }
@@ -164,8 +165,10 @@ def evaluate_ood(
         "files": len(rows),
         "clips": len(ood_dist),
         "skipped": skipped,
-        "ood": {m: bootstrap_mean_ci(ood[m], ood["file"]) for m in METRICS},
-        "gtzan_test": {m: bootstrap_mean_ci(gtzan[m], dataset.track_ids[test_rows].tolist()) for m in METRICS},
+        "ood": {m: Interval(*bootstrap_mean_ci(ood[m], ood["file"])).to_json() for m in METRICS},
+        "gtzan_test": {
+            m: Interval(*bootstrap_mean_ci(gtzan[m], dataset.track_ids[test_rows].tolist())).to_json() for m in METRICS
+        },
         "nearest_train_distance": {
             "ood_median": float(np.median(ood_dist)),
             "gtzan_test_median": float(np.median(test_dist)),
@@ -192,34 +195,37 @@ def evaluate_ood(
         methods,
         extra=(latents.normalize(ood["z"]), "out of dataset"),
     )
+    text = summary_markdown(summary)
+    write_text(out / "summary.md", text)
+    print(text, end="")
+    return summary
+
+
+def summary_markdown(summary: dict) -> str:
+    """The out-of-dataset summary as Markdown: every measure beside the test clips' own."""
     lines = ["| metric | out of dataset | GTZAN test |", "|---|---|---|"]
-    for m in METRICS:
-        o, g = summary["ood"][m], summary["gtzan_test"][m]
-        lines.append(f"| {m} | {o[0]:.3f} [{o[1]:.3f}, {o[2]:.3f}] | {g[0]:.3f} [{g[1]:.3f}, {g[2]:.3f}] |")
+    for m in summary["ood"]:  # the measures it was written with (METRICS, or an older list)
+        o, g = Interval.from_json(summary["ood"][m]), Interval.from_json(summary["gtzan_test"][m])
+        lines.append(f"| {m} | {o.text(3)} | {g.text(3)} |")
     for key, label in (
         ("agreement", "independent-judge agreement, reconstruction vs original"),
         ("kl", "KL(original || reconstruction), independent judge, nats"),
     ):
-        o, g = summary["independent"]["ood"][key], summary["independent"]["gtzan_test"][key]
-        lines.append(f"| {label} | {o[0]:.3f} [{o[1]:.3f}, {o[2]:.3f}] | {g[0]:.3f} [{g[1]:.3f}, {g[2]:.3f}] |")
+        o, g = (Interval.from_json(summary["independent"][s][key]) for s in ("ood", "gtzan_test"))
+        lines.append(f"| {label} | {o.text(3)} | {g.text(3)} |")
     for key, label in (
         ("fad_reconstruction_vs_original", "FAD of reconstructions from their originals"),
         ("fad_from_train", "FAD of the originals from the training clips"),
     ):
-        o, g = summary["independent"]["ood"][key], summary["independent"]["gtzan_test"][key]
-        lines.append(
-            f"| {label} | {o['value']:.1f} [{o['ci'][0]:.1f}, {o['ci'][1]:.1f}] ({o['n'][0]} clips) | "
-            f"{g['value']:.1f} [{g['ci'][0]:.1f}, {g['ci'][1]:.1f}] ({g['n'][0]} clips) |"
-        )
+        o, g = (Interval.from_json(summary["independent"][s][key]) for s in ("ood", "gtzan_test"))
+        lines.append(f"| {label} | {o.text(1)} ({o.n[0]} clips) | {g.text(1)} ({g.n[0]} clips) |")
     d = summary["nearest_train_distance"]
     lines += [
         "",
         f"nearest-training-latent distance: median {d['ood_median']:.2f} out of dataset vs {d['gtzan_test_median']:.2f} "
         f"for GTZAN test clips; {d['ood_share_beyond_test_p95'] * 100:.0f}% of new clips lie beyond the test clips' 95th percentile.",
     ]
-    write_text(out / "summary.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return summary
+    return "\n".join(lines) + "\n"
 
 
 def _per_file(percentile: list[float], files: list[str], rows: list[dict]) -> list[float]:

@@ -22,6 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from genre_base.errors import UserError
+from genre_base.intervals import Interval
 from genre_base.stats import N_BOOT, bootstrap_ci
 
 PROBES = ("logistic", "knn")
@@ -109,10 +110,8 @@ def held_out_probe(
         "protocol": "chosen on valid, fitted on train, scored on test",
         "chosen": {k: chosen[k] for k in ("preprocessing", "param", "value", "valid_balanced_accuracy")},
         "selection": chosen["table"],
-        "accuracy": float(correct.mean()),
-        "accuracy_ci": list(acc_ci),
-        "balanced_accuracy": _score(yt, pred),
-        "balanced_accuracy_ci": list(bal_ci),
+        "accuracy": Interval(float(correct.mean()), *acc_ci).to_json(),
+        "balanced_accuracy": Interval(_score(yt, pred), *bal_ci).to_json(),
         "n_test": int(test.sum()),
         "test_tracks": int(len(np.unique(gt))),
         "chance": 1.0 / len(labels),

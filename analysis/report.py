@@ -137,13 +137,13 @@ def part_stage_one(r: Report) -> None:
         rows.append(
             [
                 str(row["size"]),
-                n.with_ci(*key, "vae_mel_l1"),
-                n.with_ci(*key, "pca_mel_l1"),
-                n.with_ci(*key, "onset_corr"),
-                n.with_ci(*key, "pca_onset_corr"),
-                n.with_ci(*key, "chroma4096_corr"),
-                n.with_ci(*key, agreement),
-                n.with_ci(*key, "fad_ratio", spec=".2f"),
+                n.interval(*key, "vae_mel_l1"),
+                n.interval(*key, "pca_mel_l1", optional=True),  # PCA needs more training clips than D
+                n.interval(*key, "onset_corr"),
+                n.interval(*key, "pca_onset_corr", optional=True),
+                n.interval(*key, "chroma4096_corr"),
+                n.interval(*key, agreement),
+                n.interval(*key, "fad_ratio", digits=2),
                 n.text(*key, "active_dims", spec=".0f"),
             ]
         )
@@ -151,9 +151,9 @@ def part_stage_one(r: Report) -> None:
             sentences.append(
                 verdict(
                     f"the VAE at D = {row['size']}",
-                    row["vae_mel_l1_ci"],
+                    n.interval_of(*key, "vae_mel_l1"),
                     "PCA at the same size",
-                    row["pca_mel_l1_ci"],
+                    n.interval_of(*key, "pca_mel_l1"),
                     "log-mel L1 (test)",
                 )
             )
@@ -192,13 +192,13 @@ def part_analysis(r: Report) -> None:
             [
                 row["name"],
                 n.text(rel, k, "size", spec=".0f"),
-                n.with_ci(rel, k, "logistic_test"),
-                n.with_ci(rel, k, "knn_test"),
+                n.interval(rel, k, "logistic_test"),
+                n.interval(rel, k, "knn_test"),
                 n.text(rel, k, "kmeans_v"),
                 n.text(rel, k, "kmeans_ari"),
                 n.text(rel, k, "precision_at_10"),
                 f"{row['k_elbow']} / {row['k_balance']} / {row['k_bic']}",
-                n.with_ci(rel, k, "song_logistic_test"),
+                n.interval(rel, k, "song_logistic_test"),
             ]
         )
     parts = [
@@ -224,15 +224,15 @@ def part_analysis(r: Report) -> None:
         r.figure("analysis/comparison.png", "Probes and clustering across the three sizes and the baselines."),
     ]
     mfcc = next((k for k, row in enumerate(n.raw(rel)) if row["kind"] == "mfcc"), None)
-    for row in n.raw(rel):
+    for k, row in enumerate(n.raw(rel)):
         if row["kind"] == "vae" and mfcc is not None:
             parts.append(
                 r.para(
                     verdict(
                         f"the VAE latent at D = {row['size']}",
-                        row["logistic_test_ci"],
+                        n.interval_of(rel, k, "logistic_test"),
                         "MFCC statistics",
-                        n.raw(rel, mfcc, "logistic_test_ci"),
+                        n.interval_of(rel, mfcc, "logistic_test"),
                         "genre probe balanced accuracy",
                         lower_is_better=False,
                     )
@@ -259,14 +259,7 @@ def part_ood(r: Report) -> None:
     if not n.exists(rel) or "not_run" in n.raw(rel):
         r.section("3. Does the encoder work on new music?", [r.para("No out-of-dataset audio in this run.")])
         return
-    rows = [
-        [
-            m,
-            f"{n.text(rel, 'ood', m, 0)} [{n.text(rel, 'ood', m, 1)}, {n.text(rel, 'ood', m, 2)}]",
-            f"{n.text(rel, 'gtzan_test', m, 0)} [{n.text(rel, 'gtzan_test', m, 1)}, {n.text(rel, 'gtzan_test', m, 2)}]",
-        ]
-        for m in n.raw(rel, "ood")
-    ]
+    rows = [[m, n.interval(rel, "ood", m), n.interval(rel, "gtzan_test", m)] for m in n.raw(rel, "ood")]
     parts = [
         r.para(
             f"{n.text(rel, 'files', spec='.0f')} files ({n.text(rel, 'clips', spec='.0f')} clips of 5 s) from outside "
@@ -276,9 +269,9 @@ def part_ood(r: Report) -> None:
         r.para(
             verdict(
                 "new music",
-                n.raw(rel, "ood", "log_mel_l1")[1:],
+                n.interval_of(rel, "ood", "log_mel_l1"),
                 f"{r.data_name} test clips",
-                n.raw(rel, "gtzan_test", "log_mel_l1")[1:],
+                n.interval_of(rel, "gtzan_test", "log_mel_l1"),
                 "log-mel L1 of the reconstruction",
             )
         ),
@@ -332,17 +325,9 @@ def part_diffusion(r: Report) -> None:
     fd, rec = ("fad", "sets"), ("recognition",)
 
     def row(label: str, name: str) -> list[str]:
-        recognised = (
-            n.with_ci(rel, *rec, name, "balanced_accuracy", ci_keys=(*rec, name, "balanced_accuracy_ci"))
-            if name != "prior"
-            else "no genre asked"
-        )
-        ratio = (
-            n.with_ci(rel, *fd, name, "ratio_to_real_test", ci_keys=(*fd, name, "ratio_ci"))
-            if name != "real_test"
-            else "1"
-        )
-        return [label, n.with_ci(rel, *fd, name, "value", ci_keys=(*fd, name, "ci"), spec=".1f"), ratio, recognised]
+        recognised = n.interval(rel, *rec, name, "balanced_accuracy") if name != "prior" else "no genre asked"
+        ratio = n.interval(rel, *fd, name, "ratio_to_real_test") if name != "real_test" else "1"
+        return [label, n.interval(rel, *fd, name, "fad", digits=1), ratio, recognised]
 
     how = (
         "given"
@@ -378,26 +363,26 @@ def part_diffusion(r: Report) -> None:
         r.para(
             verdict(
                 "the generated set",
-                n.raw(rel, *fd, "generated", "ci"),
+                n.interval_of(rel, *fd, "generated", "fad"),
                 "the real test clips",
-                n.raw(rel, *fd, "real_test", "ci"),
+                n.interval_of(rel, *fd, "real_test", "fad"),
                 "FAD from the real train clips",
             )
         ),
         r.para(
             verdict(
                 "the generated set",
-                n.raw(rel, *fd, "generated", "ci"),
+                n.interval_of(rel, *fd, "generated", "fad"),
                 "the test clips through stage one",
-                n.raw(rel, *fd, "reconstructed_test", "ci"),
+                n.interval_of(rel, *fd, "reconstructed_test", "fad"),
                 "FAD from the real train clips",
             )
         ),
         r.para(
             f"Memorisation in the embedding: {n.text(rel, 'memorisation', 'embedding', 'fraction', spec='.1f', scale=100)} % "
             "of generated clips are nearer a training clip than 5 % of test clips are (about 5 % without copying; "
-            f"95 % interval {n.text(rel, 'memorisation', 'embedding', 'ci', 0, spec='.1f', scale=100)}-"
-            f"{n.text(rel, 'memorisation', 'embedding', 'ci', 1, spec='.1f', scale=100)} %)."
+            f"95 % interval {n.text(rel, 'memorisation', 'embedding', 'fraction', part='low', spec='.1f', scale=100)}-"
+            f"{n.text(rel, 'memorisation', 'embedding', 'fraction', part='high', spec='.1f', scale=100)} %)."
         ),
         r.figure(
             "generation/per_genre.png",
@@ -439,8 +424,7 @@ def _songs(r: Report) -> list[str]:
     songs = [(r.root / "songs" / "audio" / f"{g}.wav", g) for g in dict.fromkeys(genres)]
 
     def seam(measure: str, version: str) -> str:
-        keys = ("overall", measure, version)
-        return n.with_ci(s, *keys, "mean", ci_keys=(*keys, "ci"), spec=".2f")
+        return n.interval(s, "overall", measure, version, digits=2)
 
     return [
         r.audio_row(f"a {n.text(s, 'seconds', spec='g')} s song of every genre", songs),

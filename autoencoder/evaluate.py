@@ -35,6 +35,7 @@ from genre_base.independent.cache import split_embeddings
 from genre_base.independent.collect import ORIGINAL, ReconstructionScores
 from genre_base.independent.judge import IndependentJudge
 from genre_base.independent.measures import FAD_LAYER
+from genre_base.intervals import Interval
 from genre_base.judge import Judge
 from genre_base.stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
 
@@ -114,15 +115,12 @@ def evaluate_stage_one(
     if scores is not None:
         per_clip.update(scores.per_clip())
     tracks = data.track_ids[rows].tolist()
-    summary = {
-        key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
-        for key, values in per_clip.items()
-    }
+    summary = {key: Interval(*bootstrap_mean_ci(values, tracks, n_boot)).to_json() for key, values in per_clip.items()}
     if pca is not None:
         # The ratio of the two means, and its interval from the same statistic over resampled tracks.
         vae, base = np.array(per_clip["vae_mel_l1"]), np.array(per_clip["pca_mel_l1"])
         lo, hi = bootstrap_ci(lambda idx: vae[idx].mean() / base[idx].mean(), tracks, n_boot)
-        summary["vae_over_pca_mel_l1"] = {"mean": float(vae.mean() / base.mean()), "ci_low": lo, "ci_high": hi}
+        summary["vae_over_pca_mel_l1"] = Interval(float(vae.mean() / base.mean()), lo, hi).to_json()
     if judge is not None:
         truth = [judge.genres.index(g) if g in judge.genres else -1 for g in data.genres[rows]]
         with warnings.catch_warnings():  # a subset of clips may miss genres the judge predicts: expected
@@ -173,9 +171,7 @@ def paired_differences(per_clip: dict[str, list[float]], tracks: list, n_boot: i
             other = b + key[len(a) :]
             if other in per_clip:
                 diff = np.asarray(per_clip[key]) - np.asarray(per_clip[other])
-                out[f"{a}-{b}/{key[len(a) + 1 :]}"] = dict(
-                    zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(diff, tracks, n_boot))
-                )
+                out[f"{a}-{b}/{key[len(a) + 1 :]}"] = Interval(*bootstrap_mean_ci(diff, tracks, n_boot)).to_json()
     return out
 
 
@@ -224,10 +220,11 @@ def _independent_lines(s: dict) -> list[str]:
     lines = []
     fad = s.get("fad", {}).get("sets")
     if fad:
-        n = fad[ORIGINAL]["n"]
+        floor = Interval.from_json(fad[ORIGINAL]["fad"])
+        n = floor.n
         lines += [
             "",
-            f"Fréchet audio distance from {n[1]} real train clips ({fad[ORIGINAL]['groups'][1]} tracks), "
+            f"Fréchet audio distance from {n[1]} real train clips ({floor.groups[1]} tracks), "
             f"{n[0]} clips each, genres {', '.join(s['fad']['genres'])} (musicnn {s['fad']['layer']}; "
             "95 % intervals over tracks; ratio to the originals' own distance, paired):",
             "",
@@ -240,10 +237,7 @@ def _independent_lines(s: dict) -> list[str]:
         lines += [
             "",
             "Independent judge balanced accuracy against the true genres: "
-            + ", ".join(
-                f"{k} {v['balanced_accuracy']:.3f} [{v['balanced_accuracy_ci'][0]:.3f}, {v['balanced_accuracy_ci'][1]:.3f}]"
-                for k, v in acc.items()
-            ),
+            + ", ".join(f"{k} {Interval.from_json(v['balanced_accuracy']).text(3)}" for k, v in acc.items()),
         ]
     return lines
 
@@ -252,12 +246,9 @@ def fad_rows(fad: dict) -> list[str]:
     """Markdown rows ``| set | FAD [CI] | ratio to the originals [CI] |`` of a :func:`fad_against` result."""
     rows = []
     for name, v in fad.items():
-        ratio = (
-            f"{v['ratio_to_' + ORIGINAL]:.2f} [{v['ratio_ci'][0]:.2f}, {v['ratio_ci'][1]:.2f}]"
-            if "ratio_ci" in v
-            else "1 (the floor)"
-        )
-        rows.append(f"| {name} | {v['value']:.1f} [{v['ci'][0]:.1f}, {v['ci'][1]:.1f}] | {ratio} |")
+        ratio = v.get("ratio_to_" + ORIGINAL)  # the originals themselves have none: they are the floor
+        ratio = Interval.from_json(ratio).text(2) if ratio is not None else "1 (the floor)"
+        rows.append(f"| {name} | {Interval.from_json(v['fad']).text(1)} | {ratio} |")
     return rows
 
 
@@ -278,8 +269,8 @@ def _difference_lines(s: dict) -> list[str]:
 
 
 def format_ci(stat: dict | None) -> str:
-    """``mean [low, high]`` of a summary entry, or ``-`` when there is none."""
-    return "-" if stat is None else f"{stat['mean']:.3f} [{stat['ci_low']:.3f}, {stat['ci_high']:.3f}]"
+    """``mean [low, high]`` of a summary entry (an interval's JSON), or ``-`` when there is none."""
+    return "-" if stat is None else Interval.from_json(stat).text(3)
 
 
 def evaluate_to_folder(

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from genre_base import metrics as M
 from genre_base.clips import PreparedDataset
+from genre_base.intervals import Interval
 from genre_base.mel import MelFrontend, MelSettings
 from genre_base.stats import bootstrap_mean_ci
 from genre_base.timing import median_seconds
@@ -129,19 +130,15 @@ def ceilings(settings: MelSettings, waves: torch.Tensor, n_iter: int, batch: int
 
 
 def summarise(values: dict[str, np.ndarray], tracks: np.ndarray) -> dict[str, dict]:
-    """Per metric: the mean and its interval over tracks."""
-    result = {}
-    for k, v in values.items():
-        mean, lo, hi = bootstrap_mean_ci(v, tracks)
-        result[k] = {"mean": mean, "ci": [lo, hi]}
-    return result
+    """Per metric: the mean and its interval over tracks (an :class:`Interval`'s JSON)."""
+    return {k: Interval(*bootstrap_mean_ci(v, tracks)).to_json() for k, v in values.items()}
 
 
 def choose(rows: list[dict], rule: FrontendRule) -> dict | None:
     """The smallest candidate (fewest bands, then smaller n_fft) whose point estimates meet the rule."""
     for row in sorted(rows, key=lambda r: (r["n_mels"], r["n_fft"])):
-        c = row["ceiling"]
-        if c["chroma4096_corr"]["mean"] >= rule.harmony_min and c["yardstick_onset_corr"]["mean"] >= rule.onset_min:
+        c = {k: Interval.from_json(v).value for k, v in row["ceiling"].items()}
+        if c["chroma4096_corr"] >= rule.harmony_min and c["yardstick_onset_corr"] >= rule.onset_min:
             return row
     return None
 
@@ -274,10 +271,10 @@ def run_study(data: PreparedDataset, cfg: FrontendStudyConfig, with_cost: bool =
         }
         if with_cost:
             row["cost"] = measure_cost_isolated(settings, cfg.cost, cfg.clip_seconds)
-        c = row["ceiling"]
+        c = {k: Interval.from_json(v).value for k, v in row["ceiling"].items()}
         log(
-            f"{cand.name:>9}: harmony {c['chroma4096_corr']['mean']:.3f} onset {c['yardstick_onset_corr']['mean']:.3f} "
-            f"distance {c['yardstick_db']['mean']:.2f} dB MR-STFT {c['mr_stft']['mean']:.3f}"
+            f"{cand.name:>9}: harmony {c['chroma4096_corr']:.3f} onset {c['yardstick_onset_corr']:.3f} "
+            f"distance {c['yardstick_db']:.2f} dB MR-STFT {c['mr_stft']:.3f}"
             + (f"; VAE step {row['cost']['vae_step_s']:.2f} s" if with_cost else "")
         )
         rows.append(row)
@@ -305,7 +302,7 @@ def table(record: dict) -> str:
     """The study as a Markdown table (ceilings with intervals, then costs)."""
 
     def ci(m: dict, digits: int = 3) -> str:
-        return f"{m['mean']:.{digits}f} [{m['ci'][0]:.{digits}f}, {m['ci'][1]:.{digits}f}]"
+        return Interval.from_json(m).text(digits)
 
     head = (
         f"Ceilings on {record['split']} ({record['num_clips']} clips of {record['num_tracks']} tracks; Griffin-Lim "
@@ -355,11 +352,9 @@ def figure(record: dict):
             if not sel:
                 continue
             x = [r["n_mels"] for r in sel]
-            m = [r["ceiling"][key]["mean"] for r in sel]
-            err = [
-                [mi - r["ceiling"][key]["ci"][0] for mi, r in zip(m, sel)],
-                [r["ceiling"][key]["ci"][1] - mi for mi, r in zip(m, sel)],
-            ]
+            ceiling = [Interval.from_json(r["ceiling"][key]) for r in sel]
+            m = [c.value for c in ceiling]
+            err = [[c.value - c.low for c in ceiling], [c.high - c.value for c in ceiling]]
             ax.errorbar(x, m, yerr=err, fmt=marker, capsize=3, label=f"n_fft {n_fft}")
         ax.axhline(threshold, color="k", lw=0.8, ls=":", label=f"rule {threshold}")
         ax.set_xlabel("mel bands")

@@ -24,6 +24,7 @@ from genre_base.independent.cache import split_embeddings
 from genre_base.independent.collect import ORIGINAL, ReconstructionScores
 from genre_base.independent.judge import IndependentJudge
 from genre_base.independent.measures import FAD_LAYER
+from genre_base.intervals import Interval
 from genre_base.mel import MelFrontend
 from genre_base.stats import N_BOOT, bootstrap_mean_ci
 
@@ -93,10 +94,7 @@ def score_paths(
     if scores is not None:
         per_clip.update(scores.per_clip())
     tracks = data.track_ids[rows].tolist()
-    summary = {
-        key: dict(zip(("mean", "ci_low", "ci_high"), bootstrap_mean_ci(values, tracks, n_boot)))
-        for key, values in per_clip.items()
-    }
+    summary = {key: Interval(*bootstrap_mean_ci(values, tracks, n_boot)).to_json() for key, values in per_clip.items()}
     summary["differences"] = paired_differences(per_clip, tracks, n_boot, pairs)
     if scores is not None:
         train = split_embeddings(data, independent.embedding, "train", progress=progress)
@@ -140,7 +138,7 @@ def format_paths_table(result: dict) -> str:
             lines.append(f"| {source} | {decoder} | " + " | ".join(cells) + " |")
     fad = s.get("fad", {}).get("sets")
     if fad:
-        n = fad[ORIGINAL]["n"]
+        n = Interval.from_json(fad[ORIGINAL]["fad"]).n
         lines += [
             "",
             f"Fréchet audio distance from {n[1]} real train clips, {n[0]} clips each (musicnn "
@@ -160,7 +158,7 @@ def format_paths_table(result: dict) -> str:
                 "| a | b | FAD(a) / FAD(b) |",
                 "|---|---|---|",
             ]
-            lines += [f"| {a} | {b} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] |" for a, b, r in paired]
+            lines += [f"| {a} | {b} | {Interval.from_json(r).text(2)} |" for a, b, r in paired]
     diffs = [(k, v) for k, v in s["differences"].items() if k.rsplit("/", 1)[1] in SHOWN]
     if diffs:
         lines += [

@@ -22,6 +22,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from genre_base.intervals import Interval
+
 from .training.vae_task import VAETrainConfig
 
 RELATIVE = {"onset_corr": "onset_fraction", "chroma4096_corr": "chroma_fraction", "ind_agreement": "agreement_fraction"}
@@ -163,13 +165,14 @@ def row_key(row: dict) -> str:
 
 
 def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) -> RuleDecision:
-    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>..., "channels": C?, "frames": F?,
-    "layout": "CxF"?, "shortfall_ci": [lo, hi]?, "shortfall_gap_ci": {other row's key: [lo, hi]}?}``.
+    """Apply the rule to valid-split rows ``{"size": D, <RULE_METRICS>: float..., "channels": C?, "frames": F?,
+    "layout": "CxF"?, "shortfall": Interval?, "shortfall_gap": {other row's key: Interval}?}`` (stored
+    rows are read into this form by ``rule_rows``: point estimates for the metrics, intervals as :class:`Interval`).
 
     ``ceilings``: the better of vocoder and Griffin-Lim on true mels for each of :data:`RELATIVE`.
-    ``shortfall_gap_ci``: the paired interval of ``shortfall(row) - shortfall(other)`` on the same
+    ``shortfall_gap``: the paired interval of ``shortfall(row) - shortfall(other)`` on the same
     clips (keyed by :func:`row_key`); when present it decides whether a layout is distinguishable
-    from the best one, else the two marginal ``shortfall_ci`` are compared (overlap = undetermined).
+    from the best one, else the two marginal ``shortfall`` intervals are compared (overlap = undetermined).
     Between layouts of one size the fewer frames come first (ties are rare; the rule is about floats).
     """
     if not rows:
@@ -196,7 +199,7 @@ def choose_size(rows: list[dict], rule: RuleConfig, ceilings: dict[str, float]) 
         f"shortfall {shortfall(best, thresholds):.3f})"
     )
     if len(close) > 1:
-        how = "paired" if any("shortfall_gap_ci" in r for r in rows) else "marginal"
+        how = "paired" if any("shortfall_gap" in r for r in rows) else "marginal"
         why += (
             f"; the pick is undetermined between sizes {[_label(r) for r in close]} (their shortfalls cannot be told "
             f"apart: {how} 95 % intervals), so the smallest, {_label(chosen)}, is taken"
@@ -230,18 +233,18 @@ def analysis_layouts(layout: Layout) -> tuple[Layout, Layout, Layout]:
     return tuple(Layout(layout.global_size + k * layout.frames, layout.global_size, k, layout.frames) for k in channels)
 
 
-def intervals_overlap(a: list[float] | None, b: list[float] | None) -> bool:
+def intervals_overlap(a: Interval | None, b: Interval | None) -> bool:
     """True when both intervals are given and share a point."""
-    return bool(a and b and a[0] <= b[1] and b[0] <= a[1])
+    return a is not None and b is not None and a.overlaps(b)
 
 
 def _overlaps(row: dict, best: dict) -> bool:
     if row is best:
         return True
-    gap = (row.get("shortfall_gap_ci") or {}).get(row_key(best))
+    gap = (row.get("shortfall_gap") or {}).get(row_key(best))
     if gap is not None:
-        return gap[0] <= 0  # row's shortfall is not shown to exceed the best one's
-    return intervals_overlap(row.get("shortfall_ci"), best.get("shortfall_ci"))
+        return gap.low <= 0  # row's shortfall is not shown to exceed the best one's
+    return intervals_overlap(row.get("shortfall"), best.get("shortfall"))
 
 
 def _neighbours(size: int) -> tuple[int, int, int]:

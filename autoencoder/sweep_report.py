@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from genre_base.files import write_text  # noqa: E402
+from genre_base.intervals import Interval, is_interval  # noqa: E402
 from genre_base.plots import save_figure  # noqa: E402
 
 CEILING = "ceiling: best of vocoder, Griffin-Lim on true mel"
@@ -87,11 +88,13 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
     for ax, (title, series) in zip(axes.flat, PANELS):
         for column, label, style in series:
             for k, (suffix, subset) in enumerate(_series(rows, column, frame_counts)):
-                pts = [(r["size"], r[column], r.get(f"{column}_ci")) for r in subset if r.get(column) is not None]
-                if not pts:
+                cells = [(r["size"], r[column]) for r in subset if r.get(column) is not None]
+                if not cells:
                     continue
-                x, y, ci = zip(*pts)
-                err = [[v - c[0] for v, c in zip(y, ci)], [c[1] - v for v, c in zip(y, ci)]] if all(ci) else None
+                x = [size for size, _ in cells]
+                found = [Interval.from_json(v) if is_interval(v) else None for _, v in cells]
+                y = [iv.value if iv else v for iv, (_, v) in zip(found, cells)]
+                err = [[i.value - i.low for i in found], [i.high - i.value for i in found]] if all(found) else None
                 line_style = style if k == 0 else style.replace("-", "--").replace(":", "-.")
                 ax.errorbar(
                     x,
@@ -112,16 +115,23 @@ def rate_distortion_figure(record: dict, split: str, path: Path) -> None:
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("latent floats per 5 s clip")
         ax.legend(fontsize=6, loc="best")
-    judge = record.get("independent_judge", {}).get("test", {})
+    judge = _judge_test(record)
     chosen = record["decision"].get("layout") or d_star
     fig.suptitle(
         f"Latent-size sweep, {split} split (95% CI over tracks); the rule's pick among these sizes, on valid: {d_star} ({chosen}) (green). "
-        f"Independent judge on real test clips: balanced accuracy {judge.get('balanced_accuracy', float('nan')):.2f}, "
-        f"kappa {judge.get('kappa', float('nan')):.2f}",
+        f"Independent judge on real test clips: balanced accuracy {judge['balanced_accuracy'].value:.2f}, "
+        f"kappa {judge['kappa'].value:.2f}",
         fontsize=10,
     )
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def _judge_test(record: dict) -> dict[str, Interval]:
+    """The independent judge's test balanced accuracy and kappa the sweep recorded (NaN for a sweep without one)."""
+    test = record.get("independent_judge", {}).get("test", {})
+    missing = Interval(float("nan"), float("nan"), float("nan")).to_json()
+    return {k: Interval.from_json(test.get(k, missing)) for k in ("balanced_accuracy", "kappa")}
 
 
 def _tick_labels(sizes: list[int], spacing: float = 1.3) -> list[str]:
@@ -185,14 +195,13 @@ def markdown_table(record: dict, split: str) -> str:
         cells = []
         for key, _ in cols:
             v = r.get(key)
-            ci = r.get(f"{key}_ci")
             cells.append(
                 "n/a"
                 if v is None
                 else v
                 if isinstance(v, str)
-                else f"{v:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
-                if ci
+                else Interval.from_json(v).text(3)
+                if is_interval(v)
                 else (str(int(v)) if key in ("size", "active_dims") else f"{v:.3f}")
             )
         lines.append("| " + " | ".join(cells) + " |")
@@ -204,16 +213,23 @@ def write_report(record: dict, out: str | Path) -> None:
     rate_distortion_figure(record, "test", out / "rate_distortion_test.png")
     rate_distortion_figure(record, "valid", out / "rate_distortion_valid.png")
     mel_grid_figure(out, record["layouts"], out / "mel_grid.png")
+    write_text(out / "table.md", report_text(record))
+
+
+def report_text(record: dict) -> str:
+    """The sweep's table.md: the rule, its decision, the judges and the test and valid tables."""
     judge = record.get("judge_test_scores", {})
-    ind = record.get("independent_judge", {}).get("test", {})
+    ind = _judge_test(record)
+    accuracy = ind["balanced_accuracy"]
     text = [
         "# Latent-size sweep\n",
         f"Rule (set before the sweep, applied on valid): {record['rule']}; ceilings "
         f"measured in this run {record.get('ceilings')}, so thresholds {record.get('thresholds')}\n",
         f"**{record['decision']['reason']}**\n",
         f"Sizes for the analysis if this pick is D* (its frames, half/same/twice its channels): {record['decision']['analysis_sizes']}\n",
-        f"Independent judge on real test clips: balanced accuracy {ind.get('balanced_accuracy', float('nan')):.3f} "
-        f"{ind.get('balanced_accuracy_ci')}, Cohen's kappa {ind.get('kappa', float('nan')):.3f}. In-house judge "
+        # the interval printed as the list the sweep tables have always shown
+        f"Independent judge on real test clips: balanced accuracy {accuracy.value:.3f} "
+        f"{[accuracy.low, accuracy.high]}, Cohen's kappa {ind['kappa'].value:.3f}. In-house judge "
         f"(second opinion): balanced accuracy {judge.get('test_balanced_accuracy', float('nan')):.3f}, "
         f"Cohen's kappa {judge.get('test_cohen_kappa', float('nan')):.3f} "
         f"(chance {judge.get('test_chance_balanced_accuracy', float('nan')):.3f}).\n",
@@ -222,4 +238,4 @@ def write_report(record: dict, out: str | Path) -> None:
         "\n## Valid split (where the rule is applied)\n",
         markdown_table(record, "valid"),
     ]
-    write_text(out / "table.md", "\n".join(text) + "\n")
+    return "\n".join(text) + "\n"

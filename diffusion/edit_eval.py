@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from genre_base import PreparedDataset, save_audio
+from genre_base.intervals import Interval
 from genre_base.metrics import onset_envelope, pearson
 from genre_base.stats import bootstrap_mean_ci
 
@@ -32,8 +33,8 @@ MEASURES = ("flux", "jump")
 
 
 def _mean_ci(values, groups=None, n_boot: int = 1000) -> dict:
-    mean, lo, hi = bootstrap_mean_ci(values, groups, n_boot)
-    return {"mean": mean, "ci": [lo, hi], "n": len(values)}
+    """The mean of ``values`` and its interval over ``groups`` (rows when None), as an :class:`Interval`'s JSON."""
+    return Interval(*bootstrap_mean_ci(values, groups, n_boot), n=len(values)).to_json()
 
 
 def seam_summary(rows: list[dict], groups: np.ndarray | None, n_boot: int = 1000) -> dict:

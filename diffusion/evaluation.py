@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 
+from genre_base.intervals import Interval
 from genre_base.stats import wilson_interval
 
 
@@ -24,8 +25,9 @@ def memorisation(generated_nn: np.ndarray, test_nn: np.ndarray, percentile: floa
     threshold = float(np.percentile(test_nn, percentile))
     hits = int((generated_nn < threshold).sum())
     return {
-        "fraction": hits / len(generated_nn),
-        "ci": wilson_interval(hits, len(generated_nn)),
+        "fraction": Interval(
+            hits / len(generated_nn), *wilson_interval(hits, len(generated_nn)), n=len(generated_nn)
+        ).to_json(),
         "threshold": threshold,
         "expected": percentile / 100,
         "n": len(generated_nn),
@@ -40,9 +42,9 @@ def accuracy_by_genre(predicted: np.ndarray, target: np.ndarray, genres: list[st
     with warnings.catch_warnings():  # predictions may name genres absent from the targets: expected
         warnings.simplefilter("ignore", UserWarning)
         balanced = float(balanced_accuracy_score(target, predicted))
+    accuracy = Interval(float(correct.mean()), *wilson_interval(int(correct.sum()), len(correct)), n=len(correct))
     return {
-        "accuracy": float(correct.mean()),
-        "ci": wilson_interval(int(correct.sum()), len(correct)),
+        "accuracy": accuracy.to_json(),
         "balanced_accuracy": balanced,
         "per_genre": per,
         "n": len(correct),

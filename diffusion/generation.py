@@ -30,7 +30,7 @@ import torch
 
 import autoencoder
 from autoencoder.latents import check_made_by, load_latents
-from genre_base import UserError, refuse_overwrite, save_audio, write_json, write_text
+from genre_base import Interval, UserError, refuse_overwrite, save_audio, write_json, write_text
 from genre_base.independent import (
     FAD_LAYER,
     classification,
@@ -112,6 +112,11 @@ class Real:
         self.features = {k: v[keep] for k, v in feats.items()}
 
 
+def estimate(interval: dict) -> float:
+    """The point estimate of an interval's JSON (what a model record keeps of it)."""
+    return Interval.from_json(interval).value
+
+
 def recognition(judge, feats: dict[str, np.ndarray], genres: np.ndarray, groups=None) -> dict:
     """The judge's verdicts on clips asked (or known) to be ``genres``: overall and per genre; intervals
     over ``groups`` (tracks of real clips) or Wilson intervals for independent (generated) clips."""
@@ -119,9 +124,10 @@ def recognition(judge, feats: dict[str, np.ndarray], genres: np.ndarray, groups=
     if groups is not None:
         return classification(genres, predicted, groups, labels=sorted(set(genres.tolist())))
     out = classification(genres, predicted, np.arange(len(genres)), labels=sorted(set(genres.tolist())))
-    for v in out["per_genre"].values():  # independent clips: the exact binomial interval
-        hits = int(round(v["recall"] * v["n"]))
-        v["ci"] = wilson_interval(hits, v["n"])
+    for g, v in out["per_genre"].items():  # independent clips: the exact binomial interval
+        recall = Interval.from_json(v)
+        hits = int(round(recall.value * recall.n))
+        out["per_genre"][g] = Interval(recall.value, *wilson_interval(hits, recall.n), n=recall.n).to_json()
     return out
 
 
@@ -168,10 +174,11 @@ def settings_sweep(
                 "genres": kept,
             }
         )
+        worst = rows[-1]["worst_genre"]
         print(
-            f"valid  {setting.label:<40}: FAD {distance['value']:.1f} (real valid {floor['value']:.1f}), recognised "
-            f"{rec['balanced_accuracy']:.3f}, worst {rows[-1]['worst_genre']['genre']} "
-            f"{rows[-1]['worst_genre']['recall']:.2f}"
+            f"valid  {setting.label:<40}: FAD {Interval.from_json(distance).value:.1f} (real valid "
+            f"{Interval.from_json(floor).value:.1f}), recognised {Interval.from_json(rec['balanced_accuracy']).value:.3f}, "
+            f"worst {worst['genre']} {Interval.from_json(worst['recall']).value:.2f}"
         )
     return rows
 
@@ -265,7 +272,7 @@ def against_test(
             recon[FAD_LAYER], train.tracks[rows_train], test_emb[rows_test], test.tracks[rows_test], **kw
         ),
         "floor_valid": {
-            **fad(
+            "fad": fad(
                 valid.features[FAD_LAYER][rows_v], valid.tracks[rows_v], test_emb[rows_tv], test.tracks[rows_tv], **kw
             ),
             "genres": kept,
@@ -274,10 +281,11 @@ def against_test(
             generated[rows_tv], np.arange(len(rows_tv)), test_emb[rows_tv], test.tracks[rows_tv], **kw
         ),
     }
+    value = {k: Interval.from_json(v).value for k, v in out.items() if k != "floor_valid"}
+    floor = Interval.from_json(out["floor_valid"]["fad"]).value
     out["ratios"] = {
-        "generated_over_reconstructed_train": out["generated"]["value"]
-        / max(out["reconstructed_train"]["value"], 1e-12),
-        "generated_over_floor": out["generated_on_floor_genres"]["value"] / max(out["floor_valid"]["value"], 1e-12),
+        "generated_over_reconstructed_train": value["generated"] / max(value["reconstructed_train"], 1e-12),
+        "generated_over_floor": value["generated_on_floor_genres"] / max(floor, 1e-12),
     }
     return out
 
@@ -381,7 +389,7 @@ def _evaluate(
         "fad": {
             "against": f"{len(rows_train)} real train clips in the test mix",
             "sets": distances,
-            "floor_valid_vs_train": {**floor_valid, "genres": kept_v},
+            "floor_valid_vs_train": {"fad": floor_valid, "genres": kept_v},
         },
         "fad_from_test": against_test(pipe, judge, data, emb["generated"], test, train, valid, opts),
         "fidelity": {k: _fidelity(train_emb, v) for k, v in emb.items()},
@@ -450,10 +458,10 @@ def evaluate_generation(
         write_metrics(
             model,
             {
-                "test_recognition_generated": result["recognition"]["generated"]["balanced_accuracy"],
-                "test_fad_generated": result["fad"]["sets"]["generated"]["value"],
-                "test_fad_real": result["fad"]["sets"]["real_test"]["value"],
-                "test_memorisation_embedding": result["memorisation"]["embedding"]["fraction"],
+                "test_recognition_generated": estimate(result["recognition"]["generated"]["balanced_accuracy"]),
+                "test_fad_generated": estimate(result["fad"]["sets"]["generated"]["fad"]),
+                "test_fad_real": estimate(result["fad"]["sets"]["real_test"]["fad"]),
+                "test_memorisation_embedding": estimate(result["memorisation"]["embedding"]["fraction"]),
             },
             {
                 "guidance": result["guidance"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genre_base.intervals import Interval
 from genre_base.report_numbers import verdict
 
 SETS = (
@@ -14,15 +15,15 @@ SETS = (
 )
 
 
-def _ci(value: float, ci: list[float], spec: str = ".3f") -> str:
-    return f"{value:{spec}} [{ci[0]:{spec}}, {ci[1]:{spec}}]"
+def _iv(value: dict) -> Interval:
+    return Interval.from_json(value)
 
 
 def _fad_row(name: str, label: str, v: dict, rec: dict | None, fid: dict, div: float) -> str:
-    ratio = _ci(v["ratio_to_real_test"], v["ratio_ci"], ".2f") if "ratio_ci" in v else "1"
-    recognised = _ci(rec["balanced_accuracy"], rec["balanced_accuracy_ci"]) if rec else "no genre asked"
+    ratio = _iv(v["ratio_to_real_test"]).text(2) if "ratio_to_real_test" in v else "1"  # the real clips: the floor
+    recognised = _iv(rec["balanced_accuracy"]).text(3) if rec else "no genre asked"
     return (
-        f"| {label} | {_ci(v['value'], v['ci'], '.1f')} | {ratio} | {recognised} | {fid['density']:.2f} / "
+        f"| {label} | {_iv(v['fad']).text(1)} | {ratio} | {recognised} | {fid['density']:.2f} / "
         f"{fid['coverage']:.2f} | {fid['precision']:.2f} / {fid['recall']:.2f} | {div:.2f} |"
     )
 
@@ -33,13 +34,14 @@ def summary_markdown(r: dict) -> str:
     chosen = "given" if r.get("guidance_given") else r.get("chosen_because", "chosen on valid by the lowest FAD")
     setting = r.get("setting", f"{r['steps']} DDIM steps, guidance {r['guidance']}")
     floor_v = fad["floor_valid_vs_train"]
+    floor_fad = _iv(floor_v["fad"])
     lines = [
         "# Generation: genre-conditioned latent diffusion",
         "",
         f"Model `{r['model']}`, {setting} ({chosen}), {r['num_clips']} clips "
         f"per set in the test split's genre mix, seed {r['seed']}. Independent judge (logistic regression on the "
         f"musicnn embedding) on real test clips: balanced accuracy "
-        f"{_ci(judge['balanced_accuracy'], judge['balanced_accuracy_ci']) if judge else 'n/a'}.",
+        f"{_iv(judge['balanced_accuracy']).text(3) if judge else 'n/a'}.",
         "",
         f"FAD from {fad['against']} (musicnn penultimate layer, 95 % intervals: tracks of real clips resampled, "
         "bias-corrected; ratios paired with the real test clips' own FAD). Density / coverage and precision / recall "
@@ -50,26 +52,26 @@ def summary_markdown(r: dict) -> str:
     ]
     for name, label in SETS:
         lines.append(_fad_row(name, label, fad["sets"][name], rec.get(name), r["fidelity"][name], r["diversity"][name]))
-    gen, real = fad["sets"]["generated"], fad["sets"]["real_test"]
+    gen, real = _iv(fad["sets"]["generated"]["fad"]), _iv(fad["sets"]["real_test"]["fad"])
     lines += [
         "",
-        f"- Second floor: real valid clips vs real train clips ({floor_v['n'][0]} clips, genres "
-        f"{', '.join(floor_v['genres'])}): FAD {_ci(floor_v['value'], floor_v['ci'], '.1f')}.",
-        "- " + verdict("the generated set", gen["ci"], "the real test clips", real["ci"], "FAD from the train clips"),
+        f"- Second floor: real valid clips vs real train clips ({floor_fad.n[0]} clips, genres "
+        f"{', '.join(floor_v['genres'])}): FAD {floor_fad.text(1)}.",
+        "- " + verdict("the generated set", gen, "the real test clips", real, "FAD from the train clips"),
         "- "
         + verdict(
             "the generated set",
-            gen["ci"],
+            gen,
             "the reconstructed test clips",
-            fad["sets"]["reconstructed_test"]["ci"],
+            _iv(fad["sets"]["reconstructed_test"]["fad"]),
             "FAD from the train clips",
         ),
         "- "
         + verdict(
             "the generated set",
-            rec["generated"]["balanced_accuracy_ci"],
+            _iv(rec["generated"]["balanced_accuracy"]),
             "the real test clips",
-            rec["real_test"]["balanced_accuracy_ci"],
+            _iv(rec["real_test"]["balanced_accuracy"]),
             "recognition by the independent judge",
             lower_is_better=False,
         ),
@@ -79,9 +81,10 @@ def summary_markdown(r: dict) -> str:
         + ".",
     ]
     for space, m in mem.items():
+        f = _iv(m["fraction"])
         lines.append(
-            f"- Memorisation ({space}): {100 * m['fraction']:.1f} % [{100 * m['ci'][0]:.1f}, "
-            f"{100 * m['ci'][1]:.1f}] of generated clips are nearer a training clip than 5 % of test clips "
+            f"- Memorisation ({space}): {100 * f.value:.1f} % [{100 * f.low:.1f}, "
+            f"{100 * f.high:.1f}] of generated clips are nearer a training clip than 5 % of test clips "
             f"are (about {100 * m['expected']:.0f} % when nothing is copied)."
         )
     if "in_house_judge" in r:
@@ -89,7 +92,7 @@ def summary_markdown(r: dict) -> str:
         lines.append(
             f"- In-house judge (second opinion, test balanced accuracy "
             f"{r['in_house_judge']['test_scores'].get('test_balanced_accuracy', float('nan')):.2f}): "
-            f"accuracy on generated clips {_ci(a['accuracy'], a['ci'])}."
+            f"accuracy on generated clips {_iv(a['accuracy']).text(3)}."
         )
     lines += [
         "",
@@ -100,10 +103,7 @@ def summary_markdown(r: dict) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for g, pg in r["per_genre"].items():
-        cells = [
-            _ci(rec[s]["per_genre"][g]["recall"], rec[s]["per_genre"][g]["ci"], ".2f")
-            for s in ("generated", "real_test", "reconstructed_test")
-        ]
+        cells = [_iv(rec[s]["per_genre"][g]).text(2) for s in ("generated", "real_test", "reconstructed_test")]
         lines.append(
             f"| {g} | " + " | ".join(cells) + f" | {pg['generated']['diversity']:.2f} | "
             f"{pg['real_test']['diversity']:.2f} | {pg['generated']['coverage']:.2f} | "
@@ -125,8 +125,8 @@ def summary_markdown(r: dict) -> str:
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {s.get('setting', s['guidance'])} | {_ci(s['fad']['value'], s['fad']['ci'], '.1f')} | "
-            f"{s['floor']['value']:.1f} | {s['recognition']['balanced_accuracy']:.3f} | "
+            f"| {s.get('setting', s['guidance'])} | {_iv(s['fad']).text(1)} | "
+            f"{_iv(s['floor']).value:.1f} | {_iv(s['recognition']['balanced_accuracy']).value:.3f} | "
             f"{_worst(s)} |"
             for s in r["guidance_sweep_valid"]
         ]
@@ -137,19 +137,20 @@ def _from_test(t: dict | None) -> list[str]:
     """Sentences on the FADs measured from the real test clips (absent in older evaluations)."""
     if not t:
         return []
-    gen, rec, floor, same = t["generated"], t["reconstructed_train"], t["floor_valid"], t["generated_on_floor_genres"]
+    gen, rec, same = (_iv(t[k]) for k in ("generated", "reconstructed_train", "generated_on_floor_genres"))
+    floor = t["floor_valid"]
     return [
-        f"- From the real test clips: generated {_ci(gen['value'], gen['ci'], '.1f')}, train clips through stage one "
-        f"{_ci(rec['value'], rec['ci'], '.1f')} (same mix and size; ratio {t['ratios']['generated_over_reconstructed_train']:.2f}"
-        f"); real valid clips {_ci(floor['value'], floor['ci'], '.1f')} against generated "
-        f"{_ci(same['value'], same['ci'], '.1f')} on the genres valid has ({', '.join(floor['genres'])}; ratio "
+        f"- From the real test clips: generated {gen.text(1)}, train clips through stage one "
+        f"{rec.text(1)} (same mix and size; ratio {t['ratios']['generated_over_reconstructed_train']:.2f}"
+        f"); real valid clips {_iv(floor['fad']).text(1)} against generated "
+        f"{same.text(1)} on the genres valid has ({', '.join(floor['genres'])}; ratio "
         f"{t['ratios']['generated_over_floor']:.2f})."
     ]
 
 
 def _worst(row: dict) -> str:
     w = row.get("worst_genre")
-    return f"{w['genre']} {w['recall']:.2f}" if w else "n/a"
+    return f"{w['genre']} {_iv(w['recall']).value:.2f}" if w else "n/a"
 
 
 def write_figures(r: dict, out: Path) -> None:
@@ -163,22 +164,23 @@ def write_figures(r: dict, out: Path) -> None:
     sweep = r["guidance_sweep_valid"]
     if sweep:
         fig, ax = plt.subplots(figsize=(5, 4))
-        x = [s["fad"]["value"] for s in sweep]
-        y = [s["recognition"]["balanced_accuracy"] for s in sweep]
+        fads = [_iv(s["fad"]) for s in sweep]
+        x = [f.value for f in fads]
+        y = [_iv(s["recognition"]["balanced_accuracy"]).value for s in sweep]
         ax.errorbar(
             x,
             y,
-            xerr=[[v - s["fad"]["ci"][0] for v, s in zip(x, sweep)], [s["fad"]["ci"][1] - v for v, s in zip(x, sweep)]],
+            xerr=[[f.value - f.low for f in fads], [f.high - f.value for f in fads]],
             fmt="o",
             capsize=3,
             label="all genres (balanced accuracy)",
         )
         if all("worst_genre" in s for s in sweep):
-            ax.plot(x, [s["worst_genre"]["recall"] for s in sweep], "v", color="C3", label="worst genre")
+            ax.plot(x, [_iv(s["worst_genre"]["recall"]).value for s in sweep], "v", color="C3", label="worst genre")
         for s, xi, yi in zip(sweep, x, y):
             label = s["setting"].split(", ", 1)[-1] if "setting" in s else f"g={s['guidance']:g}"
             ax.annotate(label, (xi, yi), textcoords="offset points", xytext=(5, 5), fontsize=7)
-        ax.axvline(sweep[0]["floor"]["value"], color="gray", ls=":", label="real valid clips")
+        ax.axvline(_iv(sweep[0]["floor"]).value, color="gray", ls=":", label="real valid clips")
         ax.set_xlabel("FAD from real train clips (musicnn)")
         ax.set_ylabel("recognised by the independent judge")
         ax.set_title("Sampling settings (valid)", fontsize=10)
@@ -195,7 +197,7 @@ def write_figures(r: dict, out: Path) -> None:
     ):
         a.bar(
             [i + (k - 1) * width for i in range(len(genres))],
-            [rec[name]["per_genre"].get(g, {}).get("recall", 0) for g in genres],
+            [_iv(rec[name]["per_genre"][g]).value if g in rec[name]["per_genre"] else 0 for g in genres],
             width,
             label=label,
         )

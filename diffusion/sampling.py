@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from genre_base import UserError, load_audio, refuse_overwrite, save_audio, write_json
+from genre_base import Interval, UserError, load_audio, refuse_overwrite, save_audio, write_json
 from genre_base.plots import save_mels
 
 from .edit_eval import seam_summary
@@ -112,7 +112,7 @@ def sample_songs(
     save_mels(out / "mels.png", mels, f"{genre}, {seconds:g} s, seed {seed}")
     intervals = seam_summary(seams, None)  # songs are independent: resample songs
     summary = {
-        f"{how}/{m}": intervals[m][how]["mean"]
+        f"{how}/{m}": Interval.from_json(intervals[m][how]).value
         for how in ("chained", "independent_crossfaded")
         for m in ("flux", "jump")
     }
@@ -129,7 +129,7 @@ def sample_songs(
     print(
         "seam / inside-clip ratios (1.0 = a seam is like any other moment; 95% intervals over songs): "
         + ", ".join(
-            f"{how}/{m} {v['mean']:.2f} [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}]"
+            f"{how}/{m} {Interval.from_json(v).text(2)}"
             for m, row in intervals.items()
             for how, v in row.items()
             if how != "difference"

@@ -19,6 +19,7 @@ from itertools import product
 from typing import NamedTuple
 
 from genre_base.errors import UserError
+from genre_base.intervals import Interval
 
 from .guidance import Guidance
 from .pipeline import SAMPLERS
@@ -87,21 +88,30 @@ def second_pass(
 
 
 def worst_genre(recognition: dict) -> dict:
-    """The genre recognised least often, from a recognition record's ``per_genre``."""
-    genre, v = min(recognition["per_genre"].items(), key=lambda kv: kv[1]["recall"])
-    return {"genre": genre, "recall": v["recall"], "ci": v.get("ci")}
+    """The genre recognised least often, from a recognition record's ``per_genre``: its name and recall
+    (an :class:`Interval`'s JSON)."""
+    recall = {g: Interval.from_json(v) for g, v in recognition["per_genre"].items()}
+    genre = min(recall, key=lambda g: recall[g].value)
+    return {"genre": genre, "recall": recall[genre].to_json()}
 
 
 def choose_setting(rows: list[dict], fad_margin: float) -> tuple[dict, str]:
-    """The row the rule picks (rows have ``fad.value`` and ``worst_genre.recall``) and why, in a sentence."""
+    """The row the rule picks (rows have intervals ``fad`` and ``worst_genre.recall``) and why, in a sentence."""
     if not rows:
         raise ValueError("no settings were evaluated")
-    best = min(r["fad"]["value"] for r in rows)
-    near = [r for r in rows if r["fad"]["value"] <= best * (1 + fad_margin)]
-    chosen = max(near, key=lambda r: (r["worst_genre"]["recall"], -r["fad"]["value"]))
+
+    def fad(r: dict) -> float:
+        return Interval.from_json(r["fad"]).value
+
+    def worst(r: dict) -> float:
+        return Interval.from_json(r["worst_genre"]["recall"]).value
+
+    best = min(fad(r) for r in rows)
+    near = [r for r in rows if fad(r) <= best * (1 + fad_margin)]
+    chosen = max(near, key=lambda r: (worst(r), -fad(r)))
     why = (
         f"{chosen['setting']}: the best worst-genre recognition ({chosen['worst_genre']['genre']} "
-        f"{chosen['worst_genre']['recall']:.2f}) among the {len(near)} of {len(rows)} settings whose FAD is within "
+        f"{worst(chosen):.2f}) among the {len(near)} of {len(rows)} settings whose FAD is within "
         f"{100 * fad_margin:g} % of the lowest ({best:.1f})"
     )
     return chosen, why

@@ -8,7 +8,8 @@
 - the one mel front-end (:mod:`.mel`), its features (:mod:`.features`) and the waveform metrics
   (:mod:`.metrics`);
 - model folders (:mod:`.artifacts`: records, content hashes, references between folders);
-- statistics (:mod:`.stats`: intervals over tracks), plots (:mod:`.plots`), timing (:mod:`.timing`);
+- statistics (:mod:`.stats`: intervals over tracks; :mod:`.intervals`: the one interval type results
+  store, :class:`Interval`), plots (:mod:`.plots`), timing (:mod:`.timing`);
 - the training loop (:mod:`.training`), the mel judge (:mod:`.judge`) and the independent measures
   (:mod:`.independent`: the musicnn port, its judge and FAD).
 
@@ -31,6 +32,7 @@ from .config import ConfigError, load_config
 from .device import DeviceError, module_device, resolve_device
 from .errors import MissingInputError, OutputExistsError, UserError, command, refuse_overwrite
 from .files import atomic_path, write_csv, write_json, write_text
+from .intervals import Interval, is_interval
 from .judge import Judge
 from .mel import MelFrontend, MelSettings
 from .prepare import PrepareOptions, prepare_dataset
@@ -41,6 +43,7 @@ __all__ = [
     "ConfigError",
     "DatasetError",
     "DeviceError",
+    "Interval",
     "Judge",
     "MelFrontend",
     "MelSettings",
@@ -54,6 +57,7 @@ __all__ = [
     "command",
     "content_hash",
     "created",
+    "is_interval",
     "load_audio",
     "load_config",
     "module_device",

@@ -22,6 +22,7 @@ from autoencoder.training.adversarial import (
     generator_hinge,
 )
 from genre_base.clips import PreparedDataset
+from genre_base.intervals import Interval
 from genre_base.prepare import PrepareOptions, _fingerprint, prepare_dataset
 from genre_base.training.common import training_set
 from tests.helpers.scripts import run_script
@@ -227,7 +228,7 @@ def test_vocoders_are_compared_with_griffin_lim_and_each_other(tiny_stage_one, t
     )
     result = json.loads((out / "metrics.json").read_text())
     diffs = result["summary"]["differences"]
-    assert diffs["vae/b-vae/a/log_mel_l1"]["mean"] == 0  # the same vocoder twice: no difference
+    assert Interval.from_json(diffs["vae/b-vae/a/log_mel_l1"]).value == 0  # the same vocoder twice: no difference
     assert "true_mel/a-true_mel/griffin_lim/mr_stft" in diffs and "vae/griffin_lim/onset_corr" in result["summary"]
     assert "| vae | griffin_lim |" in (out / "table.md").read_text()
 
@@ -265,7 +266,7 @@ def test_vaes_are_compared_with_each_other_and_with_pca_fitted_on_the_same_train
     assert run_script("evaluate_vocoders", args) == 0
     result = json.loads((out / "metrics.json").read_text())
     diffs = result["summary"]["differences"]
-    assert diffs["a/v-b/v/log_mel_l1"]["mean"] == 0  # the same VAE under two names
+    assert Interval.from_json(diffs["a/v-b/v/log_mel_l1"]).value == 0  # the same VAE under two names
     pca = [s for s in result["mel_sources"] if s.startswith("pca-")]
     assert pca == ["pca-16"] and "a/griffin_lim-pca-16/griffin_lim/onset_corr" in diffs
     train = len(PreparedDataset(toy_data).indices("train"))
@@ -330,9 +331,9 @@ def test_fad_ratios_between_sets_are_paired_over_the_same_draws():
         n_boot=50,
         pairs=[("same", "a"), ("shifted", "a")],
     )
-    same = out["same"]["paired_ratios"]["a"]
-    assert same["ratio"] == pytest.approx(1.0) and same["ci"] == pytest.approx([1.0, 1.0])
-    assert out["shifted"]["paired_ratios"]["a"]["ci"][0] > 1
+    same = Interval.from_json(out["same"]["paired_ratios"]["a"])
+    assert same.value == pytest.approx(1.0) and [same.low, same.high] == pytest.approx([1.0, 1.0])
+    assert Interval.from_json(out["shifted"]["paired_ratios"]["a"]).low > 1
 
 
 def test_adaptive_weight_balances_the_gradients_at_the_last_layer():

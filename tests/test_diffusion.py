@@ -11,6 +11,7 @@ import torch
 
 from diffusion import GenreLatentPipeline, Guidance, LatentDenoiser, drop_labels, guided, load_pipeline
 from diffusion import evaluation as E
+from genre_base.intervals import Interval
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -208,9 +209,10 @@ def test_sample_script_clips_songs_and_errors(tiny_latents, tiny_stage_one, tmp_
         assert run_script("sample", base + ["--seconds", bad, "--out", str(tmp_path / "bad")]) == 2
     seams = json.loads((tmp_path / "song" / "seams.json").read_text())
     assert seams["songs"][0]["chained"]["num_seams"] >= 2
-    jump = seams["intervals_over_songs"]["jump"]["chained"]
-    assert jump["ci"][0] <= jump["mean"] <= jump["ci"][1] and jump["n"] == 1
-    assert jump["mean"] == pytest.approx(seams["mean_seam_over_inside"]["chained/jump"])
+    jump = Interval.from_json(seams["intervals_over_songs"]["jump"]["chained"])
+    assert jump.low == jump.value == jump.high and jump.n == 1  # one song: an interval over one item
+    assert jump.text(2) == f"{jump.value:.2f}"  # printed as its value alone, no bracket
+    assert jump.value == pytest.approx(seams["mean_seam_over_inside"]["chained/jump"])
 
     # A user's file continued (kept, then --seconds more) and moved toward a genre (same length).
     t = np.arange(6 * sr) / sr
@@ -294,11 +296,13 @@ def test_generation_measures_on_synthetic_data():
     test_nn = nearest_distances(train, test)
     copies = E.memorisation(nearest_distances(train, train[:50] + 1e-3), test_nn)
     fresh = E.memorisation(nearest_distances(train, rng.standard_normal((300, 8))), test_nn)
-    assert copies["fraction"] == 1.0
+    assert Interval.from_json(copies["fraction"]).value == 1.0
     # about 5 % when nothing is copied (the threshold is the 5th percentile of only 100 test clips)
-    assert abs(fresh["fraction"] - 0.05) < 0.06 and fresh["ci"][0] < 0.1
+    fraction = Interval.from_json(fresh["fraction"])
+    assert abs(fraction.value - 0.05) < 0.06 and fraction.low < 0.1 and fraction.n == fresh["n"] == 300
     acc = E.accuracy_by_genre(np.array(["x", "x", "y", "y"]), np.array(["x", "y", "y", "y"]), ["x", "y"])
-    assert acc["accuracy"] == 0.75 and acc["per_genre"] == {"x": 1.0, "y": 2 / 3}
+    accuracy = Interval.from_json(acc["accuracy"])
+    assert accuracy.value == 0.75 and accuracy.n == 4 and acc["per_genre"] == {"x": 1.0, "y": 2 / 3}
     assert mean_pairwise_distance(np.array([[0.0, 0.0], [3.0, 4.0]])) == 5.0
 
 
@@ -344,7 +348,8 @@ def test_sampling_settings_grid_and_the_rule_that_picks_one_on_valid():
         settings_grid(("euler",), (25,), (1.0,), ("plain",))
 
     def row(name, fad, worst):
-        return {"setting": name, "fad": {"value": fad}, "worst_genre": {"genre": "blues", "recall": worst}}
+        fad, worst = Interval(fad, fad - 1, fad + 1).to_json(), Interval(worst, 0.0, 1.0).to_json()
+        return {"setting": name, "fad": fad, "worst_genre": {"genre": "blues", "recall": worst}}
 
     rows = [row("a", 10.0, 0.1), row("b", 10.8, 0.5), row("c", 10.9, 0.5), row("d", 30.0, 0.9)]
     chosen, why = choose_setting(rows, 0.1)  # d is far off on FAD; b and c tie on the worst genre: lower FAD
@@ -385,8 +390,8 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     songs = json.loads((tmp_path / "e" / "songs.json").read_text())
     pipe = load_pipeline(model)
     assert songs["num_songs"] == 2 * len(pipe.genres) and set(songs["per_genre"]) == set(pipe.genres)
-    flux = songs["overall"]["flux"]
-    assert flux["chained"]["ci"][0] <= flux["chained"]["mean"] <= flux["chained"]["ci"][1]
+    flux = {k: Interval.from_json(v) for k, v in songs["overall"]["flux"].items()}
+    assert flux["chained"].low <= flux["chained"].value <= flux["chained"].high
     assert sorted(p.stem for p in (tmp_path / "e" / "audio").glob("*.wav")) == sorted(pipe.genres)
     # The report plays one song per genre and states the seams with their intervals over songs.
     from analysis.report import Report, _songs
@@ -394,7 +399,7 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     (tmp_path / "study").mkdir()
     (tmp_path / "study" / "songs").symlink_to(tmp_path / "e")
     page = "".join(_songs(Report(tmp_path / "study", dataset_audio=False)))
-    assert page.count("data:audio/ogg") == len(pipe.genres) and f"{flux['chained']['mean']:.2f} [" in page
+    assert page.count("data:audio/ogg") == len(pipe.genres) and flux["chained"].text(2) in page
     assert (
         run_script(
             "evaluate_editing",
@@ -428,15 +433,17 @@ def test_songs_continuation_and_transfer_are_measured(tiny_latents, tiny_stage_o
     target = [pipe.genres[(pipe.genres.index(g) + 1) % len(pipe.genres)] for g in source]
     first, last = result["curve"]
     for row in (first, last):
-        assert row["target_recognised"]["mean"] == pytest.approx(np.mean([t == pipe.genres[0] for t in target]))
-        assert row["source_recognised"]["mean"] == pytest.approx(np.mean([g == pipe.genres[0] for g in source]))
+        recognised = {k: Interval.from_json(row[k]).value for k in ("target_recognised", "source_recognised")}
+        assert recognised["target_recognised"] == pytest.approx(np.mean([t == pipe.genres[0] for t in target]))
+        assert recognised["source_recognised"] == pytest.approx(np.mean([g == pipe.genres[0] for g in source]))
     from genre_base.metrics import onset_envelope, pearson
 
     waves = data.waves(rows)
     recon = pipe.codec.decode(pipe.codec.encode(waves))  # strength 0: the stage-one reconstruction
     expected = pearson(onset_envelope(pipe.codec.frontend, waves), onset_envelope(pipe.codec.frontend, recon)).mean()
-    assert first["onset_corr"]["mean"] == pytest.approx(float(expected), abs=1e-5)
-    assert first["onset_corr"]["mean"] != pytest.approx(last["onset_corr"]["mean"], abs=1e-6)
+    onset_first, onset_last = (Interval.from_json(r["onset_corr"]).value for r in (first, last))
+    assert onset_first == pytest.approx(float(expected), abs=1e-5)
+    assert onset_first != pytest.approx(onset_last, abs=1e-6)
 
 
 def test_staged_search_tries_every_sampler_and_step_count_at_the_chosen_guidance_only():

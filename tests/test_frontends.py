@@ -7,6 +7,7 @@ import json
 import pytest
 
 from autoencoder.frontends import Candidate, FrontendRule, FrontendStudyConfig, choose, study_clips
+from genre_base.intervals import Interval
 from tests.helpers.scripts import run_script
 
 
@@ -15,7 +16,10 @@ def _row(n_mels: int, n_fft: int, harmony: float, onset: float) -> dict:
         "name": f"{n_mels}/{n_fft}",
         "n_mels": n_mels,
         "n_fft": n_fft,
-        "ceiling": {"chroma4096_corr": {"mean": harmony}, "yardstick_onset_corr": {"mean": onset}},
+        "ceiling": {
+            "chroma4096_corr": Interval(harmony, harmony - 0.01, harmony).to_json(),
+            "yardstick_onset_corr": Interval(onset, onset - 0.01, onset).to_json(),
+        },
     }
 
 
@@ -64,7 +68,7 @@ def test_a_tiny_comparison_writes_its_record_table_and_figure(toy_data, tmp_path
     record = json.loads((out / "frontends.json").read_text())
     assert [c["name"] for c in record["candidates"]] == ["80/1024", "128/1024"]
     for c in record["candidates"]:
-        m = c["ceiling"]["chroma4096_corr"]
-        assert 0 < m["mean"] <= 1 and m["ci"][0] <= m["mean"] <= m["ci"][1]
+        m = Interval.from_json(c["ceiling"]["chroma4096_corr"])
+        assert 0 < m.value <= 1 and m.low <= m.value <= m.high
     assert (out / "table.md").is_file() and (out / "frontends.png").is_file()
     assert run_script("compare_frontends", args) == 2  # an existing run is never overwritten silently

@@ -14,6 +14,7 @@ from genre_base.independent.measures import (
     matched,
     precision_recall,
 )
+from genre_base.intervals import Interval
 
 
 def test_frechet_distance_of_a_shift():
@@ -29,11 +30,11 @@ def test_fad_interval_resamples_tracks_and_widens_with_correlated_clips():
     # clips of one track share a track effect: resampling tracks sees 20 draws, not 120
     a = rng.standard_normal((20, 3))[tracks] + 0.3 * rng.standard_normal((120, 3))
     b = rng.standard_normal((120, 3))
-    by_track = fad(a, tracks, b, np.arange(120), n_boot=200)
-    by_clip = fad(a, np.arange(120), b, np.arange(120), n_boot=200)
-    assert by_track["groups"] == [20, 120] and by_track["n"] == [120, 120]
-    assert 0 < by_track["ci"][0] < by_track["ci"][1]
-    assert by_track["ci"][1] - by_track["ci"][0] > by_clip["ci"][1] - by_clip["ci"][0]
+    by_track = Interval.from_json(fad(a, tracks, b, np.arange(120), n_boot=200))
+    by_clip = Interval.from_json(fad(a, np.arange(120), b, np.arange(120), n_boot=200))
+    assert by_track.groups == (20, 120) and by_track.n == (120, 120)
+    assert 0 < by_track.low < by_track.high
+    assert by_track.high - by_track.low > by_clip.high - by_clip.low
 
 
 def test_matched_sets_share_size_and_genre_mix():
@@ -49,9 +50,10 @@ def test_classification_intervals_and_per_genre():
     predicted = truth.copy()
     predicted[:10] = "b"
     out = classification(truth, predicted, np.repeat(np.arange(12), 5), n_boot=200)
-    assert out["balanced_accuracy"] == pytest.approx((20 / 30 + 1) / 2)
-    assert out["balanced_accuracy_ci"][0] < out["balanced_accuracy"] < out["balanced_accuracy_ci"][1]
-    assert out["per_genre"]["b"]["recall"] == 1.0 and out["groups"] == 12
+    balanced = Interval.from_json(out["balanced_accuracy"])
+    assert balanced.value == pytest.approx((20 / 30 + 1) / 2) and (balanced.n, balanced.groups) == (60, 12)
+    assert balanced.low < balanced.value < balanced.high and not any(k.endswith("_ci") for k in out)
+    assert Interval.from_json(out["per_genre"]["b"]) == Interval(1.0, 1.0, 1.0, n=30) and out["groups"] == 12
 
 
 def test_agreement_and_kl():
@@ -114,6 +116,7 @@ def test_fad_against_pairs_the_floor():
     out = fad_against(
         sets, tracks, rng.standard_normal((200, 3)), np.repeat(np.arange(50), 4), base="original", n_boot=200
     )
-    assert out["worse"]["value"] > out["original"]["value"]
-    assert out["worse"]["ratio_ci"][0] > 1 and out["worse"]["ratio_to_original"] > 1
-    assert "ratio_ci" not in out["original"]
+    assert Interval.from_json(out["worse"]["fad"]).value > Interval.from_json(out["original"]["fad"]).value
+    ratio = Interval.from_json(out["worse"]["ratio_to_original"])
+    assert ratio.low > 1 and ratio.value > 1
+    assert set(out["original"]) == {"fad"}  # the floor has no ratio to itself

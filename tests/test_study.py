@@ -11,6 +11,7 @@ from pathlib import Path
 
 import soundfile as sf
 
+from genre_base.intervals import Interval
 from genre_base.report_numbers import Numbers, used_numbers_match, verdict
 from genre_ldm.study_config import STEP_NAMES
 from tests.helpers.scripts import run_script
@@ -25,11 +26,15 @@ SECTIONS = (
 )
 
 
+def _iv(low: float, high: float) -> Interval:
+    return Interval((low + high) / 2, low, high)
+
+
 def test_verdict_claims_a_winner_only_when_intervals_are_apart():
-    assert "beats" in verdict("A", [0.1, 0.2], "B", [0.3, 0.4], "L1")
-    assert "is worse than" in verdict("A", [0.5, 0.6], "B", [0.3, 0.4], "L1")
-    assert "cannot be told apart" in verdict("A", [0.25, 0.35], "B", [0.3, 0.4], "L1")
-    assert "beats" in verdict("A", [0.5, 0.6], "B", [0.3, 0.4], "accuracy", lower_is_better=False)
+    assert "beats" in verdict("A", _iv(0.1, 0.2), "B", _iv(0.3, 0.4), "L1")
+    assert "is worse than" in verdict("A", _iv(0.5, 0.6), "B", _iv(0.3, 0.4), "L1")
+    assert "cannot be told apart" in verdict("A", _iv(0.25, 0.35), "B", _iv(0.3, 0.4), "L1")
+    assert "beats" in verdict("A", _iv(0.5, 0.6), "B", _iv(0.3, 0.4), "accuracy", lower_is_better=False)
 
 
 def test_study_runs_end_to_end_and_skips_current_steps(study, capsys):
@@ -68,7 +73,7 @@ def test_every_number_in_the_report_comes_from_the_metrics_files(study):
     assert set(result["memorisation"]) == {"embedding", "latent", "mel"}
     try:
         value = json.loads(saved)
-        value["memorisation"]["embedding"]["fraction"] += 0.5
+        value["memorisation"]["embedding"]["fraction"]["value"] += 0.5
         gen.write_text(json.dumps(value))
         assert any("memorisation" in m for m in used_numbers_match(study, used))
     finally:
@@ -82,10 +87,11 @@ def test_a_conclusion_flips_when_the_interval_crosses_the_baseline(study, tmp_pa
     shutil.copytree(study, copy, symlinks=True)
     rel = copy / "generation" / "generation.json"
     value = json.loads(rel.read_text())
-    base = value["fad"]["sets"]["reconstructed_test"]["ci"]
+    base = value["fad"]["sets"]["reconstructed_test"]["fad"]
+    base = [base["low"], base["high"]]
 
     def sentence(ci: list[float]) -> str:
-        value["fad"]["sets"]["generated"]["ci"] = ci
+        value["fad"]["sets"]["generated"]["fad"].update(low=ci[0], high=ci[1])
         rel.write_text(json.dumps(value))
         build_report(copy)
         page = (copy / "report" / "report.html").read_text()

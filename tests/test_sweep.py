@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from autoencoder.sweep import Layout, RuleConfig, SweepConfig, choose_size, latent_layout
+from genre_base.intervals import Interval, is_interval
 from tests.helpers.scripts import run_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,9 +62,9 @@ def test_rule_reports_when_no_size_qualifies_and_falls_back_to_the_closest():
 
 def test_rule_says_undetermined_when_shortfall_intervals_overlap():
     rows = _curve({64: (0.7, 0.7, 0.6, 2.2), 256: (0.68, 0.7, 0.62, 2.3), 512: (0.6, 0.6, 0.5, 3.0)})
-    intervals = {64: [0.2, 0.4], 256: [0.1, 0.3], 512: [0.5, 0.9]}
+    intervals = {64: Interval(0.3, 0.2, 0.4), 256: Interval(0.2, 0.1, 0.3), 512: Interval(0.7, 0.5, 0.9)}
     for r in rows:
-        r["shortfall_ci"] = intervals[r["size"]]
+        r["shortfall"] = intervals[r["size"]]
     decision = choose_size(rows, RuleConfig(), CEILINGS)
     assert not decision.qualified and decision.size == 64
     assert "undetermined between sizes [64, 256]" in decision.reason
@@ -194,8 +195,13 @@ def test_tiny_sweep_runs_end_to_end_and_resumes_after_an_interruption(toy_data, 
         "ind_agreement",
         "fad_ratio",
         "ceiling_ind_agreement",
-        "shortfall_ci",
+        "shortfall",
     } <= set(record["rows"]["valid"][0])
+    valid = record["rows"]["valid"][0]
+    assert all(is_interval(valid[k]) for k in ("vae_mel_l1", "onset_corr", "fad_ratio", "shortfall"))
+    assert not any(k.endswith("_ci") for k in valid)
+    gap = Interval.from_json(valid["shortfall_gap"]["2x8"])  # the paired gap to the other size, with its estimate
+    assert gap.low <= gap.value <= gap.high
     assert record["thresholds"]["onset_corr"] == pytest.approx(0.8 * record["ceilings"]["onset_corr"])
     table = (tmp_path / "sweep/table.md").read_text()
     assert "Independent judge on real test clips" in table and "| 16 | 2x8 |" in table
@@ -253,7 +259,7 @@ def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_on
     assert run_script("apply_rule", args) == 0
     record = json.loads((tmp_path / "rule/rule.json").read_text())
     row = record["rows"]["valid"][0]
-    assert row["size"] == 16 and record["decision"]["size"] == 16 and "shortfall_ci" in row
+    assert row["size"] == 16 and record["decision"]["size"] == 16 and is_interval(row["shortfall"])
     assert set(record["thresholds"]) == {"onset_corr", "chroma4096_corr", "ind_agreement", "fad_ratio"}
     assert run_script("apply_rule", args) == 2  # an existing decision is kept unless --force
     alone = json.loads((tmp_path / "rule/eval_valid_D16_2x8.json").read_text())["pca_training_clips"]
@@ -266,11 +272,11 @@ def test_rule_applied_to_trained_models_without_training(toy_data, tiny_stage_on
 
 def test_a_paired_gap_can_separate_sizes_whose_marginal_intervals_overlap():
     rows = _curve({64: (0.7, 0.7, 0.6, 2.2), 256: (0.72, 0.72, 0.65, 2.1)})  # 256 has the smaller shortfall
-    rows[0]["shortfall_ci"], rows[1]["shortfall_ci"] = [0.2, 0.4], [0.1, 0.3]  # marginal intervals overlap
-    rows[0]["shortfall_gap_ci"] = {"256": [0.01, 0.05]}  # but clip for clip 64 is surely worse than 256
+    rows[0]["shortfall"], rows[1]["shortfall"] = Interval(0.3, 0.2, 0.4), Interval(0.2, 0.1, 0.3)  # they overlap
+    rows[0]["shortfall_gap"] = {"256": Interval(0.03, 0.01, 0.05)}  # but clip for clip 64 is surely worse than 256
     decision = choose_size(rows, RuleConfig(), CEILINGS)
     assert decision.size == 256 and "undetermined" not in decision.reason
-    rows[0]["shortfall_gap_ci"] = {"256": [-0.01, 0.05]}  # the paired interval includes 0: undetermined
+    rows[0]["shortfall_gap"] = {"256": Interval(0.02, -0.01, 0.05)}  # the paired interval includes 0: undetermined
     decision = choose_size(rows, RuleConfig(), CEILINGS)
     assert (
         decision.size == 64

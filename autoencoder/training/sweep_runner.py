@@ -18,6 +18,7 @@ from genre_base.config import ConfigError
 from genre_base.errors import MissingInputError
 from genre_base.files import write_text
 from genre_base.independent.judge import load_independent_judge
+from genre_base.intervals import Interval, is_interval
 from genre_base.metrics import METRICS_VERSION
 from genre_base.stats import bootstrap_ci
 from genre_base.training.common import load_extras
@@ -67,7 +68,8 @@ ROW_KEYS = {  # row column -> key in the evaluation summary
 
 
 def summary_row(layout: Layout, result: dict, train_metrics: dict) -> dict:
-    """One table row: means (and intervals under ``<name>_ci``) of the metrics the study reports."""
+    """One table row: the metrics the study reports, each an :class:`Interval`'s JSON (its mean and
+    interval over tracks); the ceilings, FAD values and ratios of means as plain point estimates."""
     s = result["summary"]
     row: dict = {
         "size": layout.size,
@@ -78,30 +80,45 @@ def summary_row(layout: Layout, result: dict, train_metrics: dict) -> dict:
     }
     for column, key in ROW_KEYS.items():
         if key in s:
-            row[column] = s[key]["mean"]
-            row[f"{column}_ci"] = [s[key]["ci_low"], s[key]["ci_high"]]
+            row[column] = Interval.from_json(s[key]).to_json()
     for name in RELATIVE:  # the ceiling: the better of the two decoders on true mels
-        candidates = [row[k] for k in (f"vocoder_true_{name}", f"griffin_lim_true_{name}") if k in row]
+        keys = (f"vocoder_true_{name}", f"griffin_lim_true_{name}")
+        candidates = [Interval.from_json(row[k]).value for k in keys if k in row]
         if candidates:
             row[f"ceiling_{name}"] = max(candidates)
     fad = s.get("fad", {}).get("sets", {})
     for column, path in (("fad_ratio", "vae_vocoder"), ("pca_fad_ratio", "pca_vocoder")):
         if path in fad:
-            row[column], row[f"{column}_ci"] = fad[path]["ratio_to_original"], fad[path]["ratio_ci"]
-            row[column.replace("ratio", "value")] = fad[path]["value"]
+            row[column] = Interval.from_json(fad[path]["ratio_to_original"]).to_json()
+            row[column.replace("ratio", "value")] = Interval.from_json(fad[path]["fad"]).value
     if "original" in fad:
-        row["fad_floor"] = fad["original"]["value"]
-    row["vae_over_pca"] = s.get("vae_over_pca_mel_l1", {}).get("mean")
+        row["fad_floor"] = Interval.from_json(fad["original"]["fad"]).value
+    ratio = s.get("vae_over_pca_mel_l1")  # absent where PCA does not apply
+    row["vae_over_pca"] = Interval.from_json(ratio).value if ratio is not None else None
     row["judge_balanced_accuracy"] = s.get("judge_balanced_accuracy", {}).get("vae_vocoder")
     row["active_dims"] = train_metrics.get("active_dims")
     row["kl_per_dim"] = train_metrics.get("kl_per_dim")
     return row
 
 
+def rule_values(row: dict) -> dict[str, float]:
+    """The point estimates of a table row's :data:`RULE_METRICS` (what :func:`shortfall` reads)."""
+    return {k: Interval.from_json(row[k]).value for k in RULE_METRICS}
+
+
 def rule_rows(rows: list[dict]) -> list[dict]:
-    """What :func:`choose_size` reads of each table row."""
-    keys = ("size", "layout", "channels", "frames", "global_size", "shortfall_ci", "shortfall_gap_ci", *RULE_METRICS)
-    return [{k: r[k] for k in keys if k in r} for r in rows]
+    """What :func:`choose_size` reads of each table row: its layout, the point estimates of the rule's
+    metrics and the shortfall intervals as :class:`Interval`."""
+    out = []
+    for r in rows:
+        row = {k: r[k] for k in ("size", "layout", "channels", "frames", "global_size") if k in r}
+        row.update(rule_values(r))
+        if "shortfall" in r:
+            row["shortfall"] = Interval.from_json(r["shortfall"])
+        if "shortfall_gap" in r:
+            row["shortfall_gap"] = {k: Interval.from_json(v) for k, v in r["shortfall_gap"].items()}
+        out.append(row)
+    return out
 
 
 def seed_from(previous_run: Path, run_dir: Path) -> None:
@@ -151,34 +168,39 @@ def _shortfall_at(
     return shortfall({**{n: float(v[idx].mean()) for n, v in measures.items()}, "fad_ratio": fad_ratio}, thresholds)
 
 
-def shortfall_interval(result: dict, thresholds: dict[str, float], fad_ratio: float, n_boot: int) -> list[float]:
-    """95 % interval over tracks of the rule's shortfall for one size (the FAD term at its estimate)."""
-    measures = _clip_measures(result)
-    return list(
-        bootstrap_ci(
-            lambda idx: _shortfall_at(measures, idx, fad_ratio, thresholds), result["clips"]["track_id"], n_boot
-        )
+def shortfall_interval(row: dict, result: dict, thresholds: dict[str, float], n_boot: int) -> dict:
+    """The rule's shortfall for one size and its 95 % interval over tracks (the FAD term at its
+    estimate), as an :class:`Interval`'s JSON."""
+    measures, fad_ratio = _clip_measures(result), Interval.from_json(row["fad_ratio"]).value
+    lo, hi = bootstrap_ci(
+        lambda idx: _shortfall_at(measures, idx, fad_ratio, thresholds), result["clips"]["track_id"], n_boot
     )
+    return Interval(shortfall(rule_values(row), thresholds), lo, hi).to_json()
 
 
 def shortfall_gaps(rows: list[dict], results: list[dict], thresholds: dict[str, float], n_boot: int) -> None:
-    """Add to each row ``shortfall_gap_ci``: the paired interval over tracks of its shortfall minus
+    """Add to each row ``shortfall_gap``: the paired interval over tracks of its shortfall minus
     every other size's, for sizes evaluated on the same clips. The FAD terms are not resampled here
     (each size's FAD has its own bootstrap), so when two sizes' FAD-ratio intervals overlap their FAD
     terms are set equal and cancel: only a FAD difference the intervals support can separate sizes."""
     for row, result in zip(rows, results):
-        row["shortfall_gap_ci"] = {}
+        row["shortfall_gap"] = {}
         for other, other_result in zip(rows, results):
             if other is row or other_result["clips"]["track_id"] != result["clips"]["track_id"]:
                 continue
             a, b = _clip_measures(result), _clip_measures(other_result)
-            fa = row["fad_ratio"]
-            fb = fa if intervals_overlap(row.get("fad_ratio_ci"), other.get("fad_ratio_ci")) else other["fad_ratio"]
+            ratio_a, ratio_b = Interval.from_json(row["fad_ratio"]), Interval.from_json(other["fad_ratio"])
+            fa = ratio_a.value
+            fb = fa if intervals_overlap(ratio_a, ratio_b) else ratio_b.value
 
             def gap(idx, a=a, b=b, fa=fa, fb=fb) -> float:
                 return _shortfall_at(a, idx, fa, thresholds) - _shortfall_at(b, idx, fb, thresholds)
 
-            row["shortfall_gap_ci"][row_key(other)] = list(bootstrap_ci(gap, result["clips"]["track_id"], n_boot))
+            point = shortfall({**rule_values(row), "fad_ratio": fa}, thresholds) - shortfall(
+                {**rule_values(other), "fad_ratio": fb}, thresholds
+            )
+            lo, hi = bootstrap_ci(gap, result["clips"]["track_id"], n_boot)
+            row["shortfall_gap"][row_key(other)] = Interval(point, lo, hi).to_json()
 
 
 class SweepPCA:
@@ -292,7 +314,7 @@ def run_sweep(
         if not (out / "audio").exists() or not any((out / "audio").rglob(f"{audio_tag(layout)}_vocoder.wav")):
             write_audio(cfg, layout, run_dir, data, out)
         cpu_seconds[layout.name] = time.process_time() - start
-        r = rows["valid"][-1]
+        r = {k: Interval.from_json(v).value if is_interval(v) else v for k, v in rows["valid"][-1].items()}
         log(
             f"{layout.size:>6} {layout.name:>8} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
             f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma4096_corr']:>6.3f} "
@@ -303,8 +325,7 @@ def run_sweep(
     ceilings = {name: rows["valid"][0][f"ceiling_{name}"] for name in RELATIVE}
     thresholds = cfg.rule.thresholds(ceilings)
     for row, result in zip(rows["valid"], valid_results):
-        row["shortfall"] = shortfall(row, thresholds)
-        row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
+        row["shortfall"] = shortfall_interval(row, result, thresholds, cfg.n_boot)
     shortfall_gaps(rows["valid"], valid_results, thresholds, cfg.n_boot)
     decision = choose_size(rule_rows(rows["valid"]), cfg.rule, ceilings)
     independent = load_independent_judge(independent_dir)
@@ -425,8 +446,7 @@ def apply_rule_to_models(
     ceilings = {name: rows[0][f"ceiling_{name}"] for name in RELATIVE}
     thresholds = cfg.rule.thresholds(ceilings)
     for row, (_, result) in zip(rows, evaluated):
-        row["shortfall"] = shortfall(row, thresholds)
-        row["shortfall_ci"] = shortfall_interval(result, thresholds, row["fad_ratio"], cfg.n_boot)
+        row["shortfall"] = shortfall_interval(row, result, thresholds, cfg.n_boot)
     shortfall_gaps(rows, [r for _, r in evaluated], thresholds, cfg.n_boot)
     decision = choose_size(rule_rows(rows), cfg.rule, ceilings)
     record = {

@@ -17,6 +17,7 @@ from ..clips import DatasetError, PreparedDataset
 from ..errors import refuse_overwrite
 from ..features import mfcc_stats
 from ..files import atomic_path, write_json, write_text
+from ..intervals import Interval
 from ..mel import MelFrontend, MelSettings
 from .cache import split_embeddings
 from .embedding import load_embedding
@@ -103,11 +104,9 @@ def train_independent_judge(
 
 def _card(report: dict) -> str:
     t, b, c = report["test"], report["baseline_mfcc_stats"]["test"], report["chosen"]
-    fmt = lambda m, k: f"{m[k]:.3f} [{m[k + '_ci'][0]:.3f}, {m[k + '_ci'][1]:.3f}]"  # noqa: E731
-    rows = "\n".join(
-        f"| {g} | {v['recall']:.2f} [{v['ci'][0]:.2f}, {v['ci'][1]:.2f}] | {v['n']} |"
-        for g, v in t["per_genre"].items()
-    )
+    fmt = lambda m, k: Interval.from_json(m[k]).text(3)  # noqa: E731
+    recall = {g: Interval.from_json(v) for g, v in t["per_genre"].items()}
+    rows = "\n".join(f"| {g} | {v.text(2)} | {v.n} |" for g, v in recall.items())
     return f"""# Independent genre judge (logistic regression on the musicnn embedding)
 
 Fitted on the musicnn embedding (`models/musicnn`, referenced by hash) of real training clips only;

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score
 
+from ..intervals import Interval
 from ..stats import N_BOOT, bootstrap_ci, bootstrap_mean_ci
 
 FAD_LAYER = "penultimate"  # 200 floats: well below the set sizes (the 1,506 pooled floats are not)
@@ -73,9 +74,10 @@ def fad(a: np.ndarray, a_groups, b: np.ndarray, b_groups, n_boot: int = N_BOOT, 
     """Fréchet distance of ``a`` from ``b`` with a 95 % interval resampling the groups (tracks) of both.
 
     Pass ``np.arange(len(x))`` as the groups of independent clips (generated ones). Groups of ``a``
-    and of ``b`` are drawn independently.
+    and of ``b`` are drawn independently. Returns the JSON of an :class:`~genre_base.intervals.Interval`
+    (``n`` and ``groups``: ``[clips, reference clips]`` and ``[tracks, reference tracks]``).
     """
-    return fad_against({"a": a}, a_groups, b, b_groups, n_boot=n_boot, seed=seed)["a"]
+    return fad_against({"a": a}, a_groups, b, b_groups, n_boot=n_boot, seed=seed)["a"]["fad"]
 
 
 def fad_against(
@@ -95,6 +97,9 @@ def fad_against(
     set on that same draw, so with ``base`` (a name in ``sets``, e.g. the originals: the floor) the
     ratio ``FAD(set) / FAD(base)`` gets a paired interval; so does ``FAD(a) / FAD(b)`` for each
     ``(a, b)`` of ``pairs`` (in ``out[a]["paired_ratios"][b]``).
+
+    Each set's entry: ``{"fad": Interval, "ratio_to_<base>": Interval (not for the base),
+    "paired_ratios": {b: Interval} (with pairs)}``, every interval as its JSON.
     """
     ref = np.asarray(reference, np.float64)
     arrays = {k: np.asarray(v, np.float64) for k, v in sets.items()}
@@ -107,25 +112,23 @@ def fad_against(
         gaussian = _Gaussian(ref[ib])
         for k, x in arrays.items():
             draws[k].append(_frechet_to(x[ia], gaussian))
-    out = {}
+    out, values = {}, {}
     for k, x in arrays.items():
-        value = frechet_distance(x, ref)
-        out[k] = {
-            "value": value,
-            "ci": _corrected_interval(value, draws[k]),
-            "n": [len(x), len(ref)],
-            "groups": [len(members), len(ref_members)],
-        }
+        values[k] = value = frechet_distance(x, ref)
+        fad_k = Interval(
+            value, *_corrected_interval(value, draws[k]), n=(len(x), len(ref)), groups=(len(members), len(ref_members))
+        )
+        out[k] = {"fad": fad_k.to_json()}
     if base is not None:
         for k in arrays:
             if k != base:
-                ratio = out[k]["value"] / max(out[base]["value"], 1e-12)
-                out[k]["ratio_to_" + base] = ratio
-                out[k]["ratio_ci"] = _corrected_interval(ratio, np.asarray(draws[k]) / np.maximum(draws[base], 1e-12))
+                ratio = values[k] / max(values[base], 1e-12)
+                draws_ratio = np.asarray(draws[k]) / np.maximum(draws[base], 1e-12)
+                out[k]["ratio_to_" + base] = Interval(ratio, *_corrected_interval(ratio, draws_ratio)).to_json()
     for a, b in pairs:
-        ratio = out[a]["value"] / max(out[b]["value"], 1e-12)
+        ratio = values[a] / max(values[b], 1e-12)
         ci = _corrected_interval(ratio, np.asarray(draws[a]) / np.maximum(draws[b], 1e-12))
-        out[a].setdefault("paired_ratios", {})[b] = {"ratio": ratio, "ci": ci}
+        out[a].setdefault("paired_ratios", {})[b] = Interval(ratio, *ci).to_json()
     return out
 
 
@@ -148,7 +151,8 @@ def _members(groups) -> list[np.ndarray]:
 
 
 def classification(truth, predicted, groups, labels: list[str] | None = None, n_boot: int = N_BOOT) -> dict:
-    """Balanced accuracy and Cohen's kappa with intervals over ``groups`` (tracks), plus per-genre recall."""
+    """Balanced accuracy and Cohen's kappa with intervals over ``groups`` (tracks), plus per-genre recall:
+    ``{"balanced_accuracy": Interval, "kappa": Interval, "n", "groups", "per_genre": {genre: Interval}}``."""
     truth, predicted = np.asarray(truth), np.asarray(predicted)
 
     def bacc(idx):
@@ -157,23 +161,19 @@ def classification(truth, predicted, groups, labels: list[str] | None = None, n_
     def kappa(idx):
         return cohen_kappa_score(truth[idx], predicted[idx]) if len(set(truth[idx])) > 1 else 0.0
 
+    n, n_groups = len(truth), len(set(np.asarray(groups).tolist()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        out = {
-            "balanced_accuracy": float(bacc(np.arange(len(truth)))),
-            "balanced_accuracy_ci": list(bootstrap_ci(bacc, groups, n_boot)),
-            "kappa": float(kappa(np.arange(len(truth)))),
-            "kappa_ci": list(bootstrap_ci(kappa, groups, n_boot)),
-            "n": len(truth),
-            "groups": len(set(np.asarray(groups).tolist())),
-        }
+        balanced = Interval(float(bacc(np.arange(len(truth)))), *bootstrap_ci(bacc, groups, n_boot), n, n_groups)
+        agreement = Interval(float(kappa(np.arange(len(truth)))), *bootstrap_ci(kappa, groups, n_boot), n, n_groups)
+    out = {"balanced_accuracy": balanced.to_json(), "kappa": agreement.to_json(), "n": n, "groups": n_groups}
     correct = (truth == predicted).astype(float)
     out["per_genre"] = {}
     for g in labels or sorted(set(truth.tolist())):
         rows = truth == g
         if rows.any():
-            mean, lo, hi = bootstrap_mean_ci(correct[rows], np.asarray(groups)[rows], n_boot)
-            out["per_genre"][g] = {"recall": mean, "ci": [lo, hi], "n": int(rows.sum())}
+            recall = bootstrap_mean_ci(correct[rows], np.asarray(groups)[rows], n_boot)
+            out["per_genre"][g] = Interval(*recall, n=int(rows.sum())).to_json()
     return out
 
 

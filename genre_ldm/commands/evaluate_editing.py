@@ -20,12 +20,12 @@ from pathlib import Path
 
 from diffusion import Guidance, load_pipeline
 from diffusion import edit_eval as E
-from genre_base import PreparedDataset, UserError, command, refuse_overwrite, write_json, write_text
+from genre_base import Interval, PreparedDataset, UserError, command, refuse_overwrite, write_json, write_text
 from genre_base.independent import load_independent_judge
 
 
-def _ci(v: dict, spec: str = ".2f") -> str:
-    return f"{v['mean']:{spec}} [{v['ci'][0]:{spec}}, {v['ci'][1]:{spec}}]"
+def _ci(v: dict) -> str:
+    return Interval.from_json(v).text(2)
 
 
 def seams_markdown(title: str, result: dict) -> str:

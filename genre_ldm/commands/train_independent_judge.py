@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from genre_base import command
+from genre_base import Interval, command
 from genre_base.independent.fit_judge import train_independent_judge
 
 
@@ -33,12 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         f"chosen on valid: layer {c['layer']}, standardise {c['standardise']}, C {c['C']} "
         f"(valid balanced accuracy {c['valid_balanced_accuracy']:.3f})"
     )
-    print(
-        f"test balanced accuracy {t['balanced_accuracy']:.3f} {t['balanced_accuracy_ci']}, "
-        f"kappa {t['kappa']:.3f} {t['kappa_ci']} ({t['n']} clips, {t['groups']} tracks)"
-    )
-    b = report["baseline_mfcc_stats"]["test"]
-    print(f"MFCC statistics, same protocol: {b['balanced_accuracy']:.3f} {b['balanced_accuracy_ci']}")
+    accuracy, kappa = Interval.from_json(t["balanced_accuracy"]), Interval.from_json(t["kappa"])
+    print(f"test balanced accuracy {accuracy.text(3)}, kappa {kappa.text(3)} ({t['n']} clips, {t['groups']} tracks)")
+    b = Interval.from_json(report["baseline_mfcc_stats"]["test"]["balanced_accuracy"])
+    print(f"MFCC statistics, same protocol: {b.text(3)}")
     return 0
 
 
