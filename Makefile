@@ -9,7 +9,7 @@ PIP_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint install app clean-venv
+.PHONY: demo test test-fast lint install app docs clean-venv
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q tests/test_layers.py
+
+# The tables of the README and docs, and docs/results.md, rewritten from results/ (tests check they are current).
+docs: $(STAMP)
+	$(PY) -m genre_ldm.doc_tables
+	$(PY) -m genre_ldm.results_page
 
 demo: $(STAMP)
 	$(VENV)/bin/genre-ldm study --out runs/study-toy
