@@ -5,6 +5,7 @@ distances, precision@10, logistic and k-NN probes; then one comparison table and
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from genre_base.stats import N_BOOT, bootstrap_ci
 
 from .figures import clustering_figure, comparison_figure, confusion_figure, maps_figure
 from .study import analyse, views
+
+log = logging.getLogger(__name__)
 
 NOT_RUN = Interval(float("nan"), float("nan"), float("nan")).to_json()  # a probe the data could not support
 
@@ -181,7 +184,7 @@ def analyze_files(
     methods = ("pca", "tsne", "umap") if umap else ("pca", "tsne")
     results, rows = {}, []
     for name, latents in files.items():
-        print(f"analysing {name} ({len(latents.means)} clips x {latents.size})", flush=True)
+        log.info(f"analysing {name} ({len(latents.means)} clips x {latents.size})")
         results[name] = result = analyse(latents, seed, n_boot=n_boot)
         rows.append(comparison_row(name, result))
         flat = result["views"]["flat/clip"]
@@ -206,5 +209,5 @@ def analyze_files(
     comparison_figure(rows, out / "comparison.png")
     summary = summary_text(rows, differences)
     write_text(out / "summary.md", summary + "\n")
-    print(summary)
+    log.info(summary)
     return results

@@ -10,6 +10,7 @@ from the training clips in the embedding (its FAD from them, beside the test cli
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from genre_base.metrics import compare
 from genre_base.stats import N_BOOT, bootstrap_mean_ci, nearest_distances
 
 from .figures import maps_figure
+
+log = logging.getLogger(__name__)
 
 METRICS = ("log_mel_l1", "mr_stft", "onset_corr", "chroma4096_corr", "centroid_corr")
 
@@ -197,7 +200,7 @@ def evaluate_ood(
     )
     text = summary_markdown(summary)
     write_text(out / "summary.md", text)
-    print(text, end="")
+    log.info(text.rstrip("\n"))
     return summary
 
 

@@ -15,6 +15,8 @@ chosen for the k-NN probe, the distance-based probe.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from sklearn.decomposition import PCA
 
@@ -23,6 +25,8 @@ from genre_base.stats import N_BOOT
 
 from .clustering import agglomerative, balance_k, centroid_distances, elbow_k, gmm_bic, kmeans_sweep, precision_at_k
 from .probes import ProbeNotApplicable, held_out_probe
+
+log = logging.getLogger(__name__)
 
 
 def views(latents: Latents, normalised: bool = True) -> dict[str, np.ndarray]:
@@ -105,10 +109,10 @@ def _analyse_array(X, y, groups, split, n_genres, seed, max_k, n_boot) -> dict:
 
 
 def _safe(fn, *args, **kwargs) -> dict:
-    """A probe's result, or ``{"error": why}`` when the data cannot support it (printed, and shown as
+    """A probe's result, or ``{"error": why}`` when the data cannot support it (logged, and shown as
     n/a in the tables); any other exception is a bug and propagates."""
     try:
         return fn(*args, **kwargs)
     except ProbeNotApplicable as exc:
-        print(f"warning: probe not run: {exc}", flush=True)
+        log.warning(f"probe not run: {exc}")
         return {"error": str(exc)}

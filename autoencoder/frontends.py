@@ -15,6 +15,7 @@ smaller n_fft) whose point estimates on the split meet ``harmony_min`` and ``ons
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import resource
 import threading
@@ -35,6 +36,8 @@ from genre_base.timing import median_seconds
 from .griffin_lim import GriffinLim
 from .vae import MelVAE
 from .vocoder import Vocoder
+
+log = logging.getLogger(__name__)
 
 CEILING_METRICS = ("chroma4096_corr", "yardstick_onset_corr", "yardstick_db", "mr_stft")
 
@@ -249,11 +252,11 @@ def measure_cost_isolated(settings: MelSettings, cost: CostConfig, clip_seconds:
     return result
 
 
-def run_study(data: PreparedDataset, cfg: FrontendStudyConfig, with_cost: bool = True, log=print) -> dict:
+def run_study(data: PreparedDataset, cfg: FrontendStudyConfig, with_cost: bool = True) -> dict:
     """Every candidate's ceilings (and costs), the rule's choice and the protocol, as one record."""
     rows_idx, tracks = study_clips(data, cfg.split, cfg.clips_per_track)
     waves = data.waves(rows_idx)
-    log(
+    log.info(
         f"{cfg.split}: {len(rows_idx)} clips of {len(set(tracks))} tracks; Griffin-Lim {cfg.griffin_lim_iters} iterations"
     )
     rows = []
@@ -272,7 +275,7 @@ def run_study(data: PreparedDataset, cfg: FrontendStudyConfig, with_cost: bool =
         if with_cost:
             row["cost"] = measure_cost_isolated(settings, cfg.cost, cfg.clip_seconds)
         c = {k: Interval.from_json(v).value for k, v in row["ceiling"].items()}
-        log(
+        log.info(
             f"{cand.name:>9}: harmony {c['chroma4096_corr']:.3f} onset {c['yardstick_onset_corr']:.3f} "
             f"distance {c['yardstick_db']:.2f} dB MR-STFT {c['mr_stft']:.3f}"
             + (f"; VAE step {row['cost']['vae_step_s']:.2f} s" if with_cost else "")

@@ -8,6 +8,7 @@ to land near the 1-D network's parameter count.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from autoencoder.latents import load_latents
 from genre_base import write_json
 
 from .training import DiffusionTask, DiffusionTrainConfig, denoiser_layout
+
+log = logging.getLogger(__name__)
 
 
 class UNet2DDenoiser(nn.Module):
@@ -68,7 +71,7 @@ def run(task: DiffusionTask, model: nn.Module, steps: int, batch: int, lr: float
             with torch.no_grad():
                 curve.append({"step": step, "valid_loss": task.validate(model, step)["loss"]})
             model.train()
-            print(f"  step {step}: valid loss {curve[-1]['valid_loss']:.4f}")
+            log.info(f"  step {step}: valid loss {curve[-1]['valid_loss']:.4f}")
     return {
         "parameters": sum(p.numel() for p in model.parameters()),
         "curve": curve,
@@ -98,7 +101,7 @@ def compare_denoisers(
         ("film_1d", task.model),
         ("unet_2d", UNet2DDenoiser(task.model, channels, frames, unet_widths)),
     ):
-        print(f"{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
+        log.info(f"{name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
         results[name] = run(task, model.train(), steps, batch_size, lr, seed)
     record = {
         "latents": str(latents),

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,8 @@ from .settings_sweep import (
     settings_grid,
     worst_genre,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -175,7 +178,7 @@ def settings_sweep(
             }
         )
         worst = rows[-1]["worst_genre"]
-        print(
+        log.info(
             f"valid  {setting.label:<40}: FAD {Interval.from_json(distance).value:.1f} (real valid "
             f"{Interval.from_json(floor).value:.1f}), recognised {Interval.from_json(rec['balanced_accuracy']).value:.3f}, "
             f"worst {worst['genre']} {Interval.from_json(worst['recall']).value:.2f}"
@@ -328,7 +331,7 @@ def _evaluate(
     )
     sweep = [] if opts.guidance is not None else _sweep(pipe, judge, valid, train, opts)
     setting, why = _setting(opts, sweep)
-    print(f"sampling: {setting.label} ({why})")
+    log.info(f"sampling: {setting.label} ({why})")
 
     z_gen, gen_waves, gen_genres, feats = _test_sets(pipe, judge, data, test, setting, opts)
     aligned = aligned_to(gen_genres, test.genres)  # generated clips in the test mix and size, for the set measures

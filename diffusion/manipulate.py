@@ -9,6 +9,7 @@ this is heard and measured rather than asserted.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,8 @@ from autoencoder.latents import Latents, check_made_by, load_latents
 from genre_base import refuse_overwrite, save_audio, write_json
 from genre_base.errors import UserError
 from genre_base.plots import save_mels
+
+log = logging.getLogger(__name__)
 
 
 def middle_clip(path: str, codec: autoencoder.StageOne, offset_seconds: float | None = None) -> torch.Tensor:
@@ -113,7 +116,7 @@ def write_outputs(
     )
     write_json(out / "verdicts.json", {"title": title, **(extra or {}), "outputs": result})
     for v in result:
-        print(f"{v['file']:>24}  judge: {v['genre']:<10} {v['probability']:.2f}")
+        log.info(f"{v['file']:>24}  judge: {v['genre']:<10} {v['probability']:.2f}")
     return result
 
 

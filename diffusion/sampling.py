@@ -7,6 +7,7 @@ same seed gives the same audio.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from .edit_eval import seam_summary
 from .guidance import Guidance
 from .pipeline import GenreLatentPipeline
 from .song import continue_song, sample_song, seam_flux, seam_positions
+
+log = logging.getLogger(__name__)
 
 
 def sample_audio(
@@ -126,7 +129,7 @@ def sample_songs(
             "songs": seams,
         },
     )
-    print(
+    log.info(
         "seam / inside-clip ratios (1.0 = a seam is like any other moment; 95% intervals over songs): "
         + ", ".join(
             f"{how}/{m} {Interval.from_json(v).text(2)}"

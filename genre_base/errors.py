@@ -26,10 +26,14 @@ class MissingInputError(UserError, FileNotFoundError):
 
 
 def command(main: Callable[..., int | None]) -> Callable[..., int]:
-    """Wrap a command's ``main``: a :class:`UserError` becomes ``error: ...`` on stderr and exit code 2."""
+    """Wrap a command's ``main``: a :class:`UserError` becomes ``error: ...`` on stderr and exit code 2, and the
+    library's progress log goes to standard output (:func:`genre_base.logs.configure`)."""
 
     @functools.wraps(main)
     def wrapper(*args, **kwargs) -> int:
+        from .logs import configure
+
+        configure()
         try:
             return main(*args, **kwargs) or 0
         except UserError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 from dataclasses import asdict
@@ -39,6 +40,8 @@ from ..sweep import (
     size_config,
 )
 from .vae_task import VAETask
+
+log = logging.getLogger(__name__)
 
 ROW_KEYS = {  # row column -> key in the evaluation summary
     "vae_mel_l1": "vae_mel_l1",
@@ -282,7 +285,6 @@ def run_sweep(
     judge_dir: str,
     out: str | Path,
     progress: bool = True,
-    log=print,
     continue_from: str | Path | None = None,
     independent_dir: str | None = None,
 ) -> dict:
@@ -299,7 +301,7 @@ def run_sweep(
     cpu_seconds = {}
     pca = SweepPCA(cfg, data)
     header = f"{'D':>6} {'layout':>8} {'VAE L1':>8} {'PCA L1':>8} {'ratio':>6} {'onset':>6} {'chroma':>6} {'agree':>6} {'FAD x':>6}"
-    log(f"valid split, {cfg.eval_max_clips} clips per size\n{header}")
+    log.info(f"valid split, {cfg.eval_max_clips} clips per size\n{header}")
     for layout in cfg.layouts():
         start = time.process_time()
         run_dir = out / layout.run_name
@@ -315,7 +317,7 @@ def run_sweep(
             write_audio(cfg, layout, run_dir, data, out)
         cpu_seconds[layout.name] = time.process_time() - start
         r = {k: Interval.from_json(v).value if is_interval(v) else v for k, v in rows["valid"][-1].items()}
-        log(
+        log.info(
             f"{layout.size:>6} {layout.name:>8} {r['vae_mel_l1']:>8.3f} {r.get('pca_mel_l1', float('nan')):>8.3f} "
             f"{r['vae_over_pca'] or float('nan'):>6.2f} {r['onset_corr']:>6.3f} {r['chroma4096_corr']:>6.3f} "
             f"{r['ind_agreement']:>6.3f} {r['fad_ratio']:>6.2f}"
@@ -351,8 +353,8 @@ def run_sweep(
         "torch_threads": torch.get_num_threads(),
     }
     write_json(out / "sweep.json", record)
-    log(decision.reason)
-    log(
+    log.info(decision.reason)
+    log.info(
         f"sizes for the analysis ({decision.frames or 'the same'} frames, half/same/twice D*'s channels): "
         f"{list(decision.analysis_sizes)}"
     )

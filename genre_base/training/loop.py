@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import shutil
 import time
@@ -41,6 +42,8 @@ from ..artifacts import write_json
 from ..config import save_config
 from ..device import DeviceError
 from ..errors import UserError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -145,6 +148,12 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+def _main_log(accelerator: Accelerator, message: str) -> None:
+    """One progress line, from the main process only (every process of a multi-GPU run gets here)."""
+    if accelerator.is_main_process:
+        log.info(message)
+
+
 def seed_initial_weights(cfg: LoopConfig) -> None:
     """Seed the global generators before a task builds its model, so that the initial weights follow
     ``cfg.seed``: :func:`train` seeds again for the data order, but only after the task (and its model) exists.
@@ -206,11 +215,12 @@ def train(
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     adversary = _Adversary.prepare(task, cfg, accelerator)
     task.to(accelerator.device)
-    accelerator.print(
+    _main_log(
+        accelerator,
         f"device {accelerator.device} ({accelerator.distributed_type.value}, mixed precision "
         f"{cfg.mixed_precision}): batch {cfg.batch_size} per process x {processes} process(es) x "
         f"{cfg.grad_accum_steps} accumulation = {cfg.batch_size * processes * cfg.grad_accum_steps} "
-        "clips per optimiser step"
+        "clips per optimiser step",
     )
     state = TrainState()
     state.num_processes = processes
@@ -223,8 +233,9 @@ def train(
         if ema is not None:  # its shadow weights come back from the checkpoint on the CPU
             ema.to(accelerator.device)
         set_seed(cfg.seed + state.step, device_specific=True)  # fresh crops after a resume, still reproducible
-        accelerator.print(
-            f"resumed from {previous} at step {state.step} (best {cfg.select_metric or 'metric'} so far: {state.best})"
+        _main_log(
+            accelerator,
+            f"resumed from {previous} at step {state.step} (best {cfg.select_metric or 'metric'} so far: {state.best})",
         )
 
     writer = None

@@ -1,7 +1,7 @@
 r"""Analyse latents files: projections, clustering, probes, retrieval, and a comparison across files.
 
-    genre-ldm analyze latents/vae-64.npz latents/vae-128.npz latents/vae-256.npz \
-        latents/mfcc.npz latents/pca-128.npz --out results/analysis [--no-umap] [--seed 0]
+    genre-ldm analyze latents/vae-540.npz latents/vae-1080.npz latents/vae-2160.npz \
+        latents/mfcc.npz latents/pca-1080x.npz --out results/analysis [--no-umap] [--seed 0]
 
 Per file (clip and song level; flat and, for VAE latents with a time axis, time-pooled): PCA
 spectrum, UMAP / t-SNE / PCA maps by genre, k-means for k = 2..20 (elbow and homogeneity-

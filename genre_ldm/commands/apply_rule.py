@@ -1,7 +1,7 @@
 r"""Apply the latent-size rule (configs/sweep.yaml) to trained VAE folders on the valid split, training nothing.
 
-    genre-ldm apply-rule --models models/vae-256 models/vae-512 models/vae-1024 --data data/gtzan \
-        --out results/rule_shipped [--config configs/sweep.yaml] [--judge models/judge] [--extra-src data/unlabelled]
+    genre-ldm apply-rule --models models/vae-540 models/vae-1080 models/vae-2160 --data data/gtzan \
+        --out runs/rule [--config configs/sweep.yaml] [--judge models/judge] [--extra-src data/unlabelled]
 
 Each model is evaluated on the valid clips (up to full_eval_max_clips); the ceilings (better of the
 vocoder and Griffin-Lim on true mels) are measured in the same run; the decision, its shortfall

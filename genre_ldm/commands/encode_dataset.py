@@ -1,8 +1,8 @@
 r"""Encode a prepared dataset into a latents file (the hand-off to the analysis and stage two).
 
-    genre-ldm encode --model models/vae-128 --data data/gtzan --out latents/vae-128.npz
+    genre-ldm encode --model models/vae-1080 --data data/gtzan --out latents/vae-1080.npz
     genre-ldm encode --data data/gtzan --baseline mfcc --out latents/mfcc.npz
-    genre-ldm encode --data data/gtzan --baseline pca --dim 128 --out latents/pca-128.npz
+    genre-ldm encode --data data/gtzan --baseline pca --dim 1080 --out latents/pca-1080.npz
     genre-ldm encode --data data/gtzan --baseline pca --dim 540 --pca-extra data/unlabelled \
         --out latents/pca-540x.npz     # fitted on train + the extra music, as the VAEs trained on it
     genre-ldm encode --data data/gtzan --baseline musicnn --out latents/musicnn.npz

@@ -1,6 +1,6 @@
 """Evaluate a trained VAE (and its vocoder) on held-out clips, beside PCA and Griffin-Lim.
 
-genre-ldm evaluate-autoencoder --model runs/vae-128/model --data data/gtzan --split test --out results/vae-128
+genre-ldm evaluate-autoencoder --model models/vae-1080 --data data/gtzan --split test --out runs/eval-vae-1080
 """
 
 from __future__ import annotations

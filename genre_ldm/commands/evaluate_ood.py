@@ -1,7 +1,7 @@
 r"""Encode music from outside the dataset and say, with numbers, how well the encoder works on it.
 
-    genre-ldm evaluate-ood --model models/vae-128 --src ../shared/data/ood --judge models/judge \
-        --latents latents/vae-128.npz --out results/ood [--data data/gtzan]
+    genre-ldm evaluate-ood --model models/vae-1080 --src ../shared/data/ood --judge models/judge \
+        --latents latents/vae-1080.npz --out runs/ood [--data data/gtzan]
 
 For every file in --src (any format, rate, channels, length) every 5 s window is encoded and
 decoded (VAE + vocoder); the stage-one metrics of those windows are compared with the same

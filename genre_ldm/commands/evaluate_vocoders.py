@@ -1,8 +1,8 @@
 r"""Compare vocoders with each other and with Griffin-Lim, and VAEs with each other and with PCA, on
 held-out clips: every vocoder on true mels and on the mels each VAE decodes.
 
-    genre-ldm evaluate-vocoders --vocoder shipped=models/vocoder --vocoder adversarial=runs/vocoder-adv/model \
-        --baseline shipped --vae models/vae-512 --data data/gtzan --split valid --out results/stage_one/vocoder/valid
+    genre-ldm evaluate-vocoders --vocoder base=runs/vocoder-80/model --vocoder adversarial=models/vocoder-adversarial \
+        --baseline base --vae models/vae-1080 --data data/gtzan --split valid --out results/stage_one/vocoder/valid
 
     # two VAEs through one vocoder, each beside PCA at its size fitted on the same training audio
     genre-ldm evaluate-vocoders --vocoder adversarial=models/vocoder-adversarial \

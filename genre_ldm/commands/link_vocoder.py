@@ -1,6 +1,6 @@
 """Point a trained VAE folder at a (new) vocoder: records its relative path and content hash.
 
-    genre-ldm link-vocoder --model runs/vae-128/model --vocoder runs/vocoder/model
+    genre-ldm link-vocoder --model runs/vae/model --vocoder models/vocoder-adversarial
 
 Use it after training a VAE without --vocoder, or after fine-tuning a vocoder on VAE-decoded mels.
 """

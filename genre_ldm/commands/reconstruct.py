@@ -1,7 +1,7 @@
 """Encode an audio file with a trained VAE and decode it back: the first thing to try.
 
-    genre-ldm reconstruct song.mp3 --model models/vae-128 --out song_vae.wav
-    genre-ldm reconstruct song.mp3 --model models/vae-128 --out song_gl.wav --griffin-lim
+    genre-ldm reconstruct song.mp3 --model models/vae-1080 --out song_vae.wav
+    genre-ldm reconstruct song.mp3 --model models/vae-1080 --out song_gl.wav --griffin-lim
 
 Any format soundfile reads, any rate, channel count and length: the file is cut into 5 s windows
 overlapping by 1 s, each window becomes one latent vector, and the decoded windows are joined by

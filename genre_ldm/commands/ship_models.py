@@ -1,7 +1,7 @@
 r"""Copy trained models into a folder to ship (fp16 weights, half the size), keeping references valid.
 
     genre-ldm ship --out models --vocoder runs/vocoder/model \
-        --vae vae-128=runs/vae-128/model [--vae vae-64=...] [--judge runs/judge/model]
+        --vae vae-1080=runs/vae/model [--vae vae-540=...] [--judge runs/judge/model]
     genre-ldm ship --out models --vocoder-name vocoder-adversarial --vae vae-540=runs/.../model
         # VAEs referring to a vocoder already shipped in --out
     genre-ldm ship --out models --extra-vocoder vocoder-adv=runs/vocoder-adv/model   # beside the others
