@@ -9,7 +9,6 @@ any extra training music a VAE it stands beside was trained on: the same trainin
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from tqdm import tqdm
 import autoencoder
 from autoencoder.latents import FORMAT_VERSION, Latents, normalisation_stats, save_latents
 from autoencoder.pca import MelPCA, training_mels
-from genre_base.artifacts import content_hash, front_end_of, read_record
+from genre_base.artifacts import command_line, content_hash, front_end_of, read_record
 from genre_base.errors import UserError, refuse_overwrite
 from genre_base.extra import extra_record, load_extra
 from genre_base.features import mfcc_stats
@@ -92,7 +91,7 @@ def encode_dataset(
         "latent_size": int(means.shape[1]),
         "mean": mean,
         "std": std,
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "data": {"path": str(data), "fingerprint": dataset.meta["fingerprint"]},
     }
     latents = Latents(

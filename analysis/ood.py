@@ -19,6 +19,7 @@ import torch
 
 import autoencoder
 from autoencoder.latents import check_made_by, load_latents
+from genre_base.artifacts import command_line
 from genre_base.audio import AUDIO_EXTENSIONS, AudioLoadError
 from genre_base.errors import MissingInputError, UserError
 from genre_base.files import write_csv, write_json, write_text
@@ -165,6 +166,7 @@ def evaluate_ood(
     ood_dist = nearest_distances(train, latents.normalize(ood["z"]))
     percentile = np.searchsorted(np.sort(test_dist), ood_dist) / len(test_dist) * 100  # share of test clips nearer
     summary = {
+        "command": command_line(),
         "files": len(rows),
         "clips": len(ood_dist),
         "skipped": skipped,

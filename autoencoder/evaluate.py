@@ -30,6 +30,7 @@ from sklearn.metrics import balanced_accuracy_score
 from tqdm import tqdm
 
 from genre_base import metrics as M
+from genre_base.artifacts import command_line
 from genre_base.clips import DatasetError, PreparedDataset
 from genre_base.independent.cache import split_embeddings
 from genre_base.independent.collect import ORIGINAL, ReconstructionScores
@@ -288,7 +289,6 @@ def evaluate_to_folder(
 
     ``judge``: the in-house judge (a second opinion, optional); ``independent``: the independent judge
     folder (default the shipped ``models/independent-judge``)."""
-    import sys
     from pathlib import Path
 
     from genre_base.files import write_json, write_text
@@ -307,7 +307,7 @@ def evaluate_to_folder(
         judge=judge_model,
         independent=load_independent_judge(independent, device=codec.device),
     )
-    result["command"] = " ".join(sys.argv)
+    result["command"] = command_line()
     write_json(Path(out) / "metrics.json", result)
     write_text(Path(out) / "table.md", format_table(result) + "\n")
     return result

@@ -32,6 +32,7 @@ import torch
 import autoencoder
 from autoencoder.latents import check_made_by, load_latents
 from genre_base import Interval, UserError, refuse_overwrite, save_audio, write_json, write_text
+from genre_base.artifacts import command_line
 from genre_base.independent import (
     FAD_LAYER,
     classification,
@@ -362,6 +363,7 @@ def _evaluate(
     gen_z = latents.normalize(z_gen[aligned].cpu().numpy())
     all_train = train.features[FAD_LAYER]
     result = {
+        "command": command_line(),
         "model": str(model),
         "independent_judge": judge.location,
         "independent_judge_hash": judge.hash,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -137,10 +138,23 @@ def save_model(
     return folder
 
 
+def command_line(subcommand: str | None = None, argv: list[str] | None = None) -> str:
+    """The command line that is running, as a shell would take it back: what results and model records store.
+
+    ``genre-ldm <subcommand>`` and ``argv`` when a command was called with an explicit ``argv`` (a test, the
+    study); otherwise ``sys.argv``, whose first item the CLI sets to ``genre-ldm <subcommand>`` (kept as it is).
+    Arguments are shell-quoted, so an override with spaces or braces is recorded so that it can be pasted back."""
+    if subcommand is not None:
+        prog, args = f"genre-ldm {subcommand}", list(argv if argv is not None else sys.argv[1:])
+    else:
+        prog, args = sys.argv[0], sys.argv[1:]
+    return " ".join([prog, *map(shlex.quote, args)])
+
+
 def created() -> dict:
     """How and when a model folder was made: the command line, the time and the code version."""
     return {
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "code_version": _code_version(),
     }

@@ -21,29 +21,16 @@ ORDER = ("frontend", "stage_one", "analysis", "ood", "generation")
 
 
 def recorded_command(folder: Path) -> str | None:
-    """The ``command`` a JSON in ``folder`` (or the folder above it) recorded, the first one found."""
+    """The top-level ``command`` that a JSON in ``folder`` (or the folder above it) recorded, the first one found.
+
+    Only the top level: a result that embeds another (an evaluation inside a sweep) must not lend it its command.
+    Results written before their command recorded one (sweeps, the rule, the analysis, ood, generation) say
+    "in the docs page" instead."""
     for where in (folder, folder.parent):
         for path in sorted(where.glob("*.json")):
-            found = _find_command(json.loads(path.read_text()))
-            if found:
-                return found
-    return None
-
-
-def _find_command(data, depth: int = 0) -> str | None:
-    if isinstance(data, dict):
-        if isinstance(data.get("command"), str):
-            return data["command"]
-        values = data.values()
-    elif isinstance(data, list):
-        values = data[:3]
-    else:
-        return None
-    if depth < 3:
-        for value in values:
-            found = _find_command(value, depth + 1)
-            if found:
-                return found
+            data = json.loads(path.read_text())
+            if isinstance(data, dict) and isinstance(data.get("command"), str):
+                return data["command"]
     return None
 
 

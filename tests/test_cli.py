@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,16 @@ def test_help_examples_keep_their_line_breaks():
         doc = importlib.import_module(f"genre_ldm.commands.{module}").__doc__ or ""
         joined = [line for line in doc.split("\n") if re.search(r"\S {5,}[^#\s]", line)]
         assert not joined, f"{sub}: {joined}"
+
+
+def test_the_recorded_command_line_can_be_pasted_back(monkeypatch):
+    import shlex
+
+    from genre_base.artifacts import command_line
+
+    override = "sweep.set={vae: {loop: {max_steps: 400}}}"
+    assert command_line("study", ["--out", "runs/x", override]) == f"genre-ldm study --out runs/x '{override}'"
+    monkeypatch.setattr(sys, "argv", ["genre-ldm study", "--out", "runs/my study", override])
+    recorded = command_line()
+    assert recorded.startswith("genre-ldm study ")
+    assert shlex.split(recorded.removeprefix("genre-ldm study ")) == ["--out", "runs/my study", override]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genre_base.artifacts import content_hash, trained_model, write_json
+from genre_base.artifacts import command_line, content_hash, trained_model, write_json
 from genre_base.audio import save_audio
 from genre_base.clips import PreparedDataset, fixed_clips
 from genre_base.config import ConfigError
@@ -332,6 +332,7 @@ def run_sweep(
     decision = choose_size(rule_rows(rows["valid"]), cfg.rule, ceilings)
     independent = load_independent_judge(independent_dir)
     record = {
+        "command": command_line(),
         "data": str(data_dir),
         "vocoder": str(vocoder_dir),
         "judge": str(judge_dir),
@@ -452,6 +453,7 @@ def apply_rule_to_models(
     shortfall_gaps(rows, [r for _, r in evaluated], thresholds, cfg.n_boot)
     decision = choose_size(rule_rows(rows), cfg.rule, ceilings)
     record = {
+        "command": command_line(),
         "models": [str(m) for m in models],
         "data": str(data),
         "pca_extra_data": list(cfg.vae.extra_data),

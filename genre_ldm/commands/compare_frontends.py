@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from genre_base import command
+from genre_base.artifacts import command_line
 from genre_base.errors import refuse_overwrite
 
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "platform": platform.platform(),
         "torch": torch.__version__,
     }
-    record["command"] = " ".join(["genre-ldm", "compare-frontends", *(argv if argv is not None else sys.argv[1:])])
+    record["command"] = command_line("compare-frontends", argv)
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.yaml")
     write_json(out / "frontends.json", record)

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from genre_base import UserError, command
+from genre_base.artifacts import command_line
 from genre_base.errors import named_folders
 
 
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     result["vocoder_folders"] = folders
     result["vae_folders"] = vae_folders
-    result["command"] = " ".join(["genre-ldm", "evaluate-vocoders", *(argv if argv is not None else sys.argv[1:])])
+    result["command"] = command_line("evaluate-vocoders", argv)
     write_json(Path(args.out) / "metrics.json", result)
     write_text(Path(args.out) / "table.md", format_vocoder_table(result) + "\n")
     print(format_vocoder_table(result))

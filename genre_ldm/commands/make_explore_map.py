@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from genre_base import command, refuse_overwrite
+from genre_base.artifacts import command_line
 
 
 @command
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     latents = load_latents(args.latents)
     check_made_by(latents, args.model)
     explore = build_map(latents, autoencoder.load(args.model), args.ood, clips_per_track=args.clips_per_track or None)
-    explore.manifest["command"] = " ".join(["genre-ldm", "explore-map", *(argv if argv is not None else sys.argv[1:])])
+    explore.manifest["command"] = command_line("explore-map", argv)
     save_map(args.out, explore)
     print(f"{len(explore.xy)} points ({(explore.label == 'out-of-dataset').sum()} out of the dataset) -> {args.out}")
     return 0
