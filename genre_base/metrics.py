@@ -43,10 +43,16 @@ HARMONY_HOP = 512
 YARDSTICK_RANGE_DB = 80.0
 
 
-def multi_resolution_stft(sample_rate: int = 22050) -> auraloss.freq.MultiResolutionSTFTLoss:
-    """The MR-STFT loss/distance used everywhere: 2048 to 256-point FFTs (93 to 12 ms at 22.05 kHz),
-    covering bass notes and transients; hop a quarter of the window."""
-    ffts = [2048, 1024, 512, 256]
+MR_STFT_FFTS = (2048, 1024, 512, 256)
+
+
+def multi_resolution_stft(
+    sample_rate: int = 22050, ffts: tuple[int, ...] | list[int] = MR_STFT_FFTS
+) -> auraloss.freq.MultiResolutionSTFTLoss:
+    """The MR-STFT loss/distance: by default (the reported ``mr_stft`` measure, always these) 2048 to 256-point
+    FFTs (93 to 12 ms at 22.05 kHz), covering bass notes and transients; hop a quarter of the window. A training
+    loss may ask for other ``ffts`` (a vocoder config's ``stft_ffts``)."""
+    ffts = list(ffts)
     return auraloss.freq.MultiResolutionSTFTLoss(fft_sizes=ffts, hop_sizes=[n // 4 for n in ffts], win_lengths=ffts)
 
 

@@ -128,6 +128,10 @@ def test_bad_config_values_exit_2_naming_the_key(toy_data, tmp_path, capsys):
     assert "mixed_precision" in capsys.readouterr().err
     assert run_script("train_autoencoder", args + ["model.latent_sise=64"]) == 2
     assert "latent_sise" in capsys.readouterr().err
+    vocoder = ["--data", str(toy_data), "--config", str(REPO / "configs/vocoder_tiny.yaml"), *args[2:]]
+    assert run_script("train_vocoder", vocoder + ["stft_ffts=[4096, 1000]"]) == 2
+    err = capsys.readouterr().err
+    assert "stft_ffts [4096, 1000]" in err and "powers of two" in err
 
 
 def test_vocoder_fine_tunes_on_vae_decoded_mels_and_can_be_linked(vocoder_run, toy_data, tmp_path):

@@ -202,3 +202,15 @@ def test_shipped_accelerate_configs_parse(name, processes):
     cfg = load_config_from_file(str(REPO / "configs" / "accelerate" / f"{name}.yaml"))
     assert cfg.num_processes == processes and cfg.mixed_precision == "no"
     assert cfg.distributed_type == (DistributedType.NO if processes == 1 else DistributedType.MULTI_GPU)
+
+
+def test_the_banner_says_single_process_not_accelerates_no():
+    from types import SimpleNamespace
+
+    from accelerate.utils import DistributedType
+
+    from genre_base.training.loop import _distribution
+
+    assert _distribution(SimpleNamespace(distributed_type=DistributedType.NO, num_processes=1)) == "single process"
+    multi = SimpleNamespace(distributed_type=DistributedType.MULTI_GPU, num_processes=4)
+    assert _distribution(multi) == "MULTI_GPU, 4 processes"

@@ -148,6 +148,12 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return ckpts[-1] if ckpts else None
 
 
+def _distribution(accelerator: Accelerator) -> str:
+    """How the run is spread, in words: accelerate calls a single process "NO" (no distribution)."""
+    kind = accelerator.distributed_type.value
+    return "single process" if kind == "NO" else f"{kind}, {accelerator.num_processes} processes"
+
+
 def _main_log(accelerator: Accelerator, message: str) -> None:
     """One progress line, from the main process only (every process of a multi-GPU run gets here)."""
     if accelerator.is_main_process:
@@ -217,7 +223,7 @@ def train(
     task.to(accelerator.device)
     _main_log(
         accelerator,
-        f"device {accelerator.device} ({accelerator.distributed_type.value}, mixed precision "
+        f"device {accelerator.device} ({_distribution(accelerator)}, mixed precision "
         f"{cfg.mixed_precision}): batch {cfg.batch_size} per process x {processes} process(es) x "
         f"{cfg.grad_accum_steps} accumulation = {cfg.batch_size * processes * cfg.grad_accum_steps} "
         "clips per optimiser step",
