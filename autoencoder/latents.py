@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +116,7 @@ def load_latents(path: str | os.PathLike) -> Latents:
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # damaged or not a zip at all
         raise LatentsFileError(f"{path!r} is not a readable .npz latents file: {exc}") from exc
     missing = [k for k in REQUIRED_ARRAYS if k not in arrays]
     if missing:
@@ -123,6 +125,8 @@ def load_latents(path: str | os.PathLike) -> Latents:
         manifest = json.loads(str(arrays["manifest"]))
     except ValueError as exc:
         raise LatentsFileError(f"the manifest of {path!r} is not valid JSON: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise LatentsFileError(f"the manifest of {path!r} must be a JSON object, got {type(manifest).__name__}")
     latents = Latents(
         arrays["means"],
         arrays["track_id"],

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from omegaconf import OmegaConf
+import yaml
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import UserError
@@ -39,7 +40,7 @@ def load_config(
             source = str(path)
             if not Path(path).is_file():
                 raise ConfigError(f"config file {source!r} does not exist")
-            merged = OmegaConf.merge(merged, OmegaConf.load(path))
+            merged = OmegaConf.merge(merged, _load_mapping(path))
         if values:
             source = f"values {dict(values)}"
             merged = OmegaConf.merge(merged, OmegaConf.create(dict(values)))
@@ -56,6 +57,20 @@ def load_config(
         raise ConfigError(f"invalid {schema.__name__} config from {source}: {exc}") from exc
     except OmegaConfBaseException as exc:
         raise ConfigError(f"invalid {schema.__name__} config from {source}: {_short(exc)}") from exc
+
+
+def _load_mapping(path: str | os.PathLike) -> DictConfig:
+    """The YAML file as a mapping of keys (OmegaConf's reader, which also takes ``1e-3`` as a float); a
+    ConfigError for a file that is not YAML or does not hold a mapping."""
+    try:
+        loaded = OmegaConf.load(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {_short(exc)}") from None
+    except OSError as exc:  # OmegaConf's "Invalid loaded object type" for a file holding a bare number or string
+        raise ConfigError(f"config file {str(path)!r} must hold a mapping of keys: {exc}") from None
+    if not isinstance(loaded, DictConfig):
+        raise ConfigError(f"config file {str(path)!r} must hold a mapping of keys, got a list")
+    return loaded
 
 
 def save_config(cfg: Any, path: str | os.PathLike) -> None:

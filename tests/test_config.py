@@ -44,3 +44,19 @@ def test_bad_override_and_missing_file():
         load_config(Outer, None, ["lr"])
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(Outer, "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[1, 2]\n", "must hold a mapping of keys, got a list"),
+        ("42\n", "must hold a mapping"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_a_file_that_holds_no_mapping_is_a_config_error(tmp_path, text, message):
+    # Found by scripts/dev/fuzz.py: these ended in OmegaConf's TypeError / OSError or a YAML traceback.
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(Outer, path)

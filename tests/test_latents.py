@@ -80,6 +80,7 @@ def _rewrite(path: Path, **changes) -> None:
         ({"split": np.array(["train"] * 5)}, "split has shape"),
         ({"split": np.array(["train", "dev", "train", "valid", "test", "test"])}, "unknown split names \\['dev'\\]"),
         ({"manifest": np.array("{not json")}, "not valid JSON"),
+        ({"manifest": np.array("null")}, "must be a JSON object"),
     ],
 )
 def test_malformed_files_are_refused_with_clear_messages(tmp_path, change, message):
@@ -201,3 +202,18 @@ def test_mfcc_baseline_matches_the_stored_expectation_on_fixed_toy_clips():
     got = mfcc_stats(MelFrontend(MelSettings(n_mels=80, log_mean=-4.0, log_std=2.2)), waves).numpy()
     assert got.shape == (3, 40)
     assert np.allclose(got, np.array(expected["mfcc_stats"]), atol=2e-3, rtol=1e-3)
+
+
+def test_damaged_zip_bytes_are_refused_not_a_traceback(tmp_path):
+    # Found by scripts/dev/fuzz.py: a flipped byte or a cut file ended in zipfile.BadZipFile.
+    path = save_latents(tmp_path / "l.npz", _latents())
+    data = bytearray(path.read_bytes())
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(bytes(data[: len(data) // 2]))
+    with pytest.raises(LatentsFileError, match="not a readable .npz"):
+        load_latents(cut)
+    start = data.index(b"manifest.npy") + 200  # inside the manifest member's stored bytes: its CRC no longer matches
+    data[start] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(LatentsFileError, match="not a readable .npz"):
+        load_latents(path)
