@@ -28,6 +28,7 @@ from tqdm import tqdm
 from .audio import AudioLoadError, load_audio
 from .discover import Discovery, SourceFolderError, discover_tracks
 from .errors import UserError
+from .killpoints import reached
 from .splits import RULE_UNLABELLED, SPLITS, SplitDecision, assign_splits
 
 FORMAT_VERSION = 1
@@ -156,6 +157,7 @@ def prepare_dataset(
     }
     tmp["dataset.json"].write_text(json.dumps(meta, indent=2))
     for name in DATASET_FILES[1:] + DATASET_FILES[:1]:  # dataset.json last: it marks completion
+        reached("write")
         os.replace(tmp[name], out / name)
     return summary
 

@@ -42,6 +42,7 @@ from ..artifacts import write_json
 from ..config import save_config
 from ..device import DeviceError
 from ..errors import UserError
+from ..killpoints import reached
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,7 @@ def train(
             continue
         state.step += 1
         bar.update(1)
+        reached("step")
         if ema is not None:
             ema.step(accelerator.unwrap_model(model).parameters())
         if writer is not None and state.step % cfg.log_every == 0:
@@ -383,6 +385,7 @@ def _checkpoint(accelerator: Accelerator, run_dir: Path, step: int, keep: int) -
     folder = run_dir / "checkpoints" / f"step-{step}"
     tmp = run_dir / "checkpoints" / f".tmp-step-{step}"
     accelerator.save_state(str(tmp))
+    reached("checkpoint")
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         write_json(tmp / STATE_FILE, {"step": step, "num_processes": accelerator.num_processes})

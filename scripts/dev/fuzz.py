@@ -50,7 +50,7 @@ BOUNDARIES = ("audio", "config", "latents", "cli")
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".au", ".aiff")
 FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".au": "AU", ".aiff": "AIFF"}
 # Subcommands that start work without any input (a server, the toy study, toy data) are left out.
-CLI_SKIP = {"app", "study", "make-toy-data"}
+CLI_SKIP = {"app", "study", "toy-data"}
 
 
 # ---------------------------------------------------------------- cases (drawn in the parent, seeded)
@@ -371,7 +371,7 @@ def run_case(case: dict) -> dict:
             detail = ""
         except UserError as exc:
             outcome, detail = "user_error", str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        except Exception:  # noqa: BLE001: any other exception is the finding this harness looks for
+        except Exception:  # noqa: BLE001 -- any other exception is the finding this harness looks for
             outcome, detail = "bug", traceback.format_exc()[-3000:]
     if outcome.startswith("wrote_on_failure"):
         outcome, detail = "wrote_on_failure", outcome.partition(":")[2]
