@@ -3,20 +3,11 @@ by SIGKILL at its first two file moves, run again, gives the uninterrupted run's
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _harness():
-    spec = importlib.util.spec_from_file_location("killpoints", REPO / "scripts" / "dev" / "killpoints.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers.scripts import load_dev_script
 
 
 def test_reached_counts_only_the_named_event(monkeypatch):
@@ -32,7 +23,12 @@ def test_reached_counts_only_the_named_event(monkeypatch):
 
 @pytest.mark.slow
 def test_prepare_killed_twice_reruns_to_the_same_dataset(tmp_path):
-    assert _harness().main(["--scenario", "prepare", "--max-points", "2", "--out", str(tmp_path / "kp")]) == 0
+    assert (
+        load_dev_script("killpoints").main(
+            ["--scenario", "prepare", "--max-points", "2", "--out", str(tmp_path / "kp")]
+        )
+        == 0
+    )
     report = json.loads((tmp_path / "kp" / "report.json").read_text())
     assert report["tried"] == 2 and report["passed"] == 2
     assert all(p["stale_temporaries"] == [] for p in report["scenarios"]["prepare"]["points"])

@@ -62,6 +62,16 @@ class VocoderTrainConfig:
     init_from: str | None = None
     finetune_vae: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checked when the config is loaded (load_config turns the ValueError into a ConfigError naming the key).
+        crop = int(self.crop_seconds * self.mel.sample_rate)
+        bad = [n for n in self.stft_ffts if n < 16 or n & (n - 1) or n > crop]
+        if not self.stft_ffts or bad:
+            raise ValueError(
+                f"stft_ffts {list(self.stft_ffts)}: expected powers of two from 16 up to the crop ({crop} samples), "
+                f"got {bad}"
+            )
+
 
 class VocoderTask(Adversary):
     """Implements :class:`genre_base.training.loop.Task` for the vocoder."""
@@ -99,12 +109,6 @@ class VocoderTask(Adversary):
             self.vae = codec.vae.requires_grad_(False)
         self.extras = load_extras(cfg.extra_data, data)
         self.init_adversary(cfg.adversarial)
-        crop = int(cfg.crop_seconds * cfg.mel.sample_rate)
-        bad = [n for n in cfg.stft_ffts if n < 16 or n & (n - 1) or n > crop]
-        if not cfg.stft_ffts or bad:
-            raise ConfigError(
-                f"stft_ffts {cfg.stft_ffts}: expected powers of two from 16 up to the crop ({crop} samples), got {bad}"
-            )
         self.mrstft = M.multi_resolution_stft(cfg.mel.sample_rate, cfg.stft_ffts)
         self.valid_waves, _ = fixed_clips(data, "valid", cfg.valid_clips)
         self.griffin_lim = GriffinLim(self.frontend)

@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,9 +79,10 @@ def same_content(rel: str, a: bytes, b: bytes) -> bool:
 
         from autoencoder.latents import load_latents
 
-        tmp_a, tmp_b = Path("/tmp/kp-a.npz"), Path("/tmp/kp-b.npz")
-        tmp_a.write_bytes(a), tmp_b.write_bytes(b)
-        la, lb = load_latents(tmp_a), load_latents(tmp_b)
+        with tempfile.TemporaryDirectory() as tmp:  # load_latents reads a path: the two versions side by side
+            tmp_a, tmp_b = Path(tmp) / "a.npz", Path(tmp) / "b.npz"
+            tmp_a.write_bytes(a), tmp_b.write_bytes(b)
+            la, lb = load_latents(tmp_a), load_latents(tmp_b)
         ma, mb = dict(la.manifest), dict(lb.manifest)
         ma.pop("command", None), mb.pop("command", None)
         return ma == mb and all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import runpy
 import sys
 from pathlib import Path
@@ -21,3 +22,11 @@ def run_script(name: str, argv: list) -> int:
     finally:
         sys.argv = saved
     return 0
+
+
+def load_dev_script(name: str):
+    """``scripts/dev/<name>.py`` as a module (the dev tools are scripts, not a package), for its functions."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / "dev" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
