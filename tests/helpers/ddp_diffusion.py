@@ -19,10 +19,12 @@ from accelerate import PartialState
 from autoencoder.latents import load_latents
 from diffusion.training import DiffusionTask, DiffusionTrainConfig
 from genre_base.config import load_config
+from genre_base.logs import configure
 from genre_base.training import train
 
 
 def main() -> None:
+    configure()  # a script of its own, not a command: it asks for the library's progress lines (the banner)
     latents, stage_one, out = sys.argv[1:4]
     cfg = load_config(
         DiffusionTrainConfig,
