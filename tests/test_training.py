@@ -66,6 +66,20 @@ def test_the_same_config_trains_the_same_weights(vocoder_run, toy_data, tmp_path
     assert weights[0] == weights[1]
 
 
+def test_resume_of_a_run_killed_before_its_first_checkpoint_starts_it_again(vocoder_run, toy_data, tmp_path, capsys):
+    # What a kill during the first checkpoint's save leaves: the run's config and a save never renamed.
+    run = tmp_path / "killed"
+    (run / "checkpoints" / ".tmp-step-3").mkdir(parents=True)
+    (run / "checkpoints" / ".tmp-step-3" / "model.safetensors").write_bytes(b"half")
+    (run / "config.yaml").write_text((vocoder_run / "config.yaml").read_text())
+    args = ["--data", toy_data, "--config", REPO / "configs/vocoder_tiny.yaml", "--out", run, "--no-progress"]
+    assert run_script("train_vocoder", args + ["--resume"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped before its first checkpoint" in out and "removing .tmp-step-3" in out
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["step-3", "step-6"]
+    assert json.loads((run / "metrics.json").read_text())["step"] == 6
+
+
 def _tags(run: Path) -> set[str]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

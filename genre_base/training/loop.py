@@ -168,16 +168,32 @@ def seed_initial_weights(cfg: LoopConfig) -> None:
     set_seed(cfg.seed)
 
 
-def require_checkpoint(run_dir: str | Path) -> Path:
-    """The newest checkpoint of ``run_dir``, for a user's ``--resume``; a UserError when there is none.
+def require_checkpoint(run_dir: str | Path) -> Path | None:
+    """The newest checkpoint of ``run_dir``, for a user's ``--resume``; None, said in a warning, for a run that
+    was stopped before its first checkpoint; a UserError for a folder that holds no run.
 
-    Starting afresh there would silently spend a whole schedule where the user expected a continuation.
-    (The study resumes with ``train(resume=True)`` whatever the folder holds: a step killed before its first
-    checkpoint starts again.)"""
-    previous = latest_checkpoint(Path(run_dir))
+    Starting afresh in a folder that holds no run would silently spend a whole schedule where the user expected
+    a continuation (a mistyped ``--out``, say). A started run leaves its ``config.yaml`` before step 1; killed
+    before its first checkpoint, it has nothing to continue from but is the run the user means, so it starts
+    again from step 0 instead of refusing both ``--resume`` and a plain rerun. (The study resumes with
+    ``train(resume=True)`` whatever the folder holds.)"""
+    run_dir = Path(run_dir)
+    previous = latest_checkpoint(run_dir)
     if previous is None:
-        raise UserError(f"--resume: {str(run_dir)!r} holds no checkpoint to continue; drop --resume to start a new run")
+        if not (run_dir / "config.yaml").is_file() or (run_dir / "model").exists():
+            raise UserError(
+                f"--resume: {str(run_dir)!r} holds no checkpoint to continue; drop --resume to start a new run"
+            )
+        log.warning(f"--resume: {run_dir} stopped before its first checkpoint; starting it again from step 0")
     return previous
+
+
+def _remove_partial_checkpoints(run_dir: Path) -> None:
+    """Checkpoints whose save was interrupted (``.tmp-step-N``, never renamed): nothing reads them, so a kill
+    mid-save leaves no half-written state that a later save of the same step would merge into."""
+    for partial in sorted((run_dir / "checkpoints").glob(".tmp-step-*")):
+        log.info(f"removing {partial.name}: a checkpoint whose save was interrupted")
+        shutil.rmtree(partial)
 
 
 def train(
@@ -248,6 +264,7 @@ def train(
     writer = None
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
+        _remove_partial_checkpoints(run_dir)
         save_config(config, run_dir / "config.yaml")
         writer = SummaryWriter(str(run_dir / "tensorboard"), purge_step=state.step or None)
     metrics: dict[str, float] = {}
