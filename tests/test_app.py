@@ -200,3 +200,16 @@ def test_a_click_on_the_map_plays_the_nearest_point(models):
     py = (y1 - explore.xy[7, 1]) / (y1 - y0) * image.size[1]
     decoded, original, text, highlighted = click(image, gr.SelectData(None, {"index": [px, py], "value": None}))
     assert decoded[1].shape == (5 * RATE,) and text == explore.describe(7) and highlighted.size == image.size
+
+
+@pytest.mark.slow
+def test_two_users_at_once_get_every_answer_right(server, models, tmp_path):
+    # A small version of the load benchmark (scripts/dev/app_load.py): two clients, three requests each.
+    from tests.helpers.scripts import load_dev_script
+
+    load = load_dev_script("app_load")
+    song = load.make_song(tmp_path / "upload.wav")
+    answers = load.drive(server, users=2, requests=3, song=song, facts=load.AppFacts.of(models), seed=1)
+    assert len(answers) == 6 and {a.tab for a in answers} >= {"generate", "reconstruct", "interpolate"}
+    assert all(a.ok for a in answers), [a.error for a in answers if not a.ok]
+    assert all(0 <= a.queue_wait_s <= a.latency_s for a in answers)

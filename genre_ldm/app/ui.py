@@ -32,12 +32,19 @@ def _user_errors(fn):
 
 
 TABS = ("generate", "reconstruct", "interpolate", "explore")
+MAX_QUEUE = 16  # jobs waiting at once; the next user is told the queue is full instead of waiting minutes
+CACHE_MAX_AGE_S = 3600  # uploads and answers older than this leave Gradio's cache
 
 
-def build(models: core.AppModels, tab: str = "generate"):
-    """The app's ``gr.Blocks`` (not launched), opening on ``tab`` (one of :data:`TABS`)."""
+def build(models: core.AppModels, tab: str = "generate", cache_max_age_s: int = CACHE_MAX_AGE_S):
+    """The app's ``gr.Blocks`` (not launched), opening on ``tab`` (one of :data:`TABS`).
+
+    Every upload and every answer is a file in Gradio's cache (``GRADIO_TEMP_DIR``): a sweep every
+    ``cache_max_age_s / 4`` seconds removes those older than ``cache_max_age_s``, and a restart removes all."""
     if tab not in TABS:
         raise UserError(f"tab must be one of {', '.join(TABS)}, got {tab!r}")
+    if cache_max_age_s < 1:
+        raise UserError(f"the cache's maximum age must be at least 1 s, got {cache_max_age_s}")
     import matplotlib.pyplot as plt
 
     def figure(fig):
@@ -73,7 +80,7 @@ def build(models: core.AppModels, tab: str = "generate"):
         return decoded, original, text, core.map_figure_image(models.explore, int(row))
 
     genres = models.genres
-    with gr.Blocks(title="genre-ldm") as app:
+    with gr.Blocks(title="genre-ldm", delete_cache=(max(1, cache_max_age_s // 4), cache_max_age_s)) as app:
         gr.Markdown(
             "# genre-ldm\nGenerate, reconstruct, interpolate and explore music through compact latent vectors. "
             f"Uploads: any audio soundfile reads (wav, flac, ogg, mp3...), up to {core.MAX_UPLOAD_SECONDS:.0f} s."
@@ -144,9 +151,20 @@ def build(models: core.AppModels, tab: str = "generate"):
 
 
 def launch(
-    models: core.AppModels, host: str = "127.0.0.1", port: int | None = None, share: bool = False, tab: str = "generate"
+    models: core.AppModels,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    share: bool = False,
+    tab: str = "generate",
+    max_queue: int = MAX_QUEUE,
+    cache_max_age_s: int = CACHE_MAX_AGE_S,
 ):
-    """Start the server (blocking); Gradio prints the address."""
-    app = build(models, tab)
-    app.queue(default_concurrency_limit=1)  # one job at a time: the models are shared and the CPU is small
+    """Start the server (blocking); Gradio prints the address.
+
+    One job runs at a time (the models are shared and the CPU is small); users see their place in the queue,
+    and past ``max_queue`` waiting jobs the next one is refused with Gradio's "Queue is full" message."""
+    if max_queue < 1:
+        raise UserError(f"the queue must hold at least 1 job, got {max_queue}")
+    app = build(models, tab, cache_max_age_s)
+    app.queue(default_concurrency_limit=1, max_size=max_queue)
     return app.launch(server_name=host, server_port=port, share=share, show_error=True)

@@ -41,7 +41,23 @@ def main(argv: list[str] | None = None) -> int:
         choices=["generate", "reconstruct", "interpolate", "explore"],
         help="the tab the app opens on",
     )
+    parser.add_argument(
+        "--max-queue",
+        type=int,
+        default=16,
+        help="jobs that may wait at once; the next user is told the queue is full (default 16)",
+    )
+    parser.add_argument(
+        "--cache-max-age",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="uploads and answers older than this are removed from Gradio's cache (default 3600)",
+    )
     args = parser.parse_args(argv)
+    for flag, value in (("--max-queue", args.max_queue), ("--cache-max-age", args.cache_max_age)):
+        if value < 1:  # checked before the models load, which takes seconds
+            raise UserError(f"{flag} must be at least 1, got {value}")
     try:
         import gradio  # noqa: F401
     except ImportError as exc:
@@ -58,7 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     models = load_models(args.models, data=args.data, device=args.device)
     print(f"genre-ldm app on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    launch(models, host=args.host, port=args.port, tab=args.tab)
+    launch(
+        models,
+        host=args.host,
+        port=args.port,
+        tab=args.tab,
+        max_queue=args.max_queue,
+        cache_max_age_s=args.cache_max_age,
+    )
     return 0
 
 

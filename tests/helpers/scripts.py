@@ -26,7 +26,8 @@ def run_script(name: str, argv: list) -> int:
 
 def load_dev_script(name: str):
     """``scripts/dev/<name>.py`` as a module (the dev tools are scripts, not a package), for its functions."""
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / "dev" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"dev_{name}", SCRIPTS / "dev" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
