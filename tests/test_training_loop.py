@@ -59,6 +59,18 @@ def test_best_model_survives_an_interruption_and_resume(tmp_path):
     assert all(torch.equal(weights[k], weights_before[k]) for k in weights)
 
 
+def test_an_export_interrupted_half_way_leaves_no_model_folder(tmp_path):
+    # The study takes an existing model folder as a finished step: a half-written one must never appear.
+    cfg = _loop(select_metric="")
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(ScriptedTask(interrupt_export=True), cfg, run, cfg, progress=False)
+    assert not (run / "model").exists() and not list(run.glob(".model*"))
+    train(ScriptedTask(), cfg, run, cfg, resume=True, progress=False)  # the last checkpoint is the last step
+    metrics, _ = exported(run / "model")
+    assert metrics["distance"] == 5.0
+
+
 def test_resume_with_another_process_count_is_refused(tmp_path):
     cfg = _loop(max_steps=4)
     run = tmp_path / "run"

@@ -42,6 +42,7 @@ from ..artifacts import write_json
 from ..config import save_config
 from ..device import DeviceError
 from ..errors import UserError
+from ..files import atomic_path
 from ..killpoints import reached
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,7 @@ def train(
     )
     batches = _forever(loader)
     tick = time.perf_counter()
+    resumed_at_the_end = state.step >= cfg.max_steps  # the same on every process, unlike the metrics
     while state.step < cfg.max_steps:
         with accelerator.accumulate(model):
             losses = task.loss(model, next(batches), state.step)
@@ -306,9 +308,13 @@ def train(
         if state.step % cfg.checkpoint_every == 0 or last:
             _checkpoint(accelerator, run_dir, state.step, cfg.keep_checkpoints)
     bar.close()
+    if resumed_at_the_end:
+        # Resumed from the last step's checkpoint (the run was stopped while exporting): validate again, so the
+        # exported model records its metrics as an uninterrupted run's does.
+        metrics = _evaluate(task, accelerator, model, ema, writer, state.step, cfg, last=True)
     if accelerator.is_main_process:
         with _weights_for_eval(accelerator.unwrap_model(model), ema) as final, torch.no_grad():
-            task.export(final.eval(), run_dir / "model", metrics)
+            _export(task, final.eval(), run_dir / "model", metrics)
         write_json(
             run_dir / "metrics.json",
             {"step": state.step, "lr": scheduler.get_last_lr()[0], "num_processes": processes, **metrics},
@@ -375,8 +381,15 @@ def _keep_best(task, accelerator, model, ema, metrics, state, cfg, run_dir) -> N
     if better:
         state.best = value
         with _weights_for_eval(accelerator.unwrap_model(model), ema) as m, torch.no_grad():
-            task.export(m.eval(), run_dir / "best", {**metrics, "step": state.step})
+            _export(task, m.eval(), run_dir / "best", {**metrics, "step": state.step})
             m.train()
+
+
+def _export(task: Task, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
+    # Written under a temporary name and renamed: a kill mid-export never leaves a model folder that a rerun,
+    # or the study (which takes an existing model folder as a finished step), would take as complete.
+    with atomic_path(folder) as tmp:
+        task.export(model, tmp, metrics)
 
 
 class _weights_for_eval:

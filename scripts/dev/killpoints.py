@@ -18,7 +18,9 @@ output is started with ``GENRE_LDM_KILL_AT`` set, killed there, and the same com
   read, but litter.
 
 Scenarios: ``prepare`` (toy audio to a prepared dataset), ``encode`` (that dataset through a shipped VAE, or the
-tiny one the tests build), ``train`` (the tiny vocoder of ``configs/vocoder_tiny.yaml``). Exit 1 if a check fails.
+tiny one the tests build), ``train`` (the tiny vocoder of ``configs/vocoder_tiny.yaml``), ``study`` (the tiny
+study of ``configs/study_tiny.yaml``, kill points spread over its steps; the rerun must finish every step and
+write every file the reference has). Exit 1 if a check fails.
 """
 
 from __future__ import annotations
@@ -62,7 +64,11 @@ def stale_temporaries(folder: Path) -> list[str]:
 
 
 # Files whose content records the time or the command line: compared by their other keys.
-VOLATILE_JSON = {"summary.json": ("seconds", "prepared_at", "time", "command")}
+VOLATILE_JSON = {
+    "summary.json": ("seconds", "prepared_at", "time", "command"),
+    "study.json": ("seconds",),
+    "genre_ldm.json": ("created",),
+}
 
 
 def same_content(rel: str, a: bytes, b: bytes) -> bool:
@@ -112,6 +118,10 @@ class Scenario:
 
     def output(self, out: Path) -> Path:
         return out
+
+    def points(self, max_points: int) -> list[int]:
+        """Which events of a kind to kill at: the 1st to the ``max_points``-th."""
+        return list(range(1, max_points + 1))
 
     def compare(self, out: Path, reference: Path, first: subprocess.CompletedProcess) -> list[str]:
         a, b = files_of(self.output(out)), files_of(self.output(reference))
@@ -180,7 +190,32 @@ class Train(Scenario):
         return problems
 
 
-SCENARIOS = {cls.name: cls for cls in (Prepare, Encode, Train)}
+class Study(Scenario):
+    """The tiny study (``configs/study_tiny.yaml``): fourteen steps, each skipped by the rerun when its output exists,
+    trainings resumed from their checkpoints. Kill points are spread over the whole run (the 1st, 3rd, 9th, ...
+    event), not only its first step."""
+
+    name, kinds = "study", ("write", "checkpoint")
+
+    def command(self, out: Path, rerun: bool) -> list[str]:
+        return ["study", "--out", out, "--config", REPO / "configs/study_tiny.yaml"]
+
+    def points(self, max_points: int) -> list[int]:
+        return [3**i for i in range(max_points)]
+
+    def compare(self, out: Path, reference: Path, first: subprocess.CompletedProcess) -> list[str]:
+        # A resumed training reseeds its data order (see the module's docstring), so what follows it differs from
+        # the reference in value; every step must still have run to its end and written what the reference has.
+        a, b = set(_outputs(out)), set(_outputs(reference))
+        return [f"{rel}: only in {'the rerun' if rel in a else 'the reference'}" for rel in sorted(a ^ b)]
+
+
+def _outputs(folder: Path) -> list[str]:
+    """Relative paths of a study's complete files, training checkpoints left out (a rerun keeps other ones)."""
+    return [rel for rel in files_of(folder) if "checkpoints" not in Path(rel).parts]
+
+
+SCENARIOS = {cls.name: cls for cls in (Prepare, Encode, Train, Study)}
 
 
 def run_scenario(scenario: Scenario, max_points: int) -> dict:
@@ -192,7 +227,7 @@ def run_scenario(scenario: Scenario, max_points: int) -> dict:
     ref_files = files_of(scenario.output(reference))
     points = []
     for kind in scenario.kinds:
-        for k in range(1, max_points + 1):
+        for k in scenario.points(max_points):
             out = scenario.work / f"{scenario.name}-{kind}-{k}"
             shutil.rmtree(out, ignore_errors=True)
             killed = genre_ldm(scenario.command(out, rerun=False), kill_at=f"{kind}:{k}")

@@ -1,7 +1,8 @@
 """A tiny Task for testing the training loop itself: a linear model, a scripted validation curve.
 
 ``validate`` returns ``|step - best_step|`` so the best model is known in advance, and
-``interrupt_at`` raises KeyboardInterrupt in ``loss`` to stand in for a kill mid-run.
+``interrupt_at`` raises KeyboardInterrupt in ``loss`` to stand in for a kill mid-run, ``interrupt_export`` in
+``export`` after the weights are written and before the metrics.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from genre_base.files import write_json
 
 
 class ScriptedTask:
-    def __init__(self, best_step: int = 3, interrupt_at: int | None = None) -> None:
+    def __init__(self, best_step: int = 3, interrupt_at: int | None = None, interrupt_export: bool = False) -> None:
         torch.manual_seed(0)
         self.model = nn.Linear(4, 1)
-        self.best_step, self.interrupt_at = best_step, interrupt_at
+        self.best_step, self.interrupt_at, self.interrupt_export = best_step, interrupt_at, interrupt_export
         self.target = torch.tensor([1.0, -2.0, 0.5, 3.0])
         self.device = torch.device("cpu")
 
@@ -46,6 +47,8 @@ class ScriptedTask:
     def export(self, model: nn.Module, folder: Path, metrics: dict[str, float]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         torch.save({k: v.cpu() for k, v in model.state_dict().items()}, folder / "weights.pt")
+        if self.interrupt_export:
+            raise KeyboardInterrupt("scripted interruption in the middle of an export")
         write_json(folder / "metrics.json", metrics)
 
 
