@@ -31,6 +31,7 @@ from diffusion.guidance import Guidance
 from diffusion.sampling import sample_clips, sample_songs
 from diffusion.training import train_diffusion
 from genre_base import UserError, trained_model, write_json
+from genre_base.files import atomic_path
 from genre_base.independent.fit_judge import train_independent_judge
 from genre_base.prepare import PrepareOptions, prepare_dataset
 from genre_base.toy import make_toy_genres
@@ -112,8 +113,9 @@ class Study:
         src = self.src
         if src is None:
             src = str(self.path("toy_audio"))
-            if not Path(src).exists():
-                make_toy_genres(Path(src), tracks_per_genre=self.cfg.toy_tracks_per_genre, seconds=self.cfg.toy_seconds)
+            if not Path(src).exists():  # made whole or not at all: a kill half-way must not leave a partial one
+                with atomic_path(src) as tmp:
+                    make_toy_genres(tmp, tracks_per_genre=self.cfg.toy_tracks_per_genre, seconds=self.cfg.toy_seconds)
         prepare_dataset(src, self.path("data"), PrepareOptions(), progress=False)
 
     def _resume(self, run: str) -> bool:

@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 import soundfile as sf
 
 from genre_base.intervals import Interval
@@ -205,3 +206,20 @@ def test_a_report_is_built_from_parts_kept_in_different_folders(study, tmp_path)
     )  # no sweep
     page = (tmp_path / "r" / "report.html").read_text()
     assert all(title in page for title in SECTIONS)
+
+
+def test_toy_audio_killed_half_way_leaves_nothing_to_mistake_for_the_collection(tmp_path, monkeypatch):
+    # A kill while the toy collection was written left a partial folder that the rerun took as the collection.
+    from genre_ldm import study as study_module
+    from genre_ldm.study_config import load_study_config
+
+    def half_then_fail(out, **kwargs):
+        (Path(out) / "blues").mkdir(parents=True)
+        (Path(out) / "blues" / "blues.00000.wav").write_bytes(b"RIFF")
+        raise KeyboardInterrupt("killed while writing the toy collection")
+
+    monkeypatch.setattr(study_module, "make_toy_genres", half_then_fail)
+    study = study_module.Study(load_study_config(str(REPO / "configs/study_tiny.yaml")), None, tmp_path / "s")
+    with pytest.raises(KeyboardInterrupt):
+        study.step_prepare()
+    assert not (tmp_path / "s" / "toy_audio").exists() and not list((tmp_path / "s").glob(".toy_audio*"))
