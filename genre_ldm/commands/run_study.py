@@ -1,10 +1,10 @@
 """The whole study in one command: data -> stage one -> latent sizes -> analysis -> stage two -> report.
 
-    genre-ldm study --out runs/study-toy                      # toy genres, minutes on 2 cores
+    genre-ldm study --out runs/study-toy                      # toy genres; 108 min on 2 shared cores
     genre-ldm study --src ../shared/data/gtzan --out runs/study --config configs/study.yaml
 
 Every step config named by the study YAML is loaded and checked before the first step runs.
-Steps: prepare, vocoder, judge, sweep, full, encode, analysis, ood, diffusion, generation,
+Steps: prepare, vocoder, judge, independent, sweep, full, encode, analysis, ood, diffusion, generation,
 samples, manipulate, report; each is skipped when its output exists and training resumes after
 an interruption (see genre_ldm/study.py).
 """
