@@ -31,7 +31,7 @@ from genre_base import (
     write_record,
     write_text,
 )
-from genre_base.artifacts import mel_settings, require_model_front_end, require_same_front_end
+from genre_base.artifacts import mel_settings, require_model_front_end, require_same_front_end, save_pretrained
 from genre_base.mel import MelSettings
 
 from .denoiser import LatentDenoiser, guided
@@ -316,7 +316,7 @@ def save(
     full = GenreLatentPipeline(
         parts[0], pipeline.scheduler, parts[1], parts[2], mel, stage.clip_samples / stage.sample_rate
     )
-    full.save_pretrained(str(folder), safe_serialization=True)
+    save_pretrained(full, folder)
     index = json.loads((folder / "model_index.json").read_text())
     index["_class_name"] = ["pipeline", "GenreLatentPipeline"]  # diffusers imports it from ./pipeline.py
     write_text(folder / "model_index.json", json.dumps(index, indent=2) + "\n")

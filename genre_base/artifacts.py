@@ -31,6 +31,21 @@ class ModelFolderError(UserError):
     """A model folder is missing, of another kind, newer than this code, or a reference does not match."""
 
 
+def save_pretrained(model: Any, folder: str | Path) -> Path:
+    """``model.save_pretrained(folder)`` as safetensors, the weights readable as the user's umask allows.
+
+    safetensors writes its files owner-only (mode 0600) where every other file follows the umask, so a model
+    folder shared with a group or copied for another user had unreadable weights."""
+    folder = Path(folder)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    # the configs beside them were written with the umask: give the weights the same mode (no os.umask
+    # call, which changes a process-wide setting under other threads' feet)
+    mode = next(folder.rglob("*.json")).stat().st_mode & 0o666
+    for weights in folder.rglob("*.safetensors"):
+        weights.chmod(mode)
+    return folder
+
+
 def load_weights(cls: Any, folder: str | Path, **kwargs: Any) -> Any:
     """``cls.from_pretrained(folder, **kwargs)``, with a damaged folder as a :class:`ModelFolderError` naming it.
 
@@ -120,8 +135,7 @@ def save_model(
     card: str = "",
 ) -> Path:
     """``save_pretrained`` plus the record and the card. ``references``: name -> :func:`reference`."""
-    folder = Path(folder)
-    model.save_pretrained(str(folder), safe_serialization=True)
+    folder = save_pretrained(model, folder)
     record = {
         "format_version": RECORD_VERSION,
         "kind": kind,

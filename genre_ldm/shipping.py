@@ -16,7 +16,7 @@ import torch
 from autoencoder.vae import MelVAE
 from autoencoder.vocoder import Vocoder
 from diffusion import load_pipeline, save
-from genre_base.artifacts import ModelFolderError, read_record, reference, write_record
+from genre_base.artifacts import ModelFolderError, read_record, reference, save_pretrained, write_record
 from genre_base.files import write_text
 from genre_base.judge import GenreJudge
 
@@ -29,7 +29,7 @@ def ship(src: Path, dst: Path, kind: str, references: dict | None = None) -> Pat
     model = CLASSES[kind].from_pretrained(str(src), torch_dtype=torch.float32)
     if dst.exists():
         shutil.rmtree(dst)
-    model.half().save_pretrained(str(dst), safe_serialization=True)
+    save_pretrained(model.half(), dst)
     _clean_config(dst / "config.json")
     record["shipped_from"] = str(src)
     record["weights_dtype"] = "float16"

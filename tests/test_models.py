@@ -151,3 +151,12 @@ def test_pca_baseline_is_exact_when_small_and_near_exact_when_randomized(monkeyp
     approx = P.MelPCA.fit(mels, 10)
     assert (approx.reconstruct(mels) - mels).abs().mean() <= residual * 1.01
     assert approx.components.shape == exact.components.shape == (10, 160)
+
+
+def test_saved_weights_are_as_readable_as_the_files_beside_them(tmp_path):
+    # safetensors alone writes its weights owner-only: a model folder shared with a group was half unreadable
+    from genre_base.artifacts import save_pretrained
+
+    folder = save_pretrained(Vocoder(dim=16, intermediate_dim=32, num_layers=1), tmp_path / "voc")
+    config_mode = (folder / "config.json").stat().st_mode & 0o777
+    assert [w.stat().st_mode & 0o777 for w in folder.glob("*.safetensors")] == [config_mode]

@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..artifacts import created, write_record
+from ..artifacts import created, save_pretrained, write_record
 from ..errors import MissingInputError, UserError, refuse_overwrite
 from ..files import atomic_path, write_text
 from . import embedding
@@ -58,7 +58,7 @@ def convert(wheel: str | Path | None, out: str | Path, force: bool = False) -> P
         wheel_hash = hashlib.sha256(wheel.read_bytes()).hexdigest()
         license_text = zipfile.ZipFile(wheel).read("musicnn-0.1.0.dist-info/LICENSE.md").decode()
     with atomic_path(out) as folder:
-        model.save_pretrained(str(folder), safe_serialization=True)
+        save_pretrained(model, folder)
         write_text(folder / "LICENSE", license_text)
         write_record(
             folder,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..artifacts import content_hash, created, reference, write_record
+from ..artifacts import content_hash, created, reference, save_pretrained, write_record
 from ..clips import DatasetError, PreparedDataset
 from ..errors import refuse_overwrite
 from ..features import mfcc_stats
@@ -83,7 +83,7 @@ def train_independent_judge(
         },
     }
     with atomic_path(out) as folder:
-        classifier.save_pretrained(str(folder), safe_serialization=True)
+        save_pretrained(classifier, folder)
         record = {
             "format_version": 1,
             "kind": "independent-judge",
